@@ -1,0 +1,10 @@
+DROP TABLE audit_log;
+DROP TABLE users;
+DROP TABLE answers;
+DROP TABLE responses;
+DROP TABLE devices;
+DROP TABLE form_versions;
+DROP TABLE service_types;
+DROP TABLE staff;
+DROP TABLE counters;
+DROP TABLE offices;

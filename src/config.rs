@@ -1,0 +1,99 @@
+//! Settings: defaults in code, then a TOML file (`manyi.toml` in the working
+//! directory, or `--config FILE` / `MANYI_CONFIG`), then `MANYI_*` environment
+//! variables, then command-line flags.
+
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+use crate::db::DatabaseUrl;
+
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATABASE: &str = "sqlite://data/manyi.db";
+pub const DEFAULT_FORMS_DIR: &str = "survey-forms";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct RawSettings {
+    bind: String,
+    database_url: String,
+    forms_dir: PathBuf,
+    pool_size: u32,
+}
+
+impl Default for RawSettings {
+    fn default() -> Self {
+        Self {
+            bind: DEFAULT_BIND.to_owned(),
+            database_url: DEFAULT_DATABASE.to_owned(),
+            forms_dir: PathBuf::from(DEFAULT_FORMS_DIR),
+            pool_size: 8,
+        }
+    }
+}
+
+/// Checked settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub bind: String,
+    pub database_url: DatabaseUrl,
+    pub forms_dir: PathBuf,
+    pub pool_size: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Figment(#[from] Box<figment::Error>),
+    #[error("configuration file {0} does not exist")]
+    MissingFile(PathBuf),
+    #[error("database_url: {0}")]
+    Database(#[from] crate::db::DbError),
+    #[error("pool_size must be at least 1")]
+    PoolSize,
+}
+
+/// Command-line values that override the file and the environment.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub bind: Option<String>,
+    pub database_url: Option<String>,
+    pub forms_dir: Option<PathBuf>,
+}
+
+impl Settings {
+    pub fn load(config_file: Option<&Path>, overrides: &Overrides) -> Result<Self, ConfigError> {
+        let mut fig = Figment::from(Serialized::defaults(RawSettings::default()));
+        match config_file {
+            Some(p) if !p.exists() => return Err(ConfigError::MissingFile(p.to_owned())),
+            Some(p) => fig = fig.merge(Toml::file(p)),
+            None => fig = fig.merge(Toml::file("manyi.toml")),
+        }
+        fig = fig.merge(Env::prefixed("MANYI_").only(&[
+            "bind",
+            "database_url",
+            "forms_dir",
+            "pool_size",
+        ]));
+        let mut raw: RawSettings = fig.extract().map_err(Box::new)?;
+        if let Some(b) = &overrides.bind {
+            raw.bind = b.clone();
+        }
+        if let Some(d) = &overrides.database_url {
+            raw.database_url = d.clone();
+        }
+        if let Some(f) = &overrides.forms_dir {
+            raw.forms_dir = f.clone();
+        }
+        if raw.pool_size == 0 {
+            return Err(ConfigError::PoolSize);
+        }
+        Ok(Settings {
+            bind: raw.bind,
+            database_url: DatabaseUrl::parse(&raw.database_url)?,
+            forms_dir: raw.forms_dir,
+            pool_size: raw.pool_size,
+        })
+    }
+}

@@ -1,0 +1,410 @@
+//! Storage: one connection type over SQLite and PostgreSQL, a pool, and the
+//! embedded migrations of both engines. Every engine-specific statement of the
+//! application lives in this module; domain code sees only `DbConnection`.
+
+pub mod schema;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::r2d2;
+use diesel::sql_types::{Integer, Text};
+use diesel::sqlite::SqliteConnection;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+/// PostgreSQL is listed first: SQLite would accept any string as a file name.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type Pool = r2d2::Pool<ConnectionManager>;
+pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error(
+        "unsupported database URL `{0}`: use postgres://… or postgresql://… for PostgreSQL, \
+         sqlite://PATH or a plain file path for SQLite"
+    )]
+    UnsupportedUrl(String),
+    #[error("cannot create the directory {path} for the SQLite database: {source}")]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot connect to the database ({url}): {source}")]
+    Connect {
+        url: String,
+        source: diesel::ConnectionError,
+    },
+    #[error("database pool: {0}")]
+    Pool(#[from] r2d2::PoolError),
+    #[error("database migration failed: {0}")]
+    Migration(String),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+}
+
+/// Which engine a URL points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl fmt::Display for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Engine::Sqlite => "SQLite",
+            Engine::Postgres => "PostgreSQL",
+        })
+    }
+}
+
+/// A database URL whose engine is known. The password, if any, never prints.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    engine: Engine,
+    /// For PostgreSQL the full URL; for SQLite the file path.
+    target: String,
+}
+
+impl DatabaseUrl {
+    /// `postgres://…`/`postgresql://…` pick PostgreSQL; `sqlite://PATH`, `sqlite:PATH`
+    /// or a string without a scheme pick SQLite. Any other scheme is refused rather
+    /// than silently becoming an oddly named SQLite file.
+    pub fn parse(raw: &str) -> Result<Self, DbError> {
+        let raw = raw.trim();
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            return Ok(Self {
+                engine: Engine::Postgres,
+                target: raw.to_owned(),
+            });
+        }
+        let path = if let Some(p) = raw.strip_prefix("sqlite://") {
+            p
+        } else if let Some(p) = raw.strip_prefix("sqlite:") {
+            p
+        } else if raw.contains("://") || raw.is_empty() {
+            return Err(DbError::UnsupportedUrl(raw.to_owned()));
+        } else {
+            raw
+        };
+        if path.is_empty() || path == ":memory:" {
+            // Each pooled connection would see its own empty in-memory database.
+            return Err(DbError::UnsupportedUrl(raw.to_owned()));
+        }
+        Ok(Self {
+            engine: Engine::Sqlite,
+            target: path.to_owned(),
+        })
+    }
+
+    pub fn sqlite_file(path: &Path) -> Self {
+        Self {
+            engine: Engine::Sqlite,
+            target: path.to_string_lossy().into_owned(),
+        }
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// The URL with any password replaced by `***`, for logs and messages.
+    pub fn redacted(&self) -> String {
+        match self.engine {
+            Engine::Sqlite => format!("sqlite://{}", self.target),
+            Engine::Postgres => redact_password(&self.target),
+        }
+    }
+
+    /// The URL as given, secrets included. Only for the driver.
+    pub fn expose(&self) -> &str {
+        &self.target
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({})", self.redacted())
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+fn redact_password(url: &str) -> String {
+    // scheme://user:password@host/… → scheme://user:***@host/…
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rfind('@') {
+        Some(at) => {
+            let userinfo = &authority[..at];
+            let host = &authority[at + 1..];
+            let user = userinfo.split(':').next().unwrap_or("");
+            if userinfo.contains(':') {
+                format!("{scheme}://{user}:***@{host}{tail}")
+            } else {
+                url.to_owned()
+            }
+        }
+        None => url.to_owned(),
+    }
+}
+
+/// Opens connections of the engine the URL names: explicitly, never by trial.
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl ConnectionManager {
+    pub fn new(url: DatabaseUrl) -> Self {
+        Self { url }
+    }
+
+    pub fn connect(&self) -> Result<DbConnection, DbError> {
+        let connect_err = |source| DbError::Connect {
+            url: self.url.redacted(),
+            source,
+        };
+        match self.url.engine {
+            Engine::Postgres => PgConnection::establish(self.url.expose())
+                .map(DbConnection::Postgresql)
+                .map_err(connect_err),
+            Engine::Sqlite => {
+                let mut conn =
+                    SqliteConnection::establish(self.url.expose()).map_err(connect_err)?;
+                // busy_timeout first, so the other pragmas already wait for locks.
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                )
+                .map_err(|e| connect_err(diesel::ConnectionError::CouldntSetupConfiguration(e)))?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl r2d2::ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = DbError;
+
+    fn connect(&self) -> Result<DbConnection, DbError> {
+        ConnectionManager::connect(self)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), DbError> {
+        conn.batch_execute("SELECT 1").map_err(DbError::Query)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        match conn {
+            DbConnection::Postgresql(c) => r2d2::R2D2Connection::is_broken(c),
+            DbConnection::Sqlite(c) => r2d2::R2D2Connection::is_broken(c),
+        }
+    }
+}
+
+/// Runs an expression on the engine's own connection type. For the few
+/// statements `MultiConnection` cannot express, chiefly multi-row INSERTs on
+/// SQLite; the expression is compiled once per engine.
+#[macro_export]
+macro_rules! on_engine {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Postgresql($c) => $body,
+            $crate::db::DbConnection::Sqlite($c) => $body,
+        }
+    };
+}
+
+/// Builds the pool. A SQLite file's directory is created if missing.
+pub fn connect_pool(url: &DatabaseUrl, max_size: u32) -> Result<Pool, DbError> {
+    if url.engine == Engine::Sqlite
+        && let Some(dir) = Path::new(&url.target).parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir).map_err(|source| DbError::CreateDir {
+            path: dir.to_owned(),
+            source,
+        })?;
+    }
+    let manager = ConnectionManager::new(url.clone());
+    // Connect once up front so a wrong URL fails with the driver's own message.
+    drop(manager.connect()?);
+    let pool = r2d2::Pool::builder()
+        .max_size(max_size)
+        .connection_timeout(Duration::from_secs(10))
+        .build(manager)?;
+    Ok(pool)
+}
+
+/// Applies the pending embedded migrations of the connection's engine.
+pub fn run_migrations(conn: &mut DbConnection) -> Result<usize, DbError> {
+    let applied = match conn {
+        DbConnection::Postgresql(c) => c
+            .run_pending_migrations(POSTGRES_MIGRATIONS)
+            .map(|v| v.len()),
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+    };
+    applied.map_err(|e| DbError::Migration(e.to_string()))
+}
+
+pub fn engine_of(conn: &DbConnection) -> Engine {
+    match conn {
+        DbConnection::Postgresql(_) => Engine::Postgres,
+        DbConnection::Sqlite(_) => Engine::Sqlite,
+    }
+}
+
+/// Runs `f` in a transaction that may write. On SQLite it starts with
+/// `BEGIN IMMEDIATE`, taking the write lock up front so concurrent writers wait
+/// (busy_timeout) instead of failing on a lock upgrade; on PostgreSQL it is an
+/// ordinary transaction. Nested `transaction` calls inside `f` become savepoints.
+pub fn write_transaction<T, E>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    if let DbConnection::Sqlite(c) = conn {
+        AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+        let outcome = f(conn);
+        let DbConnection::Sqlite(c) = conn else {
+            unreachable!("the engine of a connection does not change")
+        };
+        match outcome {
+            Ok(v) => {
+                AnsiTransactionManager::commit_transaction(c)?;
+                Ok(v)
+            }
+            Err(e) => {
+                AnsiTransactionManager::rollback_transaction(c)?;
+                Err(e)
+            }
+        }
+    } else {
+        conn.transaction(f)
+    }
+}
+
+/// `true` when the error is a unique-constraint violation (both engines).
+pub fn is_unique_violation(err: &diesel::result::Error) -> bool {
+    matches!(
+        err,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+#[derive(QueryableByName)]
+struct ColumnRow {
+    #[diesel(sql_type = Text)]
+    table_name: String,
+    #[diesel(sql_type = Text)]
+    column_name: String,
+    #[diesel(sql_type = Integer)]
+    not_null: i32,
+}
+
+/// A column as both engines can describe it: name and nullability.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ColumnInfo {
+    pub name: String,
+    pub not_null: bool,
+}
+
+/// Tables (without diesel's bookkeeping table) and their columns, sorted by name.
+pub fn describe_schema(
+    conn: &mut DbConnection,
+) -> Result<BTreeMap<String, Vec<ColumnInfo>>, DbError> {
+    let rows: Vec<ColumnRow> = match conn {
+        DbConnection::Postgresql(c) => diesel::sql_query(
+            "SELECT table_name::text AS table_name, column_name::text AS column_name, \
+                    CASE WHEN is_nullable = 'NO' THEN 1 ELSE 0 END AS not_null \
+             FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name <> '__diesel_schema_migrations'",
+        )
+        .load(c)?,
+        DbConnection::Sqlite(c) => diesel::sql_query(
+            "SELECT m.name AS table_name, p.name AS column_name, \
+                    CASE WHEN p.\"notnull\" = 1 OR p.pk = 1 THEN 1 ELSE 0 END AS not_null \
+             FROM sqlite_master m, pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' \
+               AND m.name <> '__diesel_schema_migrations'",
+        )
+        .load(c)?,
+    };
+    let mut tables: BTreeMap<String, Vec<ColumnInfo>> = BTreeMap::new();
+    for row in rows {
+        tables.entry(row.table_name).or_default().push(ColumnInfo {
+            name: row.column_name,
+            not_null: row.not_null != 0,
+        });
+    }
+    for cols in tables.values_mut() {
+        cols.sort();
+    }
+    Ok(tables)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_picks_engine_explicitly() {
+        let pg = DatabaseUrl::parse("postgres://u:secret@db:5432/manyi").unwrap();
+        assert_eq!(pg.engine(), Engine::Postgres);
+        assert_eq!(pg.redacted(), "postgres://u:***@db:5432/manyi");
+        assert!(!format!("{pg:?}").contains("secret"));
+        assert_eq!(
+            DatabaseUrl::parse("postgresql://db/manyi")
+                .unwrap()
+                .engine(),
+            Engine::Postgres
+        );
+        let lite = DatabaseUrl::parse("sqlite://data/manyi.db").unwrap();
+        assert_eq!(lite.engine(), Engine::Sqlite);
+        assert_eq!(lite.expose(), "data/manyi.db");
+        assert_eq!(
+            DatabaseUrl::parse("./data/x.db").unwrap().engine(),
+            Engine::Sqlite
+        );
+    }
+
+    #[test]
+    fn url_refuses_unknown_scheme_and_memory() {
+        assert!(DatabaseUrl::parse("mysql://root@localhost/x").is_err());
+        assert!(DatabaseUrl::parse("postgre://typo/x").is_err());
+        assert!(DatabaseUrl::parse(":memory:").is_err());
+        assert!(DatabaseUrl::parse("").is_err());
+    }
+
+    #[test]
+    fn redaction_keeps_urls_without_password() {
+        assert_eq!(
+            redact_password("postgres://postgres@127.0.0.1:5432/x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+    }
+}

@@ -1,0 +1,149 @@
+//! One diesel schema for both engines. Only the SQL types that `DbConnection`
+//! carries appear here (Integer, BigInt, SmallInt, Text, Bool, Timestamp).
+
+diesel::table! {
+    offices (id) {
+        id -> Integer,
+        code -> Text,
+        name_zh -> Text,
+        name_en -> Text,
+        county_zh -> Text,
+        county_en -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    counters (id) {
+        id -> Integer,
+        office_id -> Integer,
+        code -> Text,
+        name_zh -> Text,
+        name_en -> Text,
+        active -> Bool,
+    }
+}
+
+diesel::table! {
+    staff (id) {
+        id -> Integer,
+        office_id -> Integer,
+        code -> Text,
+        display_name -> Text,
+        active -> Bool,
+    }
+}
+
+diesel::table! {
+    service_types (id) {
+        id -> Integer,
+        code -> Text,
+        name_zh -> Text,
+        name_en -> Text,
+        sort_order -> Integer,
+        active -> Bool,
+    }
+}
+
+diesel::table! {
+    form_versions (id) {
+        id -> Integer,
+        form_key -> Text,
+        version_hash -> Text,
+        title_zh -> Text,
+        title_en -> Text,
+        definition -> Text,
+        first_loaded_at -> Timestamp,
+        retired -> Bool,
+    }
+}
+
+diesel::table! {
+    devices (id) {
+        id -> Integer,
+        office_id -> Integer,
+        counter_id -> Nullable<Integer>,
+        label -> Text,
+        token_hash -> Nullable<Text>,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    responses (id) {
+        id -> BigInt,
+        office_id -> Integer,
+        channel -> Text,
+        form_version_id -> Integer,
+        submitted_at -> Timestamp,
+        received_at -> Timestamp,
+        counter_id -> Nullable<Integer>,
+        staff_id -> Nullable<Integer>,
+        service_type_id -> Nullable<Integer>,
+        device_id -> Nullable<Integer>,
+        idempotency_key -> Text,
+    }
+}
+
+diesel::table! {
+    answers (id) {
+        id -> BigInt,
+        response_id -> BigInt,
+        item_key -> Text,
+        score -> Nullable<SmallInt>,
+        choice -> Nullable<Text>,
+        text_value -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Integer,
+        username -> Text,
+        display_name -> Text,
+        password_hash -> Text,
+        role -> Text,
+        office_id -> Nullable<Integer>,
+        county_zh -> Nullable<Text>,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        actor_user_id -> Nullable<Integer>,
+        actor -> Text,
+        action -> Text,
+        office_id -> Nullable<Integer>,
+        target -> Text,
+        detail -> Text,
+        client_addr -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(counters -> offices (office_id));
+diesel::joinable!(staff -> offices (office_id));
+diesel::joinable!(devices -> offices (office_id));
+diesel::joinable!(responses -> offices (office_id));
+diesel::joinable!(responses -> form_versions (form_version_id));
+diesel::joinable!(responses -> service_types (service_type_id));
+diesel::joinable!(answers -> responses (response_id));
+diesel::joinable!(users -> offices (office_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    offices,
+    counters,
+    staff,
+    service_types,
+    form_versions,
+    devices,
+    responses,
+    answers,
+    users,
+    audit_log,
+);

@@ -1,0 +1,345 @@
+//! Survey forms as data: `survey-forms/*.toml`, parsed into checked types.
+//!
+//! A form's version is the SHA-256 of its canonical JSON form, so editing a
+//! comment or reformatting a file keeps the version, while any change of
+//! meaning makes a new one. Every version is kept in `form_versions`; old
+//! responses are always read against the definition they were given with.
+
+mod load;
+mod store;
+
+pub use load::{FormError, FormErrors, parse_form};
+pub use store::{FormVersionRow, find_version, register_catalog};
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Text in both languages; Traditional Chinese first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Text {
+    #[serde(rename = "zh-TW")]
+    pub zh_tw: String,
+    pub en: String,
+}
+
+impl Text {
+    pub fn new(zh_tw: &str, en: &str) -> Self {
+        Self {
+            zh_tw: zh_tw.to_owned(),
+            en: en.to_owned(),
+        }
+    }
+
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::ZhTw => &self.zh_tw,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Lang {
+    #[serde(rename = "zh-TW")]
+    ZhTw,
+    #[serde(rename = "en")]
+    En,
+}
+
+/// Where a response came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// The tablet at a counter.
+    Counter,
+    /// The public web questionnaire.
+    Web,
+    /// Internal (staff) surveys.
+    Internal,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 3] = [Channel::Counter, Channel::Web, Channel::Internal];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Counter => "counter",
+            Channel::Web => "web",
+            Channel::Internal => "internal",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+impl fmt::Display for Channel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An analysis dimension such as 服務態度 (service attitude).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dimension {
+    pub key: String,
+    pub name: Text,
+}
+
+/// One answer option of a choice item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    pub key: String,
+    pub text: Text,
+}
+
+/// One scoring level of a points item (e.g. "answered within 3 rings: 10").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Level {
+    pub points: i16,
+    pub text: Text,
+}
+
+/// Label set of a 5-point scale, from 5 (best) down to 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LikertScale {
+    /// 非常滿意 … 非常不滿意
+    Satisfaction,
+    /// 非常同意 … 非常不同意
+    Agreement,
+}
+
+impl LikertScale {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "satisfaction" => Some(Self::Satisfaction),
+            "agreement" => Some(Self::Agreement),
+            _ => None,
+        }
+    }
+
+    /// Labels for scores 5, 4, 3, 2, 1.
+    pub fn labels(self) -> [Text; 5] {
+        match self {
+            LikertScale::Satisfaction => [
+                Text::new("非常滿意", "Very satisfied"),
+                Text::new("滿意", "Satisfied"),
+                Text::new("普通", "Neutral"),
+                Text::new("不滿意", "Dissatisfied"),
+                Text::new("非常不滿意", "Very dissatisfied"),
+            ],
+            LikertScale::Agreement => [
+                Text::new("非常同意", "Strongly agree"),
+                Text::new("同意", "Agree"),
+                Text::new("普通", "Neutral"),
+                Text::new("不同意", "Disagree"),
+                Text::new("非常不同意", "Strongly disagree"),
+            ],
+        }
+    }
+}
+
+/// What kind of answer an item takes, with its type-specific settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ItemKind {
+    /// A score 1-5; `allow_na` adds a 不適用 (not applicable) answer.
+    Likert5 { scale: LikertScale, allow_na: bool },
+    /// Exactly one option.
+    Single { options: Vec<Choice> },
+    /// Any number of options, at most `max_choices` when set.
+    Multiple {
+        options: Vec<Choice>,
+        max_choices: Option<u32>,
+    },
+    /// Net-promoter style 0-10.
+    Nps,
+    /// Points 0..=max; when levels are given, only their points are valid.
+    Points { max: i16, levels: Vec<Level> },
+    /// Free text up to `max_length` characters.
+    Text { max_length: u32 },
+    /// One of the configured service types (出生登記, 戶籍謄本 …), stored on the response.
+    ServiceType,
+}
+
+impl ItemKind {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            ItemKind::Likert5 { .. } => "likert5",
+            ItemKind::Single { .. } => "single",
+            ItemKind::Multiple { .. } => "multiple",
+            ItemKind::Nps => "nps",
+            ItemKind::Points { .. } => "points",
+            ItemKind::Text { .. } => "text",
+            ItemKind::ServiceType => "service_type",
+        }
+    }
+
+    pub const TYPE_NAMES: [&'static str; 7] = [
+        "likert5",
+        "single",
+        "multiple",
+        "nps",
+        "points",
+        "text",
+        "service_type",
+    ];
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Item {
+    pub key: String,
+    pub text: Text,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub help: Option<Text>,
+    pub required: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dimension: Option<String>,
+    /// The overall-satisfaction item, against which item importance is measured.
+    #[serde(default)]
+    pub overall: bool,
+    #[serde(flatten)]
+    pub kind: ItemKind,
+}
+
+/// A validated form definition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Form {
+    pub key: String,
+    pub title: Text,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<Text>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thanks: Option<Text>,
+    pub channels: Vec<Channel>,
+    pub dimensions: Vec<Dimension>,
+    pub items: Vec<Item>,
+}
+
+impl Form {
+    /// Canonical JSON: field order is fixed by the types, so equal meaning gives equal bytes.
+    pub fn canonical_json(&self) -> String {
+        serde_json::to_string(self).expect("a Form always serializes")
+    }
+
+    /// The version: hex SHA-256 of the canonical JSON.
+    pub fn version_hash(&self) -> String {
+        hex::encode(Sha256::digest(self.canonical_json().as_bytes()))
+    }
+
+    pub fn item(&self, key: &str) -> Option<&Item> {
+        self.items.iter().find(|i| i.key == key)
+    }
+
+    pub fn overall_item(&self) -> Option<&Item> {
+        self.items.iter().find(|i| i.overall)
+    }
+
+    pub fn accepts(&self, channel: Channel) -> bool {
+        self.channels.contains(&channel)
+    }
+}
+
+/// A form loaded from a file, with its version.
+#[derive(Debug, Clone)]
+pub struct LoadedForm {
+    pub form: Form,
+    pub version_hash: String,
+    pub source: PathBuf,
+}
+
+/// All forms of a `survey-forms/` directory, by key.
+#[derive(Debug, Clone, Default)]
+pub struct FormCatalog {
+    forms: BTreeMap<String, LoadedForm>,
+}
+
+impl FormCatalog {
+    /// Loads every `*.toml` of `dir` (sorted by name). All errors of all files are
+    /// collected, each as `file:line: what is wrong`.
+    pub fn load_dir(dir: &Path) -> Result<Self, FormErrors> {
+        let entries = std::fs::read_dir(dir).map_err(|e| {
+            FormErrors(vec![FormError::new(
+                dir,
+                0,
+                format!("cannot read the forms directory: {e}"),
+            )])
+        })?;
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        paths.sort();
+        let mut errors = Vec::new();
+        let mut catalog = FormCatalog::default();
+        if paths.is_empty() {
+            errors.push(FormError::new(
+                dir,
+                0,
+                "no *.toml form files in this directory",
+            ));
+        }
+        for path in paths {
+            let source = match std::fs::read_to_string(&path) {
+                Ok(s) => s,
+                Err(e) => {
+                    errors.push(FormError::new(&path, 0, format!("cannot read: {e}")));
+                    continue;
+                }
+            };
+            match parse_form(&path, &source) {
+                Ok(form) => {
+                    if let Some(other) = catalog.forms.get(&form.key) {
+                        errors.push(FormError::new(
+                            &path,
+                            load::line_of_key(&source),
+                            format!(
+                                "form key `{}` is already used by {}",
+                                form.key,
+                                other.source.display()
+                            ),
+                        ));
+                        continue;
+                    }
+                    let version_hash = form.version_hash();
+                    catalog.forms.insert(
+                        form.key.clone(),
+                        LoadedForm {
+                            form,
+                            version_hash,
+                            source: path,
+                        },
+                    );
+                }
+                Err(mut errs) => errors.append(&mut errs.0),
+            }
+        }
+        if errors.is_empty() {
+            Ok(catalog)
+        } else {
+            Err(FormErrors(errors))
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&LoadedForm> {
+        self.forms.get(key)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &LoadedForm> {
+        self.forms.values()
+    }
+
+    pub fn len(&self) -> usize {
+        self.forms.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.forms.is_empty()
+    }
+}

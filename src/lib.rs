@@ -1,0 +1,13 @@
+//! 滿意 manyi: satisfaction surveys, complaint register and feedback analytics
+//! for Taiwan's household registration offices (戶政事務所).
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod forms;
+pub mod offices;
+pub mod startup;
+pub mod survey;
+pub mod telemetry;
+pub mod web;

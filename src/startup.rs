@@ -1,0 +1,103 @@
+//! Building the application from settings: database, migrations, forms, server.
+//! Tests build it the same way on port 0 and read back the real port.
+
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+use tracing_actix_web::TracingLogger;
+
+use crate::config::Settings;
+use crate::db::{self, DbError, Pool};
+use crate::forms::{self, FormCatalog, FormErrors};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("survey forms are not valid:\n{0}")]
+    Forms(#[from] FormErrors),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("cannot bind {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("start-up task failed: {0}")]
+    Join(String),
+}
+
+/// Shared by every request.
+pub struct AppState {
+    pub pool: Pool,
+    pub catalog: FormCatalog,
+    /// Form key → id of the current version's row in `form_versions`.
+    pub form_version_ids: BTreeMap<String, i32>,
+}
+
+/// Loads forms, opens the pool, migrates, and registers form versions.
+pub fn prepare(settings: &Settings) -> Result<AppState, StartupError> {
+    let catalog = FormCatalog::load_dir(&settings.forms_dir)?;
+    let pool = db::connect_pool(&settings.database_url, settings.pool_size)?;
+    let mut conn = pool.get().map_err(DbError::Pool)?;
+    let applied = db::run_migrations(&mut conn)?;
+    if applied > 0 {
+        tracing::info!(applied, "database migrations applied");
+    }
+    let form_version_ids = forms::register_catalog(&mut conn, &catalog).map_err(DbError::Query)?;
+    for f in catalog.iter() {
+        tracing::info!(form = %f.form.key, version = %&f.version_hash[..12], source = %f.source.display(), "form loaded");
+    }
+    Ok(AppState {
+        pool,
+        catalog,
+        form_version_ids,
+    })
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Binds first, so `bind = "127.0.0.1:0"` gives a free port.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let prepared = {
+            let settings = settings.clone();
+            actix_web::rt::task::spawn_blocking(move || prepare(&settings))
+                .await
+                .map_err(|e| StartupError::Join(e.to_string()))??
+        };
+        Self::serve(&settings.bind, prepared)
+    }
+
+    pub fn serve(bind: &str, state: AppState) -> Result<Self, StartupError> {
+        let bind_err = |source| StartupError::Bind {
+            addr: bind.to_owned(),
+            source,
+        };
+        let listener = TcpListener::bind(bind).map_err(bind_err)?;
+        let port = listener.local_addr().map_err(bind_err)?.port();
+        let state = web::Data::from(Arc::new(state));
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(TracingLogger::default())
+                .app_data(state.clone())
+                .configure(crate::web::routes)
+        })
+        .listen(listener)
+        .map_err(bind_err)?
+        .run();
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,0 +1,97 @@
+//! JSON API, version 1.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Serialize;
+use serde_json::json;
+
+use super::ApiError;
+use crate::db;
+use crate::forms::{Channel, Form, Text};
+use crate::offices;
+use crate::startup::AppState;
+
+#[derive(Serialize)]
+struct FormSummary<'a> {
+    key: &'a str,
+    version: &'a str,
+    title: &'a Text,
+    channels: &'a [Channel],
+    items: usize,
+}
+
+pub async fn list_forms(state: web::Data<AppState>) -> HttpResponse {
+    let forms: Vec<FormSummary> = state
+        .catalog
+        .iter()
+        .map(|f| FormSummary {
+            key: &f.form.key,
+            version: &f.version_hash,
+            title: &f.form.title,
+            channels: &f.form.channels,
+            items: f.form.items.len(),
+        })
+        .collect();
+    HttpResponse::Ok().json(json!({ "forms": forms }))
+}
+
+#[derive(Serialize)]
+struct FormDetail<'a> {
+    key: &'a str,
+    version: &'a str,
+    form: &'a Form,
+}
+
+pub async fn get_form(
+    state: web::Data<AppState>,
+    key: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let f = state
+        .catalog
+        .get(&key)
+        .ok_or_else(|| ApiError::NotFound(format!("no form `{key}`")))?;
+    Ok(HttpResponse::Ok().json(FormDetail {
+        key: &f.form.key,
+        version: &f.version_hash,
+        form: &f.form,
+    }))
+}
+
+pub async fn list_offices(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let pool = state.pool.clone();
+    let list = web::block(move || {
+        let mut conn = pool.get().map_err(db::DbError::Pool)?;
+        Ok::<_, ApiError>(offices::list_offices(&mut conn)?)
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(json!({ "offices": list })))
+}
+
+pub async fn list_service_types(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let pool = state.pool.clone();
+    let list = web::block(move || {
+        let mut conn = pool.get().map_err(db::DbError::Pool)?;
+        Ok::<_, ApiError>(offices::service_types(&mut conn)?)
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(json!({ "service_types": list })))
+}
+
+pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let pool = state.pool.clone();
+    let engine = web::block(move || {
+        use diesel::connection::SimpleConnection;
+        let mut conn = pool.get().map_err(db::DbError::Pool)?;
+        conn.batch_execute("SELECT 1")?;
+        Ok::<_, ApiError>(db::engine_of(&conn))
+    })
+    .await??;
+    Ok(HttpResponse::Ok().json(json!({ "status": "ok", "database": engine.to_string() })))
+}
+
+pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound(format!(
+        "no such endpoint: {} {}",
+        req.method(),
+        req.path()
+    )))
+}

@@ -1,0 +1,125 @@
+//! JSON errors for the API: validation and not-found are 4xx with a message
+//! (and the field when there is one); anything unexpected is a 500 whose cause
+//! is logged, never shown.
+
+use actix_web::error::{JsonPayloadError, PathError};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use serde::Serialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{message}")]
+    BadRequest {
+        field: Option<String>,
+        message: String,
+    },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("payload too large: {0}")]
+    TooLarge(String),
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
+    #[error("internal error")]
+    Internal(String),
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    error: Detail<'a>,
+}
+
+#[derive(Serialize)]
+struct Detail<'a> {
+    code: &'a str,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
+}
+
+impl ApiError {
+    fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest { .. } => "bad_request",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::TooLarge(_) => "payload_too_large",
+            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        ApiError::Internal(cause.to_string())
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(cause) = self {
+            tracing::error!(%cause, "internal error");
+        }
+        let field = match self {
+            ApiError::BadRequest { field, .. } => field.as_deref(),
+            _ => None,
+        };
+        HttpResponse::build(self.status_code()).json(Body {
+            error: Detail {
+                code: self.code(),
+                message: self.to_string(),
+                field,
+            },
+        })
+    }
+}
+
+impl From<crate::db::DbError> for ApiError {
+    fn from(e: crate::db::DbError) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+pub(super) fn json_payload_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let api = match &err {
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            ApiError::TooLarge("the body is over 64 KiB".into())
+        }
+        JsonPayloadError::ContentType => {
+            ApiError::UnsupportedMediaType("send Content-Type: application/json".into())
+        }
+        JsonPayloadError::Deserialize(e) => ApiError::BadRequest {
+            field: None,
+            message: format!("malformed JSON: {e}"),
+        },
+        other => ApiError::BadRequest {
+            field: None,
+            message: other.to_string(),
+        },
+    };
+    api.into()
+}
+
+pub(super) fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::NotFound(err.to_string()).into()
+}

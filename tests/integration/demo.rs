@@ -1,0 +1,109 @@
+//! `manyi demo` is deterministic for a seed, on either engine.
+
+use diesel::prelude::*;
+use manyi::db::schema::{answers, responses};
+use manyi::demo::{self, DemoOptions};
+
+use crate::helpers::{Engine, TestDb, prepare};
+
+type ResponseDump = (
+    i64,
+    i32,
+    String,
+    chrono::NaiveDateTime,
+    Option<i32>,
+    Option<i32>,
+    Option<i32>,
+    String,
+);
+type AnswerDump = (i64, String, Option<i16>, Option<String>, Option<String>);
+
+fn run_demo(engine: Engine, seed: u64) -> (Vec<ResponseDump>, Vec<AnswerDump>) {
+    let db = TestDb::new(engine);
+    let state = prepare(&db);
+    let mut conn = state.pool.get().unwrap();
+    let opts = DemoOptions {
+        seed,
+        responses: 3_000,
+        last_roc_year: Some(113),
+        years: 5,
+    };
+    let summary = demo::generate(&mut conn, &state.catalog, &opts).unwrap();
+    assert_eq!(summary.responses, 3_000);
+    assert_eq!((summary.first_roc_year, summary.last_roc_year), (109, 113));
+    let r = responses::table
+        .order(responses::id)
+        .select((
+            responses::id,
+            responses::office_id,
+            responses::channel,
+            responses::submitted_at,
+            responses::counter_id,
+            responses::staff_id,
+            responses::service_type_id,
+            responses::idempotency_key,
+        ))
+        .load::<ResponseDump>(&mut conn)
+        .unwrap();
+    let a = answers::table
+        .order(answers::id)
+        .select((
+            answers::response_id,
+            answers::item_key,
+            answers::score,
+            answers::choice,
+            answers::text_value,
+        ))
+        .load::<AnswerDump>(&mut conn)
+        .unwrap();
+    assert_eq!(summary.answers, a.len());
+    // Running it again on the same database is refused, not doubled.
+    assert!(matches!(
+        demo::generate(&mut conn, &state.catalog, &opts),
+        Err(demo::DemoError::AlreadyPresent(_))
+    ));
+    (r, a)
+}
+
+#[test]
+fn same_seed_same_data_on_both_engines() {
+    let lite1 = run_demo(Engine::Sqlite, 1);
+    let lite2 = run_demo(Engine::Sqlite, 1);
+    assert_eq!(lite1, lite2, "seed 1 twice on SQLite");
+    let pg = run_demo(Engine::Postgres, 1);
+    assert_eq!(lite1, pg, "seed 1 on PostgreSQL gives the SQLite data");
+    let other = run_demo(Engine::Sqlite, 2);
+    assert_ne!(lite1.1, other.1, "another seed, other data");
+}
+
+#[test]
+fn demo_data_is_plausible() {
+    let (r, a) = run_demo(Engine::Sqlite, 1);
+    // All three offices, both channels, every ROC year 109-113 (2020-2024).
+    let offices: std::collections::BTreeSet<i32> = r.iter().map(|x| x.1).collect();
+    assert_eq!(offices.len(), 3);
+    assert!(r.iter().any(|x| x.2 == "web") && r.iter().any(|x| x.2 == "counter"));
+    let years: std::collections::BTreeSet<i32> =
+        r.iter().map(|x| chrono::Datelike::year(&x.3)).collect();
+    assert_eq!(
+        years.into_iter().collect::<Vec<_>>(),
+        vec![2020, 2021, 2022, 2023, 2024]
+    );
+    // Satisfied share of the overall item within what offices publish (90-99 %).
+    let overall: Vec<i16> = a
+        .iter()
+        .filter(|x| x.1 == "overall")
+        .filter_map(|x| x.2)
+        .collect();
+    assert_eq!(overall.len(), 3_000);
+    let top2 = overall.iter().filter(|&&s| s >= 4).count() as f64 / overall.len() as f64;
+    assert!((0.90..0.99).contains(&top2), "top-2 share {top2}");
+    // Some comments, in Traditional Chinese.
+    let comments: Vec<&String> = a.iter().filter_map(|x| x.4.as_ref()).collect();
+    assert!(comments.len() > 50, "{}", comments.len());
+    assert!(
+        comments
+            .iter()
+            .any(|c| c.contains("櫃檯") || c.contains("等候"))
+    );
+}

@@ -1,0 +1,9 @@
+//! One integration-test binary. Storage tests run on SQLite and on PostgreSQL
+//! (see `helpers::Engine`); PostgreSQL must be reachable or they fail.
+
+mod helpers;
+
+mod api;
+mod cli;
+mod demo;
+mod storage;
