@@ -44,6 +44,38 @@ enum Command {
         #[command(subcommand)]
         command: FormsCommand,
     },
+    /// Staff accounts (the first administrator is made here).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create an account. The password is read from a prompt, or from the first
+    /// line of standard input when it is not a terminal; never from an argument.
+    Add {
+        /// Login name: 3-40 characters of a-z, 0-9, `.`, `_`, `-`.
+        #[arg(long)]
+        username: String,
+        /// Name shown in the console (default: the username).
+        #[arg(long)]
+        name: Option<String>,
+        /// counter_staff, research, director, county_admin or system_admin.
+        #[arg(long)]
+        role: String,
+        /// Office code, or a unique part of its name (`金沙`), for office roles.
+        #[arg(long)]
+        office: Option<String>,
+        /// County or city (`金門縣`), for county administrators.
+        #[arg(long)]
+        county: Option<String>,
+    },
+    /// List accounts.
+    List,
+    /// Set a new password (read like `add` does) and end the account's sessions.
+    Passwd { username: String },
 }
 
 #[derive(Debug, Args)]
@@ -161,6 +193,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::User { command } => user_command(&cli, command),
         Command::Forms {
             command: FormsCommand::Check(forms),
         } => {
@@ -175,6 +208,95 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     f.source.display()
                 );
             }
+            Ok(())
+        }
+    }
+}
+
+fn read_password(prompt: &str) -> anyhow::Result<String> {
+    use std::io::{BufRead, IsTerminal};
+    let password = if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(prompt)?;
+        let again = rpassword::prompt_password("again / 再輸入一次: ")?;
+        anyhow::ensure!(first == again, "the two passwords differ");
+        first
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    };
+    crate::auth::check_password_policy(&password).context("password")?;
+    Ok(password)
+}
+
+fn user_command(cli: &Cli, command: &UserCommand) -> anyhow::Result<()> {
+    use crate::auth::{self, NewUser, Role};
+    let settings = settings(cli, None, &FormsArg { forms: None })?;
+    let pool = db::connect_pool(&settings.database_url, 1)?;
+    let mut conn = pool.get().map_err(DbError::Pool)?;
+    db::run_migrations(&mut conn)?;
+    match command {
+        UserCommand::Add {
+            username,
+            name,
+            role,
+            office,
+            county,
+        } => {
+            let role = Role::parse(role).with_context(|| {
+                format!(
+                    "role: `{role}` is not one of {}",
+                    Role::ALL.map(|r| r.as_str()).join(", ")
+                )
+            })?;
+            let office_id = match office {
+                Some(o) => Some(auth::resolve_office(&mut conn, o)?.id),
+                None => None,
+            };
+            let password = read_password("password / 密碼: ")?;
+            let hash = auth::hash_password(&password);
+            let new = NewUser {
+                username: username.trim().to_lowercase(),
+                display_name: name.clone().unwrap_or_else(|| username.clone()),
+                role,
+                office_id,
+                county_zh: county.clone(),
+            };
+            let user = auth::create_user(&mut conn, &new, &hash, None, None)?;
+            println!("created {} ({})", user.username, user.role);
+            Ok(())
+        }
+        UserCommand::List => {
+            let offices = crate::offices::list_offices(&mut conn)?;
+            for u in auth::list_users(&mut conn, &auth::Scope::All)? {
+                let place = match (u.office_id, &u.county_zh) {
+                    (Some(id), _) => offices
+                        .iter()
+                        .find(|o| o.id == id)
+                        .map(|o| o.code.clone())
+                        .unwrap_or_default(),
+                    (None, Some(c)) => c.clone(),
+                    _ => "-".into(),
+                };
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    u.username,
+                    u.role,
+                    place,
+                    u.display_name,
+                    if u.active { "active" } else { "inactive" }
+                );
+            }
+            Ok(())
+        }
+        UserCommand::Passwd { username } => {
+            let user = auth::find_user_by_username(&mut conn, &username.to_lowercase())?
+                .with_context(|| format!("no account `{username}`"))?;
+            let password = read_password("new password / 新密碼: ")?;
+            let hash = auth::hash_password(&password);
+            auth::change_password(&mut conn, &user, &hash, None, None)?;
+            auth::delete_other_sessions(&mut conn, user.id, -1)?;
+            println!("password changed for {}", user.username);
             Ok(())
         }
     }

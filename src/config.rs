@@ -20,6 +20,9 @@ struct RawSettings {
     database_url: String,
     forms_dir: PathBuf,
     pool_size: u32,
+    session_idle_minutes: i64,
+    session_absolute_hours: i64,
+    secure_cookies: Option<bool>,
 }
 
 impl Default for RawSettings {
@@ -29,6 +32,9 @@ impl Default for RawSettings {
             database_url: DEFAULT_DATABASE.to_owned(),
             forms_dir: PathBuf::from(DEFAULT_FORMS_DIR),
             pool_size: 8,
+            session_idle_minutes: 30,
+            session_absolute_hours: 12,
+            secure_cookies: None,
         }
     }
 }
@@ -40,6 +46,28 @@ pub struct Settings {
     pub database_url: DatabaseUrl,
     pub forms_dir: PathBuf,
     pub pool_size: u32,
+    /// A staff session ends after this long unused.
+    pub session_idle_minutes: i64,
+    /// A staff session ends this long after login.
+    pub session_absolute_hours: i64,
+    /// Force Secure cookies on or off; by default they are Secure on TLS requests.
+    pub secure_cookies: Option<bool>,
+}
+
+impl Settings {
+    /// Defaults for the given database (tests and tools).
+    pub fn for_database(database_url: DatabaseUrl) -> Self {
+        let d = RawSettings::default();
+        Settings {
+            bind: d.bind,
+            database_url,
+            forms_dir: d.forms_dir,
+            pool_size: d.pool_size,
+            session_idle_minutes: d.session_idle_minutes,
+            session_absolute_hours: d.session_absolute_hours,
+            secure_cookies: d.secure_cookies,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +80,8 @@ pub enum ConfigError {
     Database(#[from] crate::db::DbError),
     #[error("pool_size must be at least 1")]
     PoolSize,
+    #[error("session_idle_minutes and session_absolute_hours must be at least 1")]
+    SessionTimes,
 }
 
 /// Command-line values that override the file and the environment.
@@ -89,11 +119,17 @@ impl Settings {
         if raw.pool_size == 0 {
             return Err(ConfigError::PoolSize);
         }
+        if raw.session_idle_minutes < 1 || raw.session_absolute_hours < 1 {
+            return Err(ConfigError::SessionTimes);
+        }
         Ok(Settings {
             bind: raw.bind,
             database_url: DatabaseUrl::parse(&raw.database_url)?,
             forms_dir: raw.forms_dir,
             pool_size: raw.pool_size,
+            session_idle_minutes: raw.session_idle_minutes,
+            session_absolute_hours: raw.session_absolute_hours,
+            secure_cookies: raw.secure_cookies,
         })
     }
 }

@@ -1,6 +1,7 @@
 //! 滿意 manyi: satisfaction surveys, complaint register and feedback analytics
 //! for Taiwan's household registration offices (戶政事務所).
 
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;

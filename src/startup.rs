@@ -9,6 +9,7 @@ use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
 use tracing_actix_web::TracingLogger;
 
+use crate::auth::{LoginThrottle, SessionPolicy};
 use crate::config::Settings;
 use crate::db::{self, DbError, Pool};
 use crate::forms::{self, FormCatalog, FormErrors};
@@ -34,6 +35,10 @@ pub struct AppState {
     pub catalog: FormCatalog,
     /// Form key → id of the current version's row in `form_versions`.
     pub form_version_ids: BTreeMap<String, i32>,
+    pub session_policy: SessionPolicy,
+    pub throttle: LoginThrottle,
+    /// `Some(true)` forces Secure cookies; `None` sets them on TLS requests.
+    pub secure_cookies: Option<bool>,
 }
 
 /// Loads forms, opens the pool, migrates, and registers form versions.
@@ -53,6 +58,12 @@ pub fn prepare(settings: &Settings) -> Result<AppState, StartupError> {
         pool,
         catalog,
         form_version_ids,
+        session_policy: SessionPolicy {
+            idle: chrono::Duration::minutes(settings.session_idle_minutes),
+            absolute: chrono::Duration::hours(settings.session_absolute_hours),
+        },
+        throttle: LoginThrottle::default(),
+        secure_cookies: settings.secure_cookies,
     })
 }
 

@@ -135,6 +135,30 @@ diesel::joinable!(responses -> service_types (service_type_id));
 diesel::joinable!(answers -> responses (response_id));
 diesel::joinable!(users -> offices (office_id));
 
+diesel::table! {
+    sessions (id) {
+        id -> Integer,
+        token_hash -> Text,
+        user_id -> Integer,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        expires_at -> Timestamp,
+        client_addr -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    login_attempts (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        username -> Text,
+        client_addr -> Text,
+        success -> Bool,
+    }
+}
+
+diesel::joinable!(sessions -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     offices,
     counters,
@@ -146,4 +170,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     answers,
     users,
     audit_log,
+    sessions,
+    login_attempts,
 );

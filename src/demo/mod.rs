@@ -19,6 +19,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 
+use crate::auth::{self, NewUser, Role};
 use crate::db::{self, DbConnection};
 use crate::forms::{Channel, Form, FormCatalog, ItemKind};
 use crate::offices::{self, Counter, NewCounter, NewOffice, NewStaff, Staff};
@@ -32,6 +33,8 @@ pub enum DemoError {
     MissingForm(&'static str),
     #[error("{0}")]
     Options(String),
+    #[error(transparent)]
+    User(#[from] auth::UserError),
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }
@@ -70,14 +73,22 @@ pub struct DemoSummary {
     pub answers: usize,
     pub first_roc_year: i32,
     pub last_roc_year: i32,
+    /// Demo staff accounts created (password [`DEMO_PASSWORD`]).
+    pub accounts: usize,
 }
 
 impl fmt::Display for DemoSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} offices, {} responses, {} answers, ROC years {}-{}",
-            self.offices, self.responses, self.answers, self.first_roc_year, self.last_roc_year
+            "{} offices, {} responses, {} answers, ROC years {}-{}, {} demo accounts \
+             (password {DEMO_PASSWORD})",
+            self.offices,
+            self.responses,
+            self.answers,
+            self.first_roc_year,
+            self.last_roc_year,
+            self.accounts
         )
     }
 }
@@ -253,6 +264,65 @@ const SERVICE_MIX: [(&str, f64); 11] = [
     ("other", 9.0),
 ];
 
+/// Password of every demo account. Demo data is for trying manyi out, never
+/// for a database that serves real citizens.
+pub const DEMO_PASSWORD: &str = "manyi-demo-2026";
+
+/// A demo account: username, name, role, office code, county.
+type DemoAccount = (
+    &'static str,
+    &'static str,
+    Role,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
+const DEMO_ACCOUNTS: [DemoAccount; 7] = [
+    ("admin", "系統管理者", Role::SystemAdmin, None, None),
+    (
+        "kinmen",
+        "金門縣政府民政處",
+        Role::CountyAdmin,
+        None,
+        Some("金門縣"),
+    ),
+    (
+        "director-jc",
+        "金城所主任",
+        Role::Director,
+        Some("JC"),
+        None,
+    ),
+    (
+        "director-js",
+        "金沙所主任",
+        Role::Director,
+        Some("JS"),
+        None,
+    ),
+    (
+        "director-da",
+        "大安所主任",
+        Role::Director,
+        Some("DA"),
+        None,
+    ),
+    (
+        "research-da",
+        "大安所研考",
+        Role::Research,
+        Some("DA"),
+        None,
+    ),
+    (
+        "counter-da",
+        "大安所櫃檯",
+        Role::CounterStaff,
+        Some("DA"),
+        None,
+    ),
+];
+
 const WEB_SHARE: f64 = 0.12;
 const BATCH: usize = 5_000;
 
@@ -352,6 +422,7 @@ pub fn generate(
         answers: 0,
         first_roc_year: first,
         last_roc_year: last,
+        accounts: 0,
     };
     let mut produced = 0;
     while produced < opts.responses {
@@ -421,7 +492,33 @@ pub fn generate(
         summary.answers += written;
         produced += n;
     }
+    summary.accounts = create_demo_accounts(conn)?;
     Ok(summary)
+}
+
+/// The demo accounts, all with [`DEMO_PASSWORD`]; returns how many were made.
+fn create_demo_accounts(conn: &mut DbConnection) -> Result<usize, DemoError> {
+    let hash = auth::hash_password(DEMO_PASSWORD);
+    let mut made = 0;
+    for (username, name, role, office, county) in DEMO_ACCOUNTS {
+        if auth::find_user_by_username(conn, username)?.is_some() {
+            continue;
+        }
+        let office_id = match office {
+            Some(code) => offices::find_office_by_code(conn, code)?.map(|o| o.id),
+            None => None,
+        };
+        let new = NewUser {
+            username: username.to_owned(),
+            display_name: name.to_owned(),
+            role,
+            office_id,
+            county_zh: county.map(str::to_owned),
+        };
+        auth::create_user(conn, &new, &hash, None, None)?;
+        made += 1;
+    }
+    Ok(made)
 }
 
 /// A weekday instant between 08:00 and 17:00 Taipei time (UTC+8), stored as UTC.

@@ -179,3 +179,11 @@ pub fn find_service_type(conn: &mut DbConnection, code: &str) -> QueryResult<Opt
         .first(conn)
         .optional()
 }
+
+pub fn staff_of(conn: &mut DbConnection, office_id: i32) -> QueryResult<Vec<Staff>> {
+    staff::table
+        .filter(staff::office_id.eq(office_id))
+        .order(staff::code)
+        .select(Staff::as_select())
+        .load(conn)
+}

@@ -13,6 +13,8 @@ use crate::db::{self, DbConnection};
 use crate::forms::{Channel, Form, ItemKind};
 use crate::offices;
 
+pub mod dashboard;
+
 #[derive(Debug, thiserror::Error)]
 pub enum SurveyError {
     /// The submission does not fit its form; `field` names what is wrong.

@@ -15,6 +15,10 @@ pub enum ApiError {
         message: String,
     },
     #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
     NotFound(String),
     #[error("payload too large: {0}")]
     TooLarge(String),
@@ -41,6 +45,8 @@ impl ApiError {
     fn code(&self) -> &'static str {
         match self {
             ApiError::BadRequest { .. } => "bad_request",
+            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
             ApiError::TooLarge(_) => "payload_too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
@@ -57,6 +63,8 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -85,6 +93,18 @@ impl ResponseError for ApiError {
 impl From<crate::db::DbError> for ApiError {
     fn from(e: crate::db::DbError) -> Self {
         ApiError::internal(e)
+    }
+}
+
+impl From<crate::auth::AuthError> for ApiError {
+    fn from(e: crate::auth::AuthError) -> Self {
+        match e {
+            crate::auth::AuthError::NotFound => ApiError::NotFound("not found".into()),
+            crate::auth::AuthError::Forbidden => {
+                ApiError::Forbidden("not allowed for this role".into())
+            }
+            crate::auth::AuthError::Db(e) => ApiError::internal(e),
+        }
     }
 }
 

@@ -94,12 +94,11 @@ pub fn catalog() -> FormCatalog {
 }
 
 pub fn settings(db: &TestDb) -> Settings {
-    Settings {
-        bind: "127.0.0.1:0".to_owned(),
-        database_url: db.url.clone(),
-        forms_dir: forms_dir(),
-        pool_size: 4,
-    }
+    let mut s = Settings::for_database(db.url.clone());
+    s.bind = "127.0.0.1:0".to_owned();
+    s.forms_dir = forms_dir();
+    s.pool_size = 4;
+    s
 }
 
 /// Prepared state (migrated database, registered forms) without a server.

@@ -1,0 +1,178 @@
+//! The console dashboard's figures: responses today and this month, and the
+//! overall satisfaction of this month against the same month last year, per
+//! office. Small indexed counts over (office_id, submitted_at); the history
+//! itself is the analytics pipeline's business.
+
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, Utc};
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::DbConnection;
+use crate::db::schema::{answers, responses};
+
+/// Taiwan has kept UTC+8 without daylight saving since 1979.
+pub fn taipei() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("valid offset")
+}
+
+/// UTC instant at which a Taipei calendar day starts.
+pub fn taipei_midnight_utc(date: NaiveDate) -> NaiveDateTime {
+    date.and_hms_opt(0, 0, 0).expect("midnight") - Duration::hours(8)
+}
+
+/// Satisfaction counts of the overall item.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Rate {
+    /// Answers with a score.
+    pub rated: i64,
+    /// Of those, 滿意 or 非常滿意 (4 or 5).
+    pub satisfied: i64,
+}
+
+impl Rate {
+    pub fn share(&self) -> Option<f64> {
+        (self.rated > 0).then(|| self.satisfied as f64 / self.rated as f64)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct OfficeFigures {
+    pub office_id: i32,
+    pub today: i64,
+    pub month: i64,
+    pub month_rate: Rate,
+    pub last_year_month_rate: Rate,
+}
+
+/// Month start (Taipei) of the given date, and of the next month.
+fn month_bounds(year: i32, month: u32) -> (NaiveDate, NaiveDate) {
+    let start = NaiveDate::from_ymd_opt(year, month, 1).expect("valid month");
+    let next = if month == 12 {
+        NaiveDate::from_ymd_opt(year + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(year, month + 1, 1)
+    }
+    .expect("valid month");
+    (start, next)
+}
+
+fn counts(
+    conn: &mut DbConnection,
+    office_ids: &[i32],
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<Vec<(i32, i64)>> {
+    responses::table
+        .filter(responses::office_id.eq_any(office_ids))
+        .filter(responses::submitted_at.ge(from))
+        .filter(responses::submitted_at.lt(to))
+        .group_by(responses::office_id)
+        .select((responses::office_id, count_star()))
+        .load(conn)
+}
+
+fn rates(
+    conn: &mut DbConnection,
+    office_ids: &[i32],
+    overall_keys: &[String],
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<Vec<(i32, i64, i64)>> {
+    let base = || {
+        answers::table
+            .inner_join(responses::table)
+            .filter(responses::office_id.eq_any(office_ids))
+            .filter(responses::submitted_at.ge(from))
+            .filter(responses::submitted_at.lt(to))
+            .filter(answers::item_key.eq_any(overall_keys))
+            .filter(answers::score.is_not_null())
+            .group_by(responses::office_id)
+            .select((responses::office_id, count_star()))
+    };
+    let rated: Vec<(i32, i64)> = base().load(conn)?;
+    let satisfied: Vec<(i32, i64)> = base().filter(answers::score.ge(4)).load(conn)?;
+    Ok(rated
+        .into_iter()
+        .map(|(o, r)| {
+            let s = satisfied.iter().find(|x| x.0 == o).map_or(0, |x| x.1);
+            (o, r, s)
+        })
+        .collect())
+}
+
+/// Figures for each office id (in the order given). `overall_keys` are the
+/// item keys of the forms' overall-satisfaction items.
+pub fn office_figures(
+    conn: &mut DbConnection,
+    office_ids: &[i32],
+    overall_keys: &[String],
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<OfficeFigures>> {
+    let local = now.with_timezone(&taipei()).date_naive();
+    let today_from = taipei_midnight_utc(local);
+    let today_to = taipei_midnight_utc(local + Duration::days(1));
+    let (m0, m1) = month_bounds(local.year(), local.month());
+    let (l0, l1) = month_bounds(local.year() - 1, local.month());
+    let today = counts(conn, office_ids, today_from, today_to)?;
+    let month = counts(
+        conn,
+        office_ids,
+        taipei_midnight_utc(m0),
+        taipei_midnight_utc(m1),
+    )?;
+    let rate_now = rates(
+        conn,
+        office_ids,
+        overall_keys,
+        taipei_midnight_utc(m0),
+        taipei_midnight_utc(m1),
+    )?;
+    let rate_then = rates(
+        conn,
+        office_ids,
+        overall_keys,
+        taipei_midnight_utc(l0),
+        taipei_midnight_utc(l1),
+    )?;
+    let find = |v: &[(i32, i64)], o: i32| v.iter().find(|x| x.0 == o).map_or(0, |x| x.1);
+    let find_rate = |v: &[(i32, i64, i64)], o: i32| {
+        v.iter()
+            .find(|x| x.0 == o)
+            .map_or(Rate::default(), |x| Rate {
+                rated: x.1,
+                satisfied: x.2,
+            })
+    };
+    Ok(office_ids
+        .iter()
+        .map(|&o| OfficeFigures {
+            office_id: o,
+            today: find(&today, o),
+            month: find(&month, o),
+            month_rate: find_rate(&rate_now, o),
+            last_year_month_rate: find_rate(&rate_then, o),
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn taipei_days_start_at_16_utc_the_day_before() {
+        let d = NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
+        assert_eq!(
+            taipei_midnight_utc(d),
+            NaiveDate::from_ymd_opt(2024, 2, 29)
+                .unwrap()
+                .and_hms_opt(16, 0, 0)
+                .unwrap()
+        );
+        assert_eq!(
+            month_bounds(2024, 12).1,
+            NaiveDate::from_ymd_opt(2025, 1, 1).unwrap()
+        );
+    }
+}
