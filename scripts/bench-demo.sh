@@ -14,7 +14,7 @@ root=$PWD
 N=${N:-100000}
 ADMIN=${MANYI_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 cargo build --release --quiet
-bin=$root/target/release/manyi
+bin=${CARGO_TARGET_DIR:-$root/target}/release/manyi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 now() { date +%s.%N; }

@@ -55,5 +55,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/", web::get().to(pages::index))
     .route("/forms/{key}", web::get().to(pages::form_preview))
     .route("/assets/style.css", web::get().to(pages::stylesheet))
+    .route("/assets/favicon.svg", web::get().to(pages::favicon))
+    .route("/favicon.ico", web::get().to(pages::favicon))
     .default_service(web::to(pages::not_found));
 }

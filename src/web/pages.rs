@@ -12,6 +12,14 @@ use crate::offices::{self, Office, ServiceType};
 use crate::startup::AppState;
 
 const STYLE: &str = include_str!("../../assets/style.css");
+const FAVICON: &str = include_str!("../../assets/favicon.svg");
+
+pub async fn favicon() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        .insert_header(("Cache-Control", "public, max-age=86400"))
+        .body(FAVICON)
+}
 
 pub async fn stylesheet() -> HttpResponse {
     HttpResponse::Ok()

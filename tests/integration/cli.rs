@@ -104,3 +104,193 @@ fn mistyped_database_url_is_refused() {
         "no stray file created"
     );
 }
+
+/// Starts `manyi serve` on a free port with debug logs; returns the child and its URL.
+fn serve_with_logs(dir: &std::path::Path, db: &str) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = manyi()
+        .current_dir(dir)
+        .env("RUST_LOG", "debug")
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--database-url",
+            db,
+            "--forms",
+        ])
+        .arg(crate::helpers::forms_dir())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let log = dir_log_path();
+        let mut out = std::fs::File::create(&log).unwrap();
+        let mut sent = false;
+        for line in BufReader::new(stderr).lines() {
+            let line = line.unwrap();
+            use std::io::Write;
+            writeln!(out, "{line}").unwrap();
+            if !sent && let Some(i) = line.find("http://127.0.0.1:") {
+                let url: String = line[i..]
+                    .chars()
+                    .take_while(|c| !c.is_whitespace())
+                    .collect();
+                let plain = String::from_utf8(strip_ansi(url.as_bytes())).unwrap();
+                tx.send(plain.trim_end_matches('/').to_owned()).unwrap();
+                sent = true;
+            }
+        }
+    });
+    let url = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("server started");
+    (child, url)
+}
+
+fn dir_log_path() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("manyi-log-test-{}.log", std::process::id()))
+}
+
+fn strip_ansi(b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == 0x1b {
+            while i < b.len() && b[i] != b'm' {
+                i += 1;
+            }
+        } else {
+            out.push(b[i]);
+        }
+        i += 1;
+    }
+    out
+}
+
+#[actix_web::test]
+async fn user_add_then_login_and_no_secret_in_the_logs() {
+    use std::io::Write;
+    let work = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/m.db", work.path().display());
+    let password = "s3cret-Passw0rd-in-logs?";
+    // The first administrator, password on stdin.
+    let mut add = manyi()
+        .current_dir(work.path())
+        .args([
+            "user",
+            "add",
+            "--username",
+            "boss",
+            "--role",
+            "system_admin",
+            "--database-url",
+            &db,
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(add.stdin.take().unwrap(), "{password}").unwrap();
+    let out = add.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed = manyi()
+        .current_dir(work.path())
+        .args(["user", "list", "--database-url", &db])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8(listed.stdout)
+            .unwrap()
+            .starts_with("boss\tsystem_admin")
+    );
+    // A short password is refused.
+    let mut bad = manyi()
+        .current_dir(work.path())
+        .args([
+            "user",
+            "add",
+            "--username",
+            "weak",
+            "--role",
+            "system_admin",
+            "--database-url",
+            &db,
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(bad.stdin.take().unwrap(), "short").unwrap();
+    let out = bad.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 10 characters"));
+
+    let (mut child, url) = serve_with_logs(work.path(), &db);
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = client
+        .get(format!("{url}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = crate::helpers::hidden_csrf(&page);
+    let res = client
+        .post(format!("{url}/login"))
+        .form(&[
+            ("username", "boss"),
+            ("password", password),
+            ("csrf", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let session = res
+        .cookies()
+        .find(|c| c.name() == "manyi_session")
+        .expect("session cookie")
+        .value()
+        .to_owned();
+    let console = client.get(format!("{url}/console")).send().await.unwrap();
+    assert_eq!(console.status(), 200);
+    let session_csrf = crate::helpers::hidden_csrf(&console.text().await.unwrap());
+    let wrong = client
+        .post(format!("{url}/login"))
+        .form(&[
+            ("username", "boss"),
+            ("password", "wrong-but-secret-9"),
+            ("csrf", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(wrong.status().is_client_error());
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let log = std::fs::read_to_string(dir_log_path()).unwrap();
+    assert!(log.contains("/login"), "the requests were logged at all");
+    for secret in [
+        password,
+        "wrong-but-secret-9",
+        session.as_str(),
+        session_csrf.as_str(),
+        csrf.as_str(),
+    ] {
+        assert!(!log.contains(secret), "a secret reached the logs");
+    }
+}

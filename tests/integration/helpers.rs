@@ -163,3 +163,155 @@ macro_rules! on_both_engines {
     };
 }
 pub(crate) use on_both_engines;
+
+/// Password of every account `seed_org` makes.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Three offices in two counties and one account per role:
+/// `admin` (system), `kinmen` (county 金門縣), `dir-js`, `res-js`, `ctr-js`
+/// (金沙, Kinmen), `dir-jc` (金城, Kinmen), `dir-da` (大安, Taipei).
+pub struct Org {
+    pub js: manyi::offices::Office,
+    pub da: manyi::offices::Office,
+}
+
+pub fn seed_org(conn: &mut DbConnection) -> Org {
+    use manyi::auth::{self, NewUser, Role};
+    use manyi::offices::{NewOffice, create_office};
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let hash = HASH.get_or_init(|| auth::hash_password(PASSWORD));
+    let jc = create_office(
+        conn,
+        &NewOffice::new(
+            "JC",
+            "金門縣金城鎮戶政事務所",
+            "Jincheng",
+            "金門縣",
+            "Kinmen County",
+        ),
+    )
+    .unwrap();
+    let js = create_office(
+        conn,
+        &NewOffice::new(
+            "JS",
+            "金門縣金沙鎮戶政事務所",
+            "Jinsha",
+            "金門縣",
+            "Kinmen County",
+        ),
+    )
+    .unwrap();
+    let da = create_office(
+        conn,
+        &NewOffice::new(
+            "DA",
+            "臺北市大安區戶政事務所",
+            "Da'an",
+            "臺北市",
+            "Taipei City",
+        ),
+    )
+    .unwrap();
+    manyi::offices::create_counters(
+        conn,
+        &[manyi::offices::NewCounter {
+            office_id: da.id,
+            code: "1",
+            name_zh: "1 號櫃檯",
+            name_en: "Counter 1",
+        }],
+    )
+    .unwrap();
+    let accounts: [(&str, Role, Option<i32>, Option<&str>); 7] = [
+        ("admin", Role::SystemAdmin, None, None),
+        ("kinmen", Role::CountyAdmin, None, Some("金門縣")),
+        ("dir-js", Role::Director, Some(js.id), None),
+        ("res-js", Role::Research, Some(js.id), None),
+        ("ctr-js", Role::CounterStaff, Some(js.id), None),
+        ("dir-jc", Role::Director, Some(jc.id), None),
+        ("dir-da", Role::Director, Some(da.id), None),
+    ];
+    for (username, role, office_id, county) in accounts {
+        let new = NewUser {
+            username: username.into(),
+            display_name: format!("{username} 測試"),
+            role,
+            office_id,
+            county_zh: county.map(str::to_owned),
+        };
+        auth::create_user(conn, &new, hash, None, None).unwrap();
+    }
+    assert_eq!(jc.county_zh, js.county_zh);
+    Org { js, da }
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects.
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub base: String,
+}
+
+pub fn hidden_csrf(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).expect("a csrf field") + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+impl Browser {
+    pub fn new(app: &TestApp) -> Self {
+        Browser {
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: app.address.clone(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{}", self.base, path))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(format!("{}{}", self.base, path))
+            .form(fields)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn login_with(&self, username: &str, password: &str) -> reqwest::Response {
+        let page = self.get("/login").await.text().await.unwrap();
+        let csrf = hidden_csrf(&page);
+        self.post(
+            "/login",
+            &[
+                ("username", username),
+                ("password", password),
+                ("csrf", &csrf),
+                ("next", "/console"),
+            ],
+        )
+        .await
+    }
+
+    /// Logs in and checks it worked.
+    pub async fn login(&self, username: &str) {
+        let res = self.login_with(username, PASSWORD).await;
+        assert_eq!(res.status(), 303, "login of {username}");
+        assert_eq!(res.headers()["location"], "/console");
+    }
+
+    /// The session's CSRF token, as a console page carries it.
+    pub async fn csrf(&self) -> String {
+        let html = self.get("/console/password").await.text().await.unwrap();
+        hidden_csrf(&html)
+    }
+}

@@ -4,6 +4,8 @@
 mod helpers;
 
 mod api;
+mod browser;
 mod cli;
+mod console;
 mod demo;
 mod storage;

@@ -1,0 +1,68 @@
+// Drives the staff console in headless Chromium: log in, see the dashboard,
+// switch to English, log out. Screenshots go to $ARTIFACTS. Fails on any
+// browser console error or failed step. Run by tests/integration/browser.rs.
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const base = process.env.BASE_URL;
+const username = process.env.MANYI_USER;
+const password = process.env.MANYI_PASSWORD;
+const artifacts = process.env.ARTIFACTS;
+const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
+mkdirSync(artifacts, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath,
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const problems = [];
+try {
+  for (const [name, viewport] of [['desktop', { width: 1280, height: 800 }], ['tablet', { width: 800, height: 1100 }]]) {
+    const context = await browser.newContext({ viewport, locale: 'zh-TW' });
+    const page = await context.newPage();
+    page.on('console', (m) => { if (m.type() === 'error') problems.push(`${name} console: ${m.text()}`); });
+    page.on('pageerror', (e) => problems.push(`${name} page error: ${e.message}`));
+    const expectText = async (selector, text) => {
+      const got = await page.locator(selector).first().innerText();
+      if (!got.includes(text)) throw new Error(`${name}: expected "${text}" in ${selector}, got "${got}"`);
+    };
+
+    await page.goto(`${base}/console`);
+    if (!page.url().includes('/login')) throw new Error(`${name}: not sent to login: ${page.url()}`);
+    await expectText('h1', '員工登入');
+    await page.fill('#username', username);
+    await page.fill('#password', password);
+    await page.screenshot({ path: join(artifacts, `${name}-1-login.png`), fullPage: true });
+    await Promise.all([page.waitForURL(/\/console$/), page.click('#login-submit')]);
+    await expectText('h1', '儀表板');
+    await expectText('#dashboard', '金門縣金沙鎮戶政事務所');
+    await page.screenshot({ path: join(artifacts, `${name}-2-dashboard-zh.png`), fullPage: true });
+
+    await Promise.all([page.waitForLoadState('load'), page.click('#lang-switch')]);
+    await page.waitForSelector('text=Dashboard');
+    await expectText('h1', 'Dashboard');
+    await expectText('html', 'Overall satisfaction this month');
+    const lang = await page.getAttribute('html', 'lang');
+    if (lang !== 'en') throw new Error(`${name}: html lang is ${lang}`);
+    await page.screenshot({ path: join(artifacts, `${name}-3-dashboard-en.png`), fullPage: true });
+
+    await Promise.all([page.waitForURL(/\/login/), page.click('#logout')]);
+    await expectText('#login-message', 'You have logged out.');
+    await page.screenshot({ path: join(artifacts, `${name}-4-logged-out.png`), fullPage: true });
+    await page.goto(`${base}/console`);
+    if (!page.url().includes('/login')) throw new Error(`${name}: still logged in after logout`);
+    await context.close();
+  }
+} catch (e) {
+  problems.push(String(e && e.stack || e));
+} finally {
+  await browser.close();
+}
+if (problems.length) {
+  console.error(problems.join('\n'));
+  process.exit(1);
+}
+console.log('browser: console flow passed');
