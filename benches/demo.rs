@@ -87,6 +87,7 @@ fn bench(c: &mut Criterion) {
                         staff_id: None,
                         device_id: None,
                         answers,
+                        survey_token: None,
                     };
                     survey::store_response(&mut conn, form, &new).unwrap();
                 }

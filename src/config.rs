@@ -23,6 +23,9 @@ struct RawSettings {
     session_idle_minutes: i64,
     session_absolute_hours: i64,
     secure_cookies: Option<bool>,
+    public_rate_per_minute: u32,
+    device_rate_per_minute: u32,
+    kiosk_idle_seconds: u32,
 }
 
 impl Default for RawSettings {
@@ -35,6 +38,9 @@ impl Default for RawSettings {
             session_idle_minutes: 30,
             session_absolute_hours: 12,
             secure_cookies: None,
+            public_rate_per_minute: 30,
+            device_rate_per_minute: 120,
+            kiosk_idle_seconds: 60,
         }
     }
 }
@@ -52,6 +58,12 @@ pub struct Settings {
     pub session_absolute_hours: i64,
     /// Force Secure cookies on or off; by default they are Secure on TLS requests.
     pub secure_cookies: Option<bool>,
+    /// Public submissions per minute from one client address.
+    pub public_rate_per_minute: u32,
+    /// Kiosk submissions per minute from one enrolled device.
+    pub device_rate_per_minute: u32,
+    /// An unfinished kiosk questionnaire resets after this many idle seconds.
+    pub kiosk_idle_seconds: u32,
 }
 
 impl Settings {
@@ -66,6 +78,9 @@ impl Settings {
             session_idle_minutes: d.session_idle_minutes,
             session_absolute_hours: d.session_absolute_hours,
             secure_cookies: d.secure_cookies,
+            public_rate_per_minute: d.public_rate_per_minute,
+            device_rate_per_minute: d.device_rate_per_minute,
+            kiosk_idle_seconds: d.kiosk_idle_seconds,
         }
     }
 }
@@ -130,6 +145,9 @@ impl Settings {
             session_idle_minutes: raw.session_idle_minutes,
             session_absolute_hours: raw.session_absolute_hours,
             secure_cookies: raw.secure_cookies,
+            public_rate_per_minute: raw.public_rate_per_minute,
+            device_rate_per_minute: raw.device_rate_per_minute,
+            kiosk_idle_seconds: raw.kiosk_idle_seconds.max(10),
         })
     }
 }

@@ -13,6 +13,7 @@ use crate::auth::{LoginThrottle, SessionPolicy};
 use crate::config::Settings;
 use crate::db::{self, DbError, Pool};
 use crate::forms::{self, FormCatalog, FormErrors};
+use crate::web::limits::Limits;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -39,6 +40,11 @@ pub struct AppState {
     pub throttle: LoginThrottle,
     /// `Some(true)` forces Secure cookies; `None` sets them on TLS requests.
     pub secure_cookies: Option<bool>,
+    pub limits: Limits,
+    /// Woken when a response raises a dissatisfaction alert (live console updates).
+    pub alert_signal: Arc<tokio::sync::Notify>,
+    /// Seconds of inactivity after which the kiosk resets an unfinished questionnaire.
+    pub kiosk_idle_seconds: u32,
 }
 
 /// Loads forms, opens the pool, migrates, and registers form versions.
@@ -64,6 +70,12 @@ pub fn prepare(settings: &Settings) -> Result<AppState, StartupError> {
         },
         throttle: LoginThrottle::default(),
         secure_cookies: settings.secure_cookies,
+        limits: Limits::new(
+            settings.public_rate_per_minute,
+            settings.device_rate_per_minute,
+        ),
+        alert_signal: Arc::new(tokio::sync::Notify::new()),
+        kiosk_idle_seconds: settings.kiosk_idle_seconds,
     })
 }
 

@@ -11,6 +11,7 @@ diesel::table! {
         county_en -> Text,
         active -> Bool,
         created_at -> Timestamp,
+        alert_threshold -> SmallInt,
     }
 }
 
@@ -158,7 +159,49 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    device_enrolments (id) {
+        id -> Integer,
+        office_id -> Integer,
+        counter_id -> Integer,
+        code_hash -> Text,
+        label -> Text,
+        created_by -> Nullable<Integer>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        device_id -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    survey_tokens (id) {
+        id -> Integer,
+        office_id -> Integer,
+        form_key -> Text,
+        token_hash -> Text,
+        created_by -> Nullable<Integer>,
+        created_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    alerts (id) {
+        id -> Integer,
+        office_id -> Integer,
+        response_id -> BigInt,
+        created_at -> Timestamp,
+        lowest_score -> SmallInt,
+        items -> Text,
+        acknowledged_at -> Nullable<Timestamp>,
+        acknowledged_by -> Nullable<Integer>,
+        note -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(alerts -> responses (response_id));
 diesel::allow_tables_to_appear_in_same_query!(
     offices,
     counters,
@@ -172,4 +215,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     sessions,
     login_attempts,
+    device_enrolments,
+    survey_tokens,
+    alerts,
 );

@@ -20,6 +20,8 @@ pub struct Office {
     pub active: bool,
     #[serde(skip)]
     pub created_at: NaiveDateTime,
+    /// A response rating any 5-point item at or below this raises an alert.
+    pub alert_threshold: i16,
 }
 
 #[derive(Debug, Clone, Insertable)]

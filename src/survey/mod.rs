@@ -13,7 +13,10 @@ use crate::db::{self, DbConnection};
 use crate::forms::{Channel, Form, ItemKind};
 use crate::offices;
 
+pub mod alerts;
 pub mod dashboard;
+pub mod devices;
+pub mod tokens;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SurveyError {
@@ -260,6 +263,8 @@ pub struct NewResponse {
     pub staff_id: Option<i32>,
     pub device_id: Option<i32>,
     pub answers: BTreeMap<String, AnswerValue>,
+    /// A one-time link's token (internal surveys); consumed with the response.
+    pub survey_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -293,6 +298,8 @@ pub struct Stored {
     pub response_id: i64,
     /// `true` when the key had been stored before: nothing new was written.
     pub duplicate: bool,
+    /// The dissatisfaction alert this response raised, if any.
+    pub alert_id: Option<i32>,
 }
 
 /// Checks and stores one response with its answers in one transaction.
@@ -315,7 +322,17 @@ pub fn store_response(
         return Ok(Stored {
             response_id: existing,
             duplicate: true,
+            alert_id: None,
         });
+    }
+    if new.channel == Channel::Internal
+        && new.survey_token.is_none()
+        && tokens::tokens_required(conn, new.office_id, &form.key)?
+    {
+        return Err(SurveyError::invalid(
+            "survey_token",
+            "this survey is answered through a one-time link",
+        ));
     }
     let checked = check_answers(form, &new.answers)?;
     let service_type_id = match &checked.service_type {
@@ -346,7 +363,24 @@ pub fn store_response(
         device_id: new.device_id,
         idempotency_key: new.idempotency_key.as_str().to_owned(),
     };
+    let likert: Vec<(String, i16)> = checked
+        .answers
+        .iter()
+        .filter(|a| {
+            form.item(&a.item_key)
+                .is_some_and(|i| matches!(i.kind, ItemKind::Likert5 { .. }))
+        })
+        .filter_map(|a| a.score.map(|s| (a.item_key.clone(), s)))
+        .collect();
     let outcome = db::write_transaction(conn, |conn| {
+        if let Some(token) = &new.survey_token
+            && !tokens::consume_survey_token(conn, new.office_id, &form.key, token)?
+        {
+            return Err(SurveyError::invalid(
+                "survey_token",
+                "this link is unknown or has been used already",
+            ));
+        }
         let id = insert_responses(conn, std::slice::from_ref(&row))?[0];
         let rows: Vec<AnswerRow> = checked
             .answers
@@ -360,22 +394,27 @@ pub fn store_response(
             })
             .collect();
         insert_answers(conn, &rows)?;
-        Ok::<_, diesel::result::Error>(id)
+        let alert_id = alerts::raise_if_needed(conn, new.office_id, id, &likert)?;
+        Ok::<_, SurveyError>((id, alert_id))
     });
     match outcome {
-        Ok(response_id) => Ok(Stored {
+        Ok((response_id, alert_id)) => Ok(Stored {
             response_id,
             duplicate: false,
+            alert_id,
         }),
         // A concurrent retry with the same key won the race: report it as a duplicate.
-        Err(e) if db::is_unique_violation(&e) => match find_by_key(conn, &new.idempotency_key)? {
-            Some(response_id) => Ok(Stored {
-                response_id,
-                duplicate: true,
-            }),
-            None => Err(e.into()),
-        },
-        Err(e) => Err(e.into()),
+        Err(SurveyError::Db(e)) if db::is_unique_violation(&e) => {
+            match find_by_key(conn, &new.idempotency_key)? {
+                Some(response_id) => Ok(Stored {
+                    response_id,
+                    duplicate: true,
+                    alert_id: None,
+                }),
+                None => Err(e.into()),
+            }
+        }
+        Err(e) => Err(e),
     }
 }
 

@@ -19,6 +19,8 @@ struct FormSummary<'a> {
     items: usize,
 }
 
+/// The survey forms with their current versions.
+#[utoipa::path(get, path = "/api/v1/forms", tag = "forms", responses((status = 200, description = "Forms with key, version hash, title (zh-TW, en), channels and item count")))]
 pub async fn list_forms(state: web::Data<AppState>) -> HttpResponse {
     let forms: Vec<FormSummary> = state
         .catalog
@@ -41,6 +43,8 @@ struct FormDetail<'a> {
     form: &'a Form,
 }
 
+/// One form in full: items, scales, options, dimensions.
+#[utoipa::path(get, path = "/api/v1/forms/{key}", tag = "forms", params(("key" = String, Path, description = "Form key")), responses((status = 200, description = "The form"), (status = 404, description = "No such form")))]
 pub async fn get_form(
     state: web::Data<AppState>,
     key: web::Path<String>,

@@ -25,7 +25,7 @@ use crate::survey::dashboard::{self, OfficeFigures, Rate, taipei};
 
 type PageResult = Result<HttpResponse, PageError>;
 
-fn render(t: &impl Template) -> PageResult {
+pub(super) fn render(t: &impl Template) -> PageResult {
     let body = t.render().map_err(PageError::internal)?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
@@ -34,7 +34,7 @@ fn render(t: &impl Template) -> PageResult {
 }
 
 /// Runs blocking database work for a page.
-async fn db<T: Send + 'static>(
+pub(super) async fn db<T: Send + 'static>(
     state: &web::Data<AppState>,
     f: impl FnOnce(&mut crate::db::DbConnection) -> Result<T, PageError> + Send + 'static,
 ) -> Result<T, PageError> {
@@ -56,10 +56,12 @@ pub struct Chrome {
     pub path: String,
     pub show_users: bool,
     pub show_audit: bool,
+    pub show_kiosks: bool,
+    pub show_alerts: bool,
 }
 
 impl Chrome {
-    fn new(staff: &Staff, active: &'static str, req: &HttpRequest) -> Self {
+    pub(super) fn new(staff: &Staff, active: &'static str, req: &HttpRequest) -> Self {
         let role = staff.user.role();
         Chrome {
             t: staff.tr,
@@ -70,6 +72,8 @@ impl Chrome {
             path: req.path().to_owned(),
             show_users: role.can_view_users(),
             show_audit: role.can_view_audit(),
+            show_kiosks: role.can_view_users(),
+            show_alerts: role.can_view_audit(),
         }
     }
 }
@@ -592,7 +596,7 @@ fn role_choices(actor: Role, t: &Tr) -> Vec<Choice> {
         .collect()
 }
 
-fn require(staff: &Staff, allowed: bool) -> Result<(), PageError> {
+pub(super) fn require(staff: &Staff, allowed: bool) -> Result<(), PageError> {
     if allowed {
         Ok(())
     } else {

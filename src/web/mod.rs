@@ -3,9 +3,13 @@
 
 mod api;
 mod console;
+mod console_ops;
 mod error;
 pub mod i18n;
+mod kiosk;
+pub mod limits;
 mod pages;
+mod responses;
 pub mod session;
 
 pub use error::ApiError;
@@ -20,15 +24,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .app_data(web::PathConfig::default().error_handler(error::path_error))
     .route("/healthz", web::get().to(api::health))
+    .route("/api/openapi.json", web::get().to(responses::openapi))
     .service(
         web::scope("/api/v1")
             .route("/forms", web::get().to(api::list_forms))
             .route("/forms/{key}", web::get().to(api::get_form))
+            .route("/responses", web::post().to(responses::submit))
             .route("/offices", web::get().to(api::list_offices))
             .route("/service-types", web::get().to(api::list_service_types))
             .route("/console/dashboard", web::get().to(console::dashboard_api))
             .route("/console/users", web::get().to(console::users_api))
             .route("/console/audit", web::get().to(console::audit_api))
+            .route("/console/alerts", web::get().to(console_ops::alerts_api))
             .route(
                 "/console/offices/{code}",
                 web::get().to(console::office_api),
@@ -49,6 +56,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/users/{id}", web::get().to(console::user_page))
             .route("/users/{id}/role", web::post().to(console::user_role))
             .route("/audit", web::get().to(console::audit_page))
+            .route("/kiosks", web::get().to(console_ops::kiosks_page))
+            .route(
+                "/kiosks/enrol",
+                web::post().to(console_ops::create_enrolment),
+            )
+            .route(
+                "/kiosks/{id}/revoke",
+                web::post().to(console_ops::revoke_device),
+            )
+            .route("/survey-links", web::post().to(console_ops::create_links))
+            .route("/alerts", web::get().to(console_ops::alerts_page))
+            .route("/alerts/stream", web::get().to(console_ops::alerts_stream))
+            .route("/alerts/{id}/ack", web::post().to(console_ops::acknowledge))
             .route("/password", web::get().to(console::password_page))
             .route("/password", web::post().to(console::password_submit)),
     )
@@ -56,6 +76,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/forms/{key}", web::get().to(pages::form_preview))
     .route("/assets/style.css", web::get().to(pages::stylesheet))
     .route("/assets/favicon.svg", web::get().to(pages::favicon))
+    .route("/assets/questionnaire.js", web::get().to(kiosk::script))
+    .route("/kiosk", web::get().to(kiosk::kiosk))
+    .route("/kiosk/enrol", web::get().to(kiosk::enrol))
+    .route("/survey/{office}/{form}", web::get().to(kiosk::survey))
     .route("/favicon.ico", web::get().to(pages::favicon))
     .default_service(web::to(pages::not_found));
 }

@@ -347,6 +347,7 @@ on_both_engines! {
                 staff_id: None,
                 device_id: None,
                 answers,
+                survey_token: None,
             };
             survey::store_response(&mut conn, form, &new).unwrap();
         };

@@ -140,6 +140,7 @@ fn submission(f: &Fixture, key: &str, answers: BTreeMap<String, AnswerValue>) ->
         staff_id: Some(f.staff_id),
         device_id: None,
         answers,
+        survey_token: None,
     }
 }
 

@@ -1,0 +1,145 @@
+//! Dissatisfaction alerts: a response rating any 5-point item at or below the
+//! office's threshold (2 = 不滿意 by default) raises one, in the same
+//! transaction as the response. Directors see them at once and acknowledge
+//! them with a note.
+
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::auth::{AuditEntry, AuthError, Scope, User, record_audit};
+use crate::db::schema::{alerts, offices};
+use crate::db::{self, DbConnection};
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Serialize)]
+#[diesel(table_name = alerts)]
+pub struct Alert {
+    pub id: i32,
+    pub office_id: i32,
+    pub response_id: i64,
+    pub created_at: NaiveDateTime,
+    pub lowest_score: i16,
+    /// Comma-separated keys of the items at or below the threshold.
+    pub items: String,
+    pub acknowledged_at: Option<NaiveDateTime>,
+    pub acknowledged_by: Option<i32>,
+    pub note: Option<String>,
+}
+
+/// Raises the alert for a just-stored response when its scores call for one.
+/// `likert` holds (item key, score) of its 5-point answers.
+pub(crate) fn raise_if_needed(
+    conn: &mut DbConnection,
+    office_id: i32,
+    response_id: i64,
+    likert: &[(String, i16)],
+) -> QueryResult<Option<i32>> {
+    let threshold: i16 = offices::table
+        .find(office_id)
+        .select(offices::alert_threshold)
+        .first(conn)?;
+    let low: Vec<&(String, i16)> = likert.iter().filter(|(_, s)| *s <= threshold).collect();
+    let Some(lowest) = low.iter().map(|(_, s)| *s).min() else {
+        return Ok(None);
+    };
+    let items: Vec<&str> = low.iter().map(|(k, _)| k.as_str()).collect();
+    diesel::insert_into(alerts::table)
+        .values((
+            alerts::office_id.eq(office_id),
+            alerts::response_id.eq(response_id),
+            alerts::created_at.eq(Utc::now().naive_utc()),
+            alerts::lowest_score.eq(lowest),
+            alerts::items.eq(items.join(",")),
+        ))
+        .execute(conn)?;
+    alerts::table
+        .filter(alerts::response_id.eq(response_id))
+        .select(alerts::id)
+        .first(conn)
+        .map(Some)
+}
+
+/// Newest first; `open_only` leaves out acknowledged ones.
+pub fn list_alerts(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    open_only: bool,
+    limit: i64,
+) -> QueryResult<Vec<Alert>> {
+    let ids = scope.office_ids(conn)?;
+    let mut q = alerts::table
+        .filter(alerts::office_id.eq_any(ids))
+        .order(alerts::id.desc())
+        .limit(limit)
+        .select(Alert::as_select())
+        .into_boxed();
+    if open_only {
+        q = q.filter(alerts::acknowledged_at.is_null());
+    }
+    q.load(conn)
+}
+
+/// Alerts in scope newer than `after_id`, oldest first (for the live stream).
+pub fn alerts_after(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    after_id: i32,
+) -> QueryResult<Vec<Alert>> {
+    let ids = scope.office_ids(conn)?;
+    alerts::table
+        .filter(alerts::office_id.eq_any(ids))
+        .filter(alerts::id.gt(after_id))
+        .order(alerts::id)
+        .limit(100)
+        .select(Alert::as_select())
+        .load(conn)
+}
+
+pub fn latest_alert_id(conn: &mut DbConnection, scope: &Scope) -> QueryResult<i32> {
+    let ids = scope.office_ids(conn)?;
+    alerts::table
+        .filter(alerts::office_id.eq_any(ids))
+        .select(diesel::dsl::max(alerts::id))
+        .first::<Option<i32>>(conn)
+        .map(|m| m.unwrap_or(0))
+}
+
+pub fn acknowledge_alert(
+    conn: &mut DbConnection,
+    actor: &User,
+    alert_id: i32,
+    note: &str,
+    client_addr: Option<&str>,
+) -> Result<Alert, AuthError> {
+    let alert = alerts::table
+        .find(alert_id)
+        .select(Alert::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(AuthError::NotFound)?;
+    actor.scope().check_office(conn, alert.office_id)?;
+    db::write_transaction(conn, |conn| {
+        diesel::update(alerts::table.find(alert_id))
+            .set((
+                alerts::acknowledged_at.eq(Utc::now().naive_utc()),
+                alerts::acknowledged_by.eq(actor.id),
+                alerts::note.eq(note.trim()),
+            ))
+            .execute(conn)?;
+        record_audit(
+            conn,
+            &AuditEntry {
+                actor: Some(actor),
+                action: "alert_acknowledged",
+                office_id: Some(alert.office_id),
+                target: &format!("alert:{alert_id}"),
+                detail: note.trim(),
+                client_addr,
+            },
+        )?;
+        Ok(alerts::table
+            .find(alert_id)
+            .select(Alert::as_select())
+            .first(conn)?)
+    })
+}

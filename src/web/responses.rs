@@ -1,0 +1,423 @@
+//! `POST /api/v1/responses`: the one way responses come in, from the counter
+//! kiosk, the web questionnaire and internal surveys. Every bad input is a 4xx
+//! whose JSON names the field; nothing is stored on any error.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Duration, Utc};
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::ApiError;
+use super::session::client_addr;
+use crate::db::DbError;
+use crate::forms::{self, Channel, Form};
+use crate::offices;
+use crate::startup::AppState;
+use crate::survey::{self, AnswerValue, IdempotencyKey, NewResponse, SurveyError, devices};
+
+pub const DEVICE_COOKIE: &str = "manyi_device";
+pub const DEVICE_HEADER: &str = "X-Device-Token";
+pub const MAX_BODY: usize = 64 * 1024;
+/// How far back a queued (offline) answer may be dated.
+const MAX_QUEUE_AGE_DAYS: i64 = 7;
+
+/// A questionnaire as submitted.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitRequest {
+    /// Form key, e.g. `counter`.
+    pub form: String,
+    /// The form version (hash) the questionnaire was shown with; the current one when absent.
+    #[serde(default)]
+    pub version: Option<String>,
+    /// A client-made key (a UUID): retries with the same key are stored once.
+    pub idempotency_key: String,
+    /// `counter` (needs an enrolled device), `web` or `internal`.
+    pub channel: String,
+    /// Office code; required for `web` and `internal`, taken from the device for `counter`.
+    #[serde(default)]
+    pub office: Option<String>,
+    /// When the citizen answered (queued answers arrive later); server time when absent.
+    #[serde(default)]
+    pub answered_at: Option<DateTime<Utc>>,
+    /// Item key → a score (number), a choice or text (string), or choices (list of strings).
+    #[schema(value_type = Object)]
+    pub answers: BTreeMap<String, serde_json::Value>,
+    /// One-time link token of an internal survey.
+    #[serde(default)]
+    pub survey_token: Option<String>,
+    /// Must stay empty (a field people never see).
+    #[serde(default)]
+    pub website: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubmitResponse {
+    pub response_id: i64,
+    /// `true` when this idempotency key was stored before (nothing new written).
+    pub duplicate: bool,
+}
+
+/// The JSON body of every API error.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+    /// The offending field, e.g. `answers.waiting_time`.
+    pub field: Option<String>,
+}
+
+fn bad(field: &str, message: impl Into<String>) -> ApiError {
+    ApiError::BadRequest {
+        field: Some(field.to_owned()),
+        message: message.into(),
+    }
+}
+
+fn answer_value(key: &str, v: serde_json::Value) -> Result<AnswerValue, ApiError> {
+    let field = format!("answers.{key}");
+    match v {
+        serde_json::Value::Number(n) => n
+            .as_i64()
+            .map(AnswerValue::Number)
+            .ok_or_else(|| bad(&field, "must be a whole number")),
+        serde_json::Value::String(s) => Ok(AnswerValue::Text(s)),
+        serde_json::Value::Array(items) => items
+            .into_iter()
+            .map(|i| match i {
+                serde_json::Value::String(s) => Ok(s),
+                _ => Err(bad(
+                    &field,
+                    "a list of choices must hold option keys (text)",
+                )),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(AnswerValue::List),
+        _ => Err(bad(&field, "must be a number, a text or a list of texts")),
+    }
+}
+
+async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
+    let too_large = || ApiError::TooLarge(format!("the body is over {} KiB", MAX_BODY / 1024));
+    if let Some(len) = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        && len > MAX_BODY
+    {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| bad("body", e.to_string()))?;
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn parse_request(body: &[u8]) -> Result<SubmitRequest, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let inner = e.inner().to_string();
+        let path = e.path().to_string();
+        let field = if let Some(rest) = inner.strip_prefix("unknown field `") {
+            rest.split('`').next().unwrap_or("body").to_owned()
+        } else if e.inner().is_syntax() || e.inner().is_eof() {
+            "body".to_owned()
+        } else if path == "." || path == "?" || path.is_empty() {
+            match inner.split_once("missing field `") {
+                Some((_, rest)) => rest.split('`').next().unwrap_or("body").to_owned(),
+                None => "body".to_owned(),
+            }
+        } else {
+            path
+        };
+        let message = if e.inner().is_syntax() || e.inner().is_eof() {
+            format!("malformed JSON: {inner}")
+        } else {
+            inner
+        };
+        bad(&field, message)
+    })
+}
+
+/// Who is submitting, as far as the request shows: a kiosk's device token.
+fn device_token(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(DEVICE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| req.cookie(DEVICE_COOKIE).map(|c| c.value().to_owned()))
+}
+
+/// Submit a questionnaire.
+#[utoipa::path(
+    post,
+    path = "/api/v1/responses",
+    tag = "responses",
+    request_body = SubmitRequest,
+    responses(
+        (status = 201, description = "Stored", body = SubmitResponse),
+        (status = 200, description = "Stored before under this idempotency key; nothing new written", body = SubmitResponse),
+        (status = 400, description = "Invalid input; `field` names it", body = ErrorBody),
+        (status = 403, description = "Counter channel without an enrolled device", body = ErrorBody),
+        (status = 413, description = "Body over 64 KiB", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
+        (status = 429, description = "Too many submissions from this address or device", body = ErrorBody),
+    )
+)]
+pub async fn submit(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let is_json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return Err(ApiError::UnsupportedMediaType(
+            "send the questionnaire as Content-Type: application/json".into(),
+        ));
+    }
+    let body = read_body(&req, payload).await?;
+    let request = parse_request(&body)?;
+    let channel = Channel::parse(&request.channel)
+        .ok_or_else(|| bad("channel", "must be counter, web or internal"))?;
+    let key = IdempotencyKey::parse(&request.idempotency_key).map_err(ApiError::from)?;
+    let mut answers = BTreeMap::new();
+    for (k, v) in request.answers {
+        let value = answer_value(&k, v)?;
+        answers.insert(k, value);
+    }
+    let addr = client_addr(&req);
+
+    // Rate limits before any database work: kiosks by device, the rest by address.
+    let device_token = device_token(&req);
+    let limit_key = match (channel, &device_token) {
+        (Channel::Counter, Some(t)) => format!("device:{}", &t[..t.len().min(16)]),
+        _ => format!("addr:{addr}"),
+    };
+    if !state.limits.allow(channel == Channel::Counter, &limit_key) {
+        return Err(ApiError::TooManyRequests(
+            "too many submissions; the answers are kept and can be sent again shortly".into(),
+        ));
+    }
+    // Bots fill every field; people never see this one. Answer as if stored.
+    if request
+        .website
+        .as_deref()
+        .is_some_and(|w| !w.trim().is_empty())
+    {
+        tracing::info!(%addr, "honeypot field filled; submission dropped");
+        return Ok(HttpResponse::Created().json(SubmitResponse {
+            response_id: 0,
+            duplicate: false,
+        }));
+    }
+
+    let now = Utc::now();
+    let answered_at = match request.answered_at {
+        Some(t) if t > now + Duration::minutes(5) => {
+            return Err(bad("answered_at", "lies in the future"));
+        }
+        Some(t) if t < now - Duration::days(MAX_QUEUE_AGE_DAYS) => {
+            return Err(bad(
+                "answered_at",
+                format!("is more than {MAX_QUEUE_AGE_DAYS} days old"),
+            ));
+        }
+        Some(t) => t,
+        None => now,
+    };
+    let current = state
+        .catalog
+        .get(&request.form)
+        .ok_or_else(|| bad("form", format!("no form `{}`", request.form)))?;
+    let form_key = request.form.clone();
+    let version = request.version.clone();
+    let current_hash = current.version_hash.clone();
+    let current_form = current.form.clone();
+    let current_id = state.form_version_ids.get(&form_key).copied();
+    let office_code = request.office.clone();
+    let survey_token = request.survey_token.clone();
+    let pool = state.pool.clone();
+    let stored = web::block(move || -> Result<survey::Stored, ApiError> {
+        let mut conn = pool.get().map_err(DbError::Pool)?;
+        let conn = &mut conn;
+        // The form version: current, or an older one a queued answer was given with.
+        let (form, form_version_id): (Form, i32) = match version.as_deref() {
+            None => (
+                current_form,
+                current_id.ok_or_else(|| bad("form", "not registered"))?,
+            ),
+            Some(h) if h == current_hash => (
+                current_form,
+                current_id.ok_or_else(|| bad("form", "not registered"))?,
+            ),
+            Some(h) => {
+                let row = forms::find_version(conn, h)?.ok_or_else(|| {
+                    bad("version", format!("unknown version of form `{form_key}`"))
+                })?;
+                if row.form_key != form_key {
+                    return Err(bad(
+                        "version",
+                        format!("is not a version of form `{form_key}`"),
+                    ));
+                }
+                if row.retired {
+                    return Err(bad("version", "this form version is retired"));
+                }
+                let form = row.form().map_err(ApiError::internal)?;
+                (form, row.id)
+            }
+        };
+        if let Some(retired) = forms::find_version(conn, &current_hash)?.filter(|r| r.retired)
+            && version.is_none()
+        {
+            return Err(bad(
+                "version",
+                format!("form `{}` is retired", retired.form_key),
+            ));
+        }
+        let (office_id, counter_id, device_id) = match channel {
+            Channel::Counter => {
+                let device = match device_token.as_deref() {
+                    Some(t) => devices::device_by_token(conn, t)?,
+                    None => None,
+                };
+                let device = device.ok_or_else(|| {
+                    ApiError::Forbidden(
+                        "counter responses come from an enrolled kiosk device only".into(),
+                    )
+                })?;
+                (device.office_id, device.counter_id, Some(device.id))
+            }
+            Channel::Web | Channel::Internal => {
+                let code =
+                    office_code.ok_or_else(|| bad("office", "an office code is required"))?;
+                let office = offices::find_office_by_code(conn, &code)?
+                    .filter(|o| o.active)
+                    .ok_or_else(|| bad("office", format!("no office `{code}`")))?;
+                (office.id, None, None)
+            }
+        };
+        let new = NewResponse {
+            idempotency_key: key,
+            office_id,
+            channel,
+            form_version_id,
+            submitted_at: answered_at.naive_utc(),
+            counter_id,
+            staff_id: None,
+            device_id,
+            answers,
+            survey_token,
+        };
+        Ok(survey::store_response(conn, &form, &new)?)
+    })
+    .await??;
+    if let Some(alert_id) = stored.alert_id {
+        tracing::info!(
+            alert_id,
+            response_id = stored.response_id,
+            "dissatisfaction alert raised"
+        );
+        state.alert_signal.notify_waiters();
+    }
+    let body = SubmitResponse {
+        response_id: stored.response_id,
+        duplicate: stored.duplicate,
+    };
+    Ok(if stored.duplicate {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::Created().json(body)
+    })
+}
+
+impl From<SurveyError> for ApiError {
+    fn from(e: SurveyError) -> Self {
+        match e {
+            SurveyError::Invalid { field, message } => ApiError::BadRequest {
+                field: Some(field),
+                message,
+            },
+            SurveyError::Db(e) => ApiError::internal(e),
+        }
+    }
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "manyi 滿意 API",
+        description = "Survey forms and responses of household registration offices (戶政事務所)."
+    ),
+    paths(submit, super::api::list_forms, super::api::get_form),
+    components(schemas(SubmitRequest, SubmitResponse, ErrorBody, ErrorDetail))
+)]
+pub struct ApiDoc;
+
+pub async fn openapi() -> HttpResponse {
+    use utoipa::OpenApi;
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field_of(body: &str) -> String {
+        match parse_request(body.as_bytes()) {
+            Err(ApiError::BadRequest { field, .. }) => field.unwrap(),
+            other => panic!("expected an error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn parse_errors_name_the_field() {
+        assert_eq!(field_of("{"), "body");
+        assert_eq!(field_of(r#"{"form":"counter"}"#), "idempotency_key");
+        assert_eq!(
+            field_of(
+                r#"{"form":"counter","idempotency_key":"k","channel":"web","answers":{},"colour":1}"#
+            ),
+            "colour"
+        );
+        assert_eq!(
+            field_of(r#"{"form":1,"idempotency_key":"k","channel":"web","answers":{}}"#),
+            "form"
+        );
+        assert_eq!(
+            field_of(r#"{"form":"x","idempotency_key":"k","channel":"web","answers":[]}"#),
+            "answers"
+        );
+    }
+
+    #[test]
+    fn answer_values() {
+        assert_eq!(
+            answer_value("a", serde_json::json!(4)).unwrap(),
+            AnswerValue::Number(4)
+        );
+        assert!(answer_value("a", serde_json::json!(4.5)).is_err());
+        assert!(answer_value("a", serde_json::json!(null)).is_err());
+        assert!(answer_value("a", serde_json::json!([1])).is_err());
+    }
+}
