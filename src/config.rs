@@ -14,7 +14,22 @@ pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE: &str = "sqlite://data/manyi.db";
 pub const DEFAULT_FORMS_DIR: &str = "survey-forms";
 
+/// Every setting, as named in the file and (upper-cased, `MANYI_` first) in the environment.
+const SETTING_KEYS: [&str; 10] = [
+    "bind",
+    "database_url",
+    "forms_dir",
+    "pool_size",
+    "session_idle_minutes",
+    "session_absolute_hours",
+    "secure_cookies",
+    "public_rate_per_minute",
+    "device_rate_per_minute",
+    "kiosk_idle_seconds",
+];
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawSettings {
     bind: String,
     database_url: String,
@@ -115,12 +130,7 @@ impl Settings {
             Some(p) => fig = fig.merge(Toml::file(p)),
             None => fig = fig.merge(Toml::file("manyi.toml")),
         }
-        fig = fig.merge(Env::prefixed("MANYI_").only(&[
-            "bind",
-            "database_url",
-            "forms_dir",
-            "pool_size",
-        ]));
+        fig = fig.merge(Env::prefixed("MANYI_").only(&SETTING_KEYS));
         let mut raw: RawSettings = fig.extract().map_err(Box::new)?;
         if let Some(b) = &overrides.bind {
             raw.bind = b.clone();
@@ -147,7 +157,59 @@ impl Settings {
             secure_cookies: raw.secure_cookies,
             public_rate_per_minute: raw.public_rate_per_minute,
             device_rate_per_minute: raw.device_rate_per_minute,
-            kiosk_idle_seconds: raw.kiosk_idle_seconds.max(10),
+            kiosk_idle_seconds: raw.kiosk_idle_seconds.max(5),
         })
+    }
+}
+
+#[cfg(test)]
+// figment's Jail closures return its (large) error type; that is its API.
+#[allow(clippy::result_large_err)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_setting_comes_from_file_and_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "manyi.toml",
+                "pool_size = 3\nkiosk_idle_seconds = 20\nsecure_cookies = true\n",
+            )?;
+            jail.set_env("MANYI_KIOSK_IDLE_SECONDS", "6");
+            jail.set_env("MANYI_PUBLIC_RATE_PER_MINUTE", "7");
+            jail.set_env("MANYI_SESSION_IDLE_MINUTES", "9");
+            let s = Settings::load(None, &Overrides::default()).map_err(|e| e.to_string())?;
+            assert_eq!(s.pool_size, 3, "from the file");
+            assert_eq!(s.secure_cookies, Some(true), "from the file");
+            assert_eq!(s.kiosk_idle_seconds, 6, "the environment beats the file");
+            assert_eq!(s.public_rate_per_minute, 7);
+            assert_eq!(s.session_idle_minutes, 9);
+            assert_eq!(s.bind, DEFAULT_BIND);
+            // Every key of RawSettings is listed for the environment.
+            let raw = serde_json::to_value(RawSettings::default()).unwrap();
+            let mut fields: Vec<&str> = raw
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
+            let mut listed = SETTING_KEYS.to_vec();
+            fields.sort();
+            listed.sort();
+            assert_eq!(fields, listed);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_setting_in_the_file_is_an_error() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("manyi.toml", "pool_sise = 3\n")?;
+            let err = Settings::load(None, &Overrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("pool_sise"), "{err}");
+            Ok(())
+        });
     }
 }

@@ -253,7 +253,6 @@ pub async fn submit(
     let version = request.version.clone();
     let current_hash = current.version_hash.clone();
     let current_form = current.form.clone();
-    let current_id = state.form_version_ids.get(&form_key).copied();
     let office_code = request.office.clone();
     let survey_token = request.survey_token.clone();
     let pool = state.pool.clone();
@@ -261,40 +260,24 @@ pub async fn submit(
         let mut conn = pool.get().map_err(DbError::Pool)?;
         let conn = &mut conn;
         // The form version: current, or an older one a queued answer was given with.
-        let (form, form_version_id): (Form, i32) = match version.as_deref() {
-            None => (
-                current_form,
-                current_id.ok_or_else(|| bad("form", "not registered"))?,
-            ),
-            Some(h) if h == current_hash => (
-                current_form,
-                current_id.ok_or_else(|| bad("form", "not registered"))?,
-            ),
-            Some(h) => {
-                let row = forms::find_version(conn, h)?.ok_or_else(|| {
-                    bad("version", format!("unknown version of form `{form_key}`"))
-                })?;
-                if row.form_key != form_key {
-                    return Err(bad(
-                        "version",
-                        format!("is not a version of form `{form_key}`"),
-                    ));
-                }
-                if row.retired {
-                    return Err(bad("version", "this form version is retired"));
-                }
-                let form = row.form().map_err(ApiError::internal)?;
-                (form, row.id)
-            }
-        };
-        if let Some(retired) = forms::find_version(conn, &current_hash)?.filter(|r| r.retired)
-            && version.is_none()
-        {
+        let hash = version.as_deref().unwrap_or(&current_hash);
+        let row = forms::find_version(conn, hash)?
+            .ok_or_else(|| bad("version", format!("unknown version of form `{form_key}`")))?;
+        if row.form_key != form_key {
             return Err(bad(
                 "version",
-                format!("form `{}` is retired", retired.form_key),
+                format!("is not a version of form `{form_key}`"),
             ));
         }
+        if row.retired {
+            return Err(bad("version", "this form version is retired"));
+        }
+        let form: Form = if row.version_hash == current_hash {
+            current_form
+        } else {
+            row.form().map_err(ApiError::internal)?
+        };
+        let form_version_id = row.id;
         let (office_id, counter_id, device_id) = match channel {
             Channel::Counter => {
                 let device = match device_token.as_deref() {

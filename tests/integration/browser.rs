@@ -60,3 +60,132 @@ async fn console_login_dashboard_language_logout_in_chromium() {
         assert!(meta.len() > 5_000, "{shot} is suspiciously small");
     }
 }
+
+/// Enrolment, zh-TW and English questionnaires, idle reset and the offline
+/// path, then the database: three responses, once each, the low one alerted.
+#[test]
+fn kiosk_enrolment_languages_idle_reset_and_offline_in_chromium() {
+    use diesel::prelude::*;
+    use manyi::db::schema::{alerts, answers, responses};
+    assert!(
+        browser_dir().join("node_modules/playwright-core").exists(),
+        "run `npm ci --prefix tests/browser` first (.ci/run does)"
+    );
+    let db = crate::helpers::TestDb::new(Engine::Sqlite);
+    let pool = db.pool();
+    let mut conn = pool.get().unwrap();
+    let org = seed_org(&mut conn);
+    manyi::forms::register_catalog(&mut conn, &crate::helpers::catalog()).unwrap();
+    let counter = manyi::offices::create_counters(
+        &mut conn,
+        &[manyi::offices::NewCounter {
+            office_id: org.js.id,
+            code: "2",
+            name_zh: "2 號櫃檯",
+            name_en: "Counter 2",
+        }],
+    )
+    .unwrap()
+    .into_iter()
+    .find(|c| c.office_id == org.js.id)
+    .unwrap();
+    let director = manyi::auth::find_user_by_username(&mut conn, "dir-js")
+        .unwrap()
+        .unwrap();
+    let (code, _) = manyi::survey::devices::create_enrolment(
+        &mut conn,
+        &director,
+        counter.id,
+        "2 號櫃檯平板",
+        None,
+    )
+    .unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let idle = 6;
+    let args = serde_json::json!([
+        "serve",
+        "--bind",
+        format!("127.0.0.1:{port}"),
+        "--database-url",
+        format!("sqlite://{}", db.url.expose()),
+        "--forms",
+        crate::helpers::forms_dir(),
+    ]);
+    let artifacts = artifacts_dir("browser");
+    let out = Command::new("node")
+        .arg(browser_dir().join("kiosk.mjs"))
+        .env("SERVER_BIN", env!("CARGO_BIN_EXE_manyi"))
+        .env("SERVER_ARGS", args.to_string())
+        .env("MANYI_KIOSK_IDLE_SECONDS", idle.to_string())
+        .env("PORT", port.to_string())
+        .env("ENROL_CODE", &code)
+        .env("IDLE_SECONDS", idle.to_string())
+        .env("ARTIFACTS", &artifacts)
+        .output()
+        .expect("node is installed");
+    assert!(
+        out.status.success(),
+        "kiosk flow failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["queuedWhileDown"], 1, "{summary}");
+    let touch = summary["touchTarget"].as_array().unwrap();
+    assert!(
+        touch.iter().all(|v| v.as_i64().unwrap() >= 48),
+        "touch targets of 48 px at least: {summary}"
+    );
+    let idle_after = summary["idleResetAfterSeconds"].as_i64().unwrap();
+    assert!(
+        (idle as i64 - 1..=idle as i64 + 3).contains(&idle_after),
+        "{summary}"
+    );
+
+    let rows: Vec<(String, Option<i32>, Option<i32>)> = responses::table
+        .order(responses::id)
+        .select((
+            responses::channel,
+            responses::counter_id,
+            responses::device_id,
+        ))
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(
+        rows.len(),
+        3,
+        "zh-TW, English and the offline one, each once: {rows:?}"
+    );
+    assert!(
+        rows.iter()
+            .all(|r| r.0 == "counter" && r.1 == Some(counter.id) && r.2.is_some())
+    );
+    let comments: Vec<Option<String>> = answers::table
+        .filter(answers::item_key.eq("comment"))
+        .order(answers::response_id)
+        .select(answers::text_value)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(
+        comments,
+        vec![
+            Some("服務親切，辦理快速".into()),
+            Some("Waited too long".into()),
+            Some("斷線時填寫".into())
+        ]
+    );
+    let alerted: i64 = alerts::table.count().get_result(&mut conn).unwrap();
+    assert_eq!(alerted, 1, "the English questionnaire rated 2s");
+    for shot in [
+        "kiosk-1-welcome.png",
+        "kiosk-2-answered-zh.png",
+        "kiosk-4-answered-en.png",
+        "kiosk-8-offline-thanks.png",
+    ] {
+        assert!(std::fs::metadata(artifacts.join(shot)).expect(shot).len() > 5_000);
+    }
+}

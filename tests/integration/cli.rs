@@ -106,7 +106,11 @@ fn mistyped_database_url_is_refused() {
 }
 
 /// Starts `manyi serve` on a free port with debug logs; returns the child and its URL.
-fn serve_with_logs(dir: &std::path::Path, db: &str) -> (std::process::Child, String) {
+fn serve_with_logs(
+    dir: &std::path::Path,
+    db: &str,
+    log: std::path::PathBuf,
+) -> (std::process::Child, String) {
     use std::io::{BufRead, BufReader};
     let mut child = manyi()
         .current_dir(dir)
@@ -126,7 +130,6 @@ fn serve_with_logs(dir: &std::path::Path, db: &str) -> (std::process::Child, Str
     let stderr = child.stderr.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let log = dir_log_path();
         let mut out = std::fs::File::create(&log).unwrap();
         let mut sent = false;
         for line in BufReader::new(stderr).lines() {
@@ -148,10 +151,6 @@ fn serve_with_logs(dir: &std::path::Path, db: &str) -> (std::process::Child, Str
         .recv_timeout(std::time::Duration::from_secs(60))
         .expect("server started");
     (child, url)
-}
-
-fn dir_log_path() -> std::path::PathBuf {
-    std::env::temp_dir().join(format!("manyi-log-test-{}.log", std::process::id()))
 }
 
 fn strip_ansi(b: &[u8]) -> Vec<u8> {
@@ -233,7 +232,8 @@ async fn user_add_then_login_and_no_secret_in_the_logs() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("at least 10 characters"));
 
-    let (mut child, url) = serve_with_logs(work.path(), &db);
+    let log_path = work.path().join("serve.log");
+    let (mut child, url) = serve_with_logs(work.path(), &db, log_path.clone());
     let client = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -282,7 +282,7 @@ async fn user_add_then_login_and_no_secret_in_the_logs() {
     child.kill().unwrap();
     child.wait().unwrap();
     std::thread::sleep(std::time::Duration::from_millis(200));
-    let log = std::fs::read_to_string(dir_log_path()).unwrap();
+    let log = std::fs::read_to_string(&log_path).unwrap();
     assert!(log.contains("/login"), "the requests were logged at all");
     for secret in [
         password,
@@ -292,5 +292,42 @@ async fn user_add_then_login_and_no_secret_in_the_logs() {
         csrf.as_str(),
     ] {
         assert!(!log.contains(secret), "a secret reached the logs");
+    }
+}
+
+crate::helpers::on_both_engines! {
+    async fn acknowledged_responses_survive_kill_9(engine) {
+        use crate::helpers::{TestDb, post_json, response_count, seed_org, web_submission};
+        let db = TestDb::new(engine);
+        seed_org(&mut db.pool().get().unwrap());
+        let url_db = db.url.expose().to_owned();
+        let url_db = if url_db.starts_with("postgres") { url_db } else { format!("sqlite://{url_db}") };
+        let work = tempfile::tempdir().unwrap();
+        let (mut child, url) = serve_with_logs(work.path(), &url_db, work.path().join("1.log"));
+        let client = reqwest::Client::new();
+        let mut acknowledged = Vec::new();
+        for i in 0..20 {
+            let res = post_json(&client, &format!("{url}/api/v1/responses"), &web_submission(&format!("crash-test-{i:05}"), 4)).await;
+            assert_eq!(res.status(), 201);
+            let v: serde_json::Value = res.json().await.unwrap();
+            acknowledged.push(v["response_id"].as_i64().unwrap());
+        }
+        // SIGKILL right after the last acknowledgement: no shutdown, no flush.
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let mut conn = db.pool().get().unwrap();
+        assert_eq!(response_count(&mut conn), 20, "every acknowledged response is there");
+        for id in &acknowledged {
+            assert!(manyi::survey::load_response(&mut conn, *id).unwrap().is_some());
+        }
+        // The kiosk retries after the crash: nothing is doubled.
+        let (mut child, url) = serve_with_logs(work.path(), &url_db, work.path().join("2.log"));
+        let res = post_json(&client, &format!("{url}/api/v1/responses"), &web_submission("crash-test-00019", 4)).await;
+        assert_eq!(res.status(), 200);
+        let v: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(v["response_id"].as_i64().unwrap(), acknowledged[19]);
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert_eq!(response_count(&mut conn), 20);
     }
 }

@@ -129,8 +129,15 @@ impl TestApp {
 }
 
 pub async fn spawn_app(engine: Engine) -> TestApp {
+    spawn_app_with(engine, |_| {}).await
+}
+
+/// The app with settings adjusted by `tune` (rate limits, idle times …).
+pub async fn spawn_app_with(engine: Engine, tune: impl FnOnce(&mut Settings)) -> TestApp {
     let db = TestDb::new(engine);
-    let app = Application::build(settings(&db)).await.expect("build app");
+    let mut s = settings(&db);
+    tune(&mut s);
+    let app = Application::build(s).await.expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     actix_web::rt::spawn(app.run_until_stopped());
     TestApp {
@@ -314,4 +321,43 @@ impl Browser {
         let html = self.get("/console/password").await.text().await.unwrap();
         hidden_csrf(&html)
     }
+}
+
+/// All answers of a valid counter questionnaire, every 5-point item at `score`.
+pub fn counter_answers(score: i64) -> serde_json::Value {
+    serde_json::json!({
+        "service_type": "transcript",
+        "staff_attitude": score, "staff_efficiency": score, "waiting_time": score,
+        "staff_expertise": score, "volunteer_attitude": "na", "process_design": score,
+        "facilities": score, "cleanliness": score, "wayfinding": score, "overall": score,
+        "comment": "辦理戶籍謄本很快"
+    })
+}
+
+/// A valid web questionnaire for office JS.
+pub fn web_submission(key: &str, score: i64) -> serde_json::Value {
+    serde_json::json!({
+        "form": "web", "idempotency_key": key, "channel": "web", "office": "JS",
+        "answers": {
+            "services_used": ["booking", "e_application"],
+            "info_complete": score, "info_findable": score, "online_ease": score,
+            "page_speed": score, "accessibility": score, "overall": score,
+            "recommend": 9, "comment": "線上預約很方便"
+        }
+    })
+}
+
+pub async fn post_json(
+    client: &reqwest::Client,
+    url: &str,
+    body: &serde_json::Value,
+) -> reqwest::Response {
+    client.post(url).json(body).send().await.unwrap()
+}
+
+pub fn response_count(conn: &mut DbConnection) -> i64 {
+    manyi::db::schema::responses::table
+        .count()
+        .get_result(conn)
+        .unwrap()
 }

@@ -8,4 +8,5 @@ mod browser;
 mod cli;
 mod console;
 mod demo;
+mod responses;
 mod storage;

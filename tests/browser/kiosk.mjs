@@ -1,0 +1,146 @@
+// Drives the counter kiosk in headless Chromium against a real manyi server
+// that this script starts, kills and restarts itself: enrolment, a complete
+// questionnaire in zh-TW and one in English, the idle reset, and the offline
+// path (server down, answer given, server back, answer arrives once).
+// Screenshots go to $ARTIFACTS; a JSON summary goes to stdout.
+// Run by tests/integration/browser.rs, which then checks the database.
+import { chromium } from 'playwright-core';
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const bin = process.env.SERVER_BIN;
+const args = JSON.parse(process.env.SERVER_ARGS);
+const port = process.env.PORT;
+const base = `http://127.0.0.1:${port}`;
+const code = process.env.ENROL_CODE;
+const idle = Number(process.env.IDLE_SECONDS);
+const artifacts = process.env.ARTIFACTS;
+mkdirSync(artifacts, { recursive: true });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+let server = null;
+async function startServer() {
+  server = spawn(bin, args, { env: { ...process.env, RUST_LOG: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] });
+  for (let i = 0; i < 200; i++) {
+    try { const r = await fetch(`${base}/healthz`); if (r.ok) return; } catch (e) { /* not up yet */ }
+    await sleep(100);
+  }
+  throw new Error('server did not start');
+}
+async function killServer() {
+  const exited = new Promise((r) => server.once('exit', r));
+  server.kill('SIGKILL');
+  await exited;
+  server = null;
+}
+
+const problems = [];
+const summary = {};
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+try {
+  await startServer();
+  const context = await browser.newContext({ viewport: { width: 1180, height: 820 }, locale: 'zh-TW' });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    // Failed fetches while the server is down are expected; nothing else is.
+    if (m.type() === 'error' && !/Failed to load resource|ERR_CONNECTION_REFUSED|Failed to fetch/.test(m.text())) {
+      problems.push(`console: ${m.text()}`);
+    }
+  });
+  const shot = (name) => page.screenshot({ path: join(artifacts, `kiosk-${name}.png`), fullPage: true });
+  const queueLength = () => page.evaluate(() => JSON.parse(localStorage.getItem('manyi.queue') || '[]').length);
+  const waitQueueEmpty = async (seconds) => {
+    for (let i = 0; i < seconds * 10; i++) { if (await queueLength() === 0) return; await sleep(100); }
+    throw new Error('the queued answer was never acknowledged');
+  };
+  async function answerAll(score, comment) {
+    for (const fs of await page.locator('fieldset[data-kind="likert5"]').all()) {
+      const key = await fs.getAttribute('data-item');
+      const value = key === 'volunteer_attitude' ? 'na' : String(score);
+      await fs.locator(`label:has(input[value="${value}"])`).click();
+    }
+    await page.locator('fieldset[data-kind="service_type"] label:has(input[value="transcript"])').click();
+    await page.fill('textarea[name="comment"]', comment);
+  }
+
+  // Enrolment: the code from the console turns this tablet into a kiosk.
+  await page.goto(`${base}/kiosk`);
+  await page.waitForSelector('text=此平板尚未啟用');
+  await page.goto(`${base}/kiosk/enrol?code=${code}`);
+  await page.waitForSelector('#start');
+  await shot('1-welcome');
+
+  // A complete questionnaire in Traditional Chinese.
+  await page.click('#start');
+  await page.waitForSelector('text=櫃檯人員服務態度');
+  const box = await page.locator('fieldset[data-kind="likert5"] label.opt').first().boundingBox();
+  summary.touchTarget = [Math.round(box.width), Math.round(box.height)];
+  // Submitting with nothing answered shows the error and stores nothing.
+  await page.click('#submit');
+  if (!(await page.locator('#form-error').isVisible())) throw new Error('missing answers not flagged');
+  await answerAll(5, '服務親切，辦理快速');
+  await shot('2-answered-zh');
+  await page.click('#submit');
+  await page.waitForSelector('#thanks:not([hidden])');
+  await shot('3-thanks-zh');
+  await waitQueueEmpty(10);
+  await page.waitForSelector('#welcome:not([hidden])', { timeout: 10000 });
+
+  // In English, with low scores.
+  await page.click('#start');
+  await page.click('#lang-toggle');
+  await page.waitForSelector('text=Courtesy of the counter staff');
+  const lang = await page.getAttribute('html', 'lang');
+  if (lang !== 'en') throw new Error(`html lang ${lang}`);
+  await answerAll(2, 'Waited too long');
+  await shot('4-answered-en');
+  await page.click('#submit');
+  await page.waitForSelector('text=Thank you for your feedback!');
+  await shot('5-thanks-en');
+  await waitQueueEmpty(10);
+  await page.waitForSelector('#welcome:not([hidden])', { timeout: 10000 });
+  if (await page.getAttribute('html', 'data-lang') !== 'zh-TW') throw new Error('language not reset for the next citizen');
+
+  // Idle reset: a half-answered questionnaire is wiped after the idle time.
+  await page.click('#start');
+  await page.locator('fieldset[data-item="staff_attitude"] label:has(input[value="4"])').click();
+  await shot('6-half-answered');
+  const t0 = Date.now();
+  await page.waitForSelector('#welcome:not([hidden])', { timeout: (idle + 10) * 1000 });
+  summary.idleResetAfterSeconds = Math.round((Date.now() - t0) / 1000);
+  await page.click('#start');
+  if (await page.locator('input:checked').count() !== 0) throw new Error('the last answers survived the idle reset');
+  await shot('7-after-idle-reset');
+
+  // Offline: the server goes down, the citizen answers, the server comes back.
+  await killServer();
+  await answerAll(4, '斷線時填寫');
+  await page.click('#submit');
+  await page.waitForSelector('#thanks:not([hidden])');
+  await sleep(500);
+  summary.queuedWhileDown = await queueLength();
+  await shot('8-offline-thanks');
+  await page.waitForSelector('#welcome:not([hidden])', { timeout: 10000 });
+  await shot('9-offline-pending');
+  await startServer();
+  await waitQueueEmpty(30);
+  summary.deliveredAfterRestart = true;
+  await context.close();
+} catch (e) {
+  problems.push(String((e && e.stack) || e));
+} finally {
+  await browser.close();
+  if (server) await killServer();
+}
+if (problems.length) {
+  console.error(problems.join('\n'));
+  process.exit(1);
+}
+console.log(JSON.stringify(summary));
