@@ -109,6 +109,9 @@ struct DemoArgs {
 enum FormsCommand {
     /// Validate every form file; print each form's version, or `file:line` errors.
     Check(FormsArg),
+    /// Stop accepting answers given with a form version (its full hash, or a
+    /// unique prefix of at least 12 characters). Its responses stay as they are.
+    Retire { version: String },
 }
 
 pub fn main() -> ExitCode {
@@ -194,6 +197,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User { command } => user_command(&cli, command),
+        Command::Forms {
+            command: FormsCommand::Retire { version },
+        } => {
+            let settings = settings(&cli, None, &FormsArg { forms: None })?;
+            let pool = db::connect_pool(&settings.database_url, 1)?;
+            let mut conn = pool.get().map_err(DbError::Pool)?;
+            db::run_migrations(&mut conn)?;
+            let row = crate::forms::retire_version(&mut conn, version)?;
+            println!("retired {} version {}", row.form_key, row.version_hash);
+            Ok(())
+        }
         Command::Forms {
             command: FormsCommand::Check(forms),
         } => {

@@ -9,7 +9,7 @@ mod load;
 mod store;
 
 pub use load::{FormError, FormErrors, parse_form};
-pub use store::{FormVersionRow, find_version, register_catalog};
+pub use store::{FormVersionRow, RetireError, find_version, register_catalog, retire_version};
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -88,3 +88,36 @@ pub fn find_version(conn: &mut DbConnection, hash: &str) -> QueryResult<Option<F
         .first(conn)
         .optional()
 }
+
+#[derive(Debug, thiserror::Error)]
+pub enum RetireError {
+    #[error("version: give at least 12 characters of the hash")]
+    TooShort,
+    #[error("version: no form version starts with `{0}`")]
+    Unknown(String),
+    #[error("version: `{0}` matches several versions; give more characters")]
+    Ambiguous(String),
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+/// Marks a version retired: answers given with it are refused from now on.
+pub fn retire_version(conn: &mut DbConnection, prefix: &str) -> Result<FormVersionRow, RetireError> {
+    let prefix = prefix.trim().to_lowercase();
+    if prefix.len() < 12 || !prefix.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(RetireError::TooShort);
+    }
+    let matches: Vec<FormVersionRow> = form_versions::table
+        .filter(form_versions::version_hash.like(format!("{prefix}%")))
+        .select(FormVersionRow::as_select())
+        .load(conn)?;
+    let row = match matches.len() {
+        0 => return Err(RetireError::Unknown(prefix)),
+        1 => matches.into_iter().next().expect("one"),
+        _ => return Err(RetireError::Ambiguous(prefix)),
+    };
+    diesel::update(form_versions::table.find(row.id))
+        .set(form_versions::retired.eq(true))
+        .execute(conn)?;
+    Ok(FormVersionRow { retired: true, ..row })
+}

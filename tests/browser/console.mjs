@@ -4,6 +4,9 @@
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
+
+const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 const base = process.env.BASE_URL;
 const username = process.env.MANYI_USER;
@@ -25,6 +28,15 @@ try {
     const page = await context.newPage();
     page.on('console', (m) => { if (m.type() === 'error') problems.push(`${name} console: ${m.text()}`); });
     page.on('pageerror', (e) => problems.push(`${name} page error: ${e.message}`));
+    const axeCheck = async (label) => {
+      await page.addScriptTag({ path: axePath });
+      const r = await page.evaluate(() => axe.run(document, {
+        runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+      }));
+      for (const v of r.violations) {
+        problems.push(`${name} axe ${label}: ${v.id} ${v.help}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+      }
+    };
     const expectText = async (selector, text) => {
       const got = await page.locator(selector).first().innerText();
       if (!got.includes(text)) throw new Error(`${name}: expected "${text}" in ${selector}, got "${got}"`);
@@ -36,10 +48,12 @@ try {
     await page.fill('#username', username);
     await page.fill('#password', password);
     await page.screenshot({ path: join(artifacts, `${name}-1-login.png`), fullPage: true });
+    await axeCheck('login');
     await Promise.all([page.waitForURL(/\/console$/), page.click('#login-submit')]);
     await expectText('h1', '儀表板');
     await expectText('#dashboard', '金門縣金沙鎮戶政事務所');
     await page.screenshot({ path: join(artifacts, `${name}-2-dashboard-zh.png`), fullPage: true });
+    await axeCheck('dashboard');
 
     await Promise.all([page.waitForLoadState('load'), page.click('#lang-switch')]);
     await page.waitForSelector('text=Dashboard');

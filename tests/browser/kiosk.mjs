@@ -8,6 +8,9 @@ import { chromium } from 'playwright-core';
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
+
+const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 const bin = process.env.SERVER_BIN;
 const args = JSON.parse(process.env.SERVER_ARGS);
@@ -54,6 +57,17 @@ try {
       problems.push(`console: ${m.text()}`);
     }
   });
+  // WCAG 2.1 A/AA rules of axe-core on what is on screen now.
+  const axeCheck = async (label) => {
+    await page.addScriptTag({ path: axePath });
+    const r = await page.evaluate(() => axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    }));
+    for (const v of r.violations) {
+      problems.push(`axe ${label}: ${v.id} (${v.impact}) ${v.help}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    }
+    summary.axeChecks = (summary.axeChecks || 0) + 1;
+  };
   const shot = (name) => page.screenshot({ path: join(artifacts, `kiosk-${name}.png`), fullPage: true });
   const queueLength = () => page.evaluate(() => JSON.parse(localStorage.getItem('manyi.queue') || '[]').length);
   const waitQueueEmpty = async (seconds) => {
@@ -73,13 +87,21 @@ try {
   // Enrolment: the code from the console turns this tablet into a kiosk.
   await page.goto(`${base}/kiosk`);
   await page.waitForSelector('text=此平板尚未啟用');
+  await axeCheck('enrol page');
   await page.goto(`${base}/kiosk/enrol?code=${code}`);
   await page.waitForSelector('#start');
   await shot('1-welcome');
+  await axeCheck('welcome');
 
   // A complete questionnaire in Traditional Chinese.
   await page.click('#start');
   await page.waitForSelector('text=櫃檯人員服務態度');
+  await axeCheck('questionnaire zh-TW');
+  // Keyboard: focus lands on the first question; arrows choose within a group.
+  const focused = await page.evaluate(() => document.activeElement && document.activeElement.name);
+  if (focused !== 'service_type') throw new Error(`focus after start is on ${focused}`);
+  await page.keyboard.press('ArrowRight');
+  if (await page.locator('input[name="service_type"]:checked').count() !== 1) throw new Error('arrow keys do not choose');
   const box = await page.locator('fieldset[data-kind="likert5"] label.opt').first().boundingBox();
   summary.touchTarget = [Math.round(box.width), Math.round(box.height)];
   // Submitting with nothing answered shows the error and stores nothing.
@@ -97,6 +119,7 @@ try {
   await page.click('#start');
   await page.click('#lang-toggle');
   await page.waitForSelector('text=Courtesy of the counter staff');
+  await axeCheck('questionnaire en');
   const lang = await page.getAttribute('html', 'lang');
   if (lang !== 'en') throw new Error(`html lang ${lang}`);
   await answerAll(2, 'Waited too long');
