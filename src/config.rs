@@ -15,7 +15,7 @@ pub const DEFAULT_DATABASE: &str = "sqlite://data/manyi.db";
 pub const DEFAULT_FORMS_DIR: &str = "survey-forms";
 
 /// Every setting, as named in the file and (upper-cased, `MANYI_` first) in the environment.
-const SETTING_KEYS: [&str; 10] = [
+const SETTING_KEYS: [&str; 11] = [
     "bind",
     "database_url",
     "forms_dir",
@@ -26,6 +26,7 @@ const SETTING_KEYS: [&str; 10] = [
     "public_rate_per_minute",
     "device_rate_per_minute",
     "kiosk_idle_seconds",
+    "reference_cache_seconds",
 ];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -41,6 +42,7 @@ struct RawSettings {
     public_rate_per_minute: u32,
     device_rate_per_minute: u32,
     kiosk_idle_seconds: u32,
+    reference_cache_seconds: u64,
 }
 
 impl Default for RawSettings {
@@ -56,6 +58,7 @@ impl Default for RawSettings {
             public_rate_per_minute: 30,
             device_rate_per_minute: 120,
             kiosk_idle_seconds: 60,
+            reference_cache_seconds: 5,
         }
     }
 }
@@ -79,6 +82,8 @@ pub struct Settings {
     pub device_rate_per_minute: u32,
     /// An unfinished kiosk questionnaire resets after this many idle seconds.
     pub kiosk_idle_seconds: u32,
+    /// How long submissions may use a copy of offices, service types and form versions.
+    pub reference_cache_seconds: u64,
 }
 
 impl Settings {
@@ -96,6 +101,7 @@ impl Settings {
             public_rate_per_minute: d.public_rate_per_minute,
             device_rate_per_minute: d.device_rate_per_minute,
             kiosk_idle_seconds: d.kiosk_idle_seconds,
+            reference_cache_seconds: d.reference_cache_seconds,
         }
     }
 }
@@ -158,6 +164,7 @@ impl Settings {
             public_rate_per_minute: raw.public_rate_per_minute,
             device_rate_per_minute: raw.device_rate_per_minute,
             kiosk_idle_seconds: raw.kiosk_idle_seconds.max(5),
+            reference_cache_seconds: raw.reference_cache_seconds,
         })
     }
 }

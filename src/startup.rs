@@ -14,6 +14,7 @@ use crate::config::Settings;
 use crate::db::{self, DbError, Pool};
 use crate::forms::{self, FormCatalog, FormErrors};
 use crate::web::limits::Limits;
+use crate::web::refcache::RefCache;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -45,6 +46,8 @@ pub struct AppState {
     pub alert_signal: Arc<tokio::sync::Notify>,
     /// Seconds of inactivity after which the kiosk resets an unfinished questionnaire.
     pub kiosk_idle_seconds: u32,
+    /// Offices, service types and form versions as submissions see them.
+    pub refs: RefCache,
 }
 
 /// Loads forms, opens the pool, migrates, and registers form versions.
@@ -76,6 +79,9 @@ pub fn prepare(settings: &Settings) -> Result<AppState, StartupError> {
         ),
         alert_signal: Arc::new(tokio::sync::Notify::new()),
         kiosk_idle_seconds: settings.kiosk_idle_seconds,
+        refs: RefCache::new(std::time::Duration::from_secs(
+            settings.reference_cache_seconds,
+        )),
     })
 }
 

@@ -253,6 +253,9 @@ pub fn connect_pool(url: &DatabaseUrl, max_size: u32) -> Result<Pool, DbError> {
     drop(manager.connect()?);
     let pool = r2d2::Pool::builder()
         .max_size(max_size)
+        // No round trip on every checkout: a broken connection shows in
+        // `has_broken` and as the query's own error.
+        .test_on_check_out(false)
         .connection_timeout(Duration::from_secs(10))
         .build(manager)?;
     Ok(pool)
@@ -276,6 +279,21 @@ pub fn engine_of(conn: &DbConnection) -> Engine {
     }
 }
 
+static SQLITE_WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+thread_local! {
+    static WRITING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Holds the writer lock; clears this thread's flag when dropped.
+struct WriterGuard(#[allow(dead_code)] std::sync::MutexGuard<'static, ()>);
+
+impl Drop for WriterGuard {
+    fn drop(&mut self) {
+        WRITING.with(|w| w.set(false));
+    }
+}
+
 /// Runs `f` in a transaction that may write. On SQLite it starts with
 /// `BEGIN IMMEDIATE`, taking the write lock up front so concurrent writers wait
 /// (busy_timeout) instead of failing on a lock upgrade; on PostgreSQL it is an
@@ -288,6 +306,18 @@ where
     E: From<diesel::result::Error>,
 {
     if let DbConnection::Sqlite(c) = conn {
+        // SQLite has one writer at a time. Queue this process's writers on a
+        // mutex, which wakes the next one at once, instead of letting them spin
+        // in SQLite's sleeping busy handler; busy_timeout still covers other
+        // processes (the command line) on the same file.
+        // Re-entrant on one thread: a nested call finds the lock already held.
+        let _writer = if WRITING.with(|w| w.replace(true)) {
+            None
+        } else {
+            Some(WriterGuard(
+                SQLITE_WRITER.lock().unwrap_or_else(|p| p.into_inner()),
+            ))
+        };
         AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
         let outcome = f(conn);
         let DbConnection::Sqlite(c) = conn else {

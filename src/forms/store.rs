@@ -102,7 +102,10 @@ pub enum RetireError {
 }
 
 /// Marks a version retired: answers given with it are refused from now on.
-pub fn retire_version(conn: &mut DbConnection, prefix: &str) -> Result<FormVersionRow, RetireError> {
+pub fn retire_version(
+    conn: &mut DbConnection,
+    prefix: &str,
+) -> Result<FormVersionRow, RetireError> {
     let prefix = prefix.trim().to_lowercase();
     if prefix.len() < 12 || !prefix.chars().all(|c| c.is_ascii_hexdigit()) {
         return Err(RetireError::TooShort);
@@ -119,5 +122,8 @@ pub fn retire_version(conn: &mut DbConnection, prefix: &str) -> Result<FormVersi
     diesel::update(form_versions::table.find(row.id))
         .set(form_versions::retired.eq(true))
         .execute(conn)?;
-    Ok(FormVersionRow { retired: true, ..row })
+    Ok(FormVersionRow {
+        retired: true,
+        ..row
+    })
 }

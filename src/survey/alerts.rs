@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::auth::{AuditEntry, AuthError, Scope, User, record_audit};
-use crate::db::schema::{alerts, offices};
+use crate::db::schema::alerts;
 use crate::db::{self, DbConnection};
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Serialize)]
@@ -30,14 +30,16 @@ pub struct Alert {
 /// `likert` holds (item key, score) of its 5-point answers.
 pub(crate) fn raise_if_needed(
     conn: &mut DbConnection,
+    lookup: &dyn super::Lookup,
     office_id: i32,
     response_id: i64,
     likert: &[(String, i16)],
 ) -> QueryResult<Option<i32>> {
-    let threshold: i16 = offices::table
-        .find(office_id)
-        .select(offices::alert_threshold)
-        .first(conn)?;
+    // All 5s never alert (a threshold is below 5): skip the look-up.
+    if likert.iter().all(|(_, s)| *s >= 5) {
+        return Ok(None);
+    }
+    let threshold = lookup.alert_threshold(conn, office_id)?;
     let low: Vec<&(String, i16)> = likert.iter().filter(|(_, s)| *s <= threshold).collect();
     let Some(lowest) = low.iter().map(|(_, s)| *s).min() else {
         return Ok(None);

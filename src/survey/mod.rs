@@ -292,6 +292,31 @@ pub struct AnswerRow {
     pub text_value: Option<String>,
 }
 
+/// Reference data a submission needs: service type ids and the office's
+/// alert threshold. The database answers by default; the web layer passes a
+/// short-lived in-memory copy so that a submission costs fewer round trips.
+pub trait Lookup {
+    fn service_type_id(&self, conn: &mut DbConnection, code: &str) -> QueryResult<Option<i32>>;
+    fn alert_threshold(&self, conn: &mut DbConnection, office_id: i32) -> QueryResult<i16>;
+}
+
+/// Looks everything up in the database.
+pub struct DbLookup;
+
+impl Lookup for DbLookup {
+    fn service_type_id(&self, conn: &mut DbConnection, code: &str) -> QueryResult<Option<i32>> {
+        Ok(offices::find_service_type(conn, code)?.map(|t| t.id))
+    }
+
+    fn alert_threshold(&self, conn: &mut DbConnection, office_id: i32) -> QueryResult<i16> {
+        use crate::db::schema::offices;
+        offices::table
+            .find(office_id)
+            .select(offices::alert_threshold)
+            .first(conn)
+    }
+}
+
 /// What storing a submission did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Stored {
@@ -309,6 +334,16 @@ pub fn store_response(
     form: &Form,
     new: &NewResponse,
 ) -> Result<Stored, SurveyError> {
+    store_response_with(conn, form, new, &DbLookup)
+}
+
+/// [`store_response`] with the reference data from `lookup`.
+pub fn store_response_with(
+    conn: &mut DbConnection,
+    form: &Form,
+    new: &NewResponse,
+    lookup: &dyn Lookup,
+) -> Result<Stored, SurveyError> {
     if !form.accepts(new.channel) {
         return Err(SurveyError::invalid(
             "channel",
@@ -318,7 +353,12 @@ pub fn store_response(
             ),
         ));
     }
-    if let Some(existing) = find_by_key(conn, &new.idempotency_key)? {
+    // A retry is normally caught by the key's unique index at insert time (no
+    // extra query on the common path). A one-time link is consumed before the
+    // insert, so for those the retry is recognised first.
+    if new.survey_token.is_some()
+        && let Some(existing) = find_by_key(conn, &new.idempotency_key)?
+    {
         return Ok(Stored {
             response_id: existing,
             duplicate: true,
@@ -337,19 +377,15 @@ pub fn store_response(
     let checked = check_answers(form, &new.answers)?;
     let service_type_id = match &checked.service_type {
         None => None,
-        Some(code) => Some(
-            offices::find_service_type(conn, code)?
-                .ok_or_else(|| {
-                    let key = form
-                        .items
-                        .iter()
-                        .find(|i| matches!(i.kind, ItemKind::ServiceType))
-                        .map(|i| i.key.as_str())
-                        .unwrap_or("service_type");
-                    SurveyError::invalid(field(key), format!("unknown service type `{code}`"))
-                })?
-                .id,
-        ),
+        Some(code) => Some(lookup.service_type_id(conn, code)?.ok_or_else(|| {
+            let key = form
+                .items
+                .iter()
+                .find(|i| matches!(i.kind, ItemKind::ServiceType))
+                .map(|i| i.key.as_str())
+                .unwrap_or("service_type");
+            SurveyError::invalid(field(key), format!("unknown service type `{code}`"))
+        })?),
     };
     let row = ResponseRow {
         office_id: new.office_id,
@@ -394,7 +430,7 @@ pub fn store_response(
             })
             .collect();
         insert_answers(conn, &rows)?;
-        let alert_id = alerts::raise_if_needed(conn, new.office_id, id, &likert)?;
+        let alert_id = alerts::raise_if_needed(conn, lookup, new.office_id, id, &likert)?;
         Ok::<_, SurveyError>((id, alert_id))
     });
     match outcome {
@@ -436,18 +472,15 @@ const ANSWER_CHUNK: usize = 5_000;
 pub fn insert_responses(conn: &mut DbConnection, rows: &[ResponseRow]) -> QueryResult<Vec<i64>> {
     let mut ids = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(RESPONSE_CHUNK) {
-        crate::on_engine!(&mut *conn, |c| diesel::insert_into(responses::table)
-            .values(chunk)
-            .execute(c))?;
-        let keys: Vec<&str> = chunk.iter().map(|r| r.idempotency_key.as_str()).collect();
-        let found: BTreeMap<String, i64> = responses::table
-            .filter(responses::idempotency_key.eq_any(&keys))
-            .select((responses::idempotency_key, responses::id))
-            .load::<(String, i64)>(conn)?
-            .into_iter()
-            .collect();
-        for k in keys {
-            ids.push(found[k]);
+        let returned: Vec<(String, i64)> = crate::on_engine!(&mut *conn, |c| {
+            diesel::insert_into(responses::table)
+                .values(chunk)
+                .returning((responses::idempotency_key, responses::id))
+                .get_results(c)
+        })?;
+        let found: BTreeMap<String, i64> = returned.into_iter().collect();
+        for r in chunk {
+            ids.push(found[&r.idempotency_key]);
         }
     }
     Ok(ids)

@@ -9,6 +9,7 @@ pub mod i18n;
 mod kiosk;
 pub mod limits;
 mod pages;
+pub mod refcache;
 mod responses;
 pub mod session;
 

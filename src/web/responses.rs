@@ -15,7 +15,6 @@ use super::ApiError;
 use super::session::client_addr;
 use crate::db::DbError;
 use crate::forms::{self, Channel, Form};
-use crate::offices;
 use crate::startup::AppState;
 use crate::survey::{self, AnswerValue, IdempotencyKey, NewResponse, SurveyError, devices};
 
@@ -256,28 +255,35 @@ pub async fn submit(
     let office_code = request.office.clone();
     let survey_token = request.survey_token.clone();
     let pool = state.pool.clone();
+    let refs = state.clone();
     let stored = web::block(move || -> Result<survey::Stored, ApiError> {
+        let refs = &refs.refs;
         let mut conn = pool.get().map_err(DbError::Pool)?;
         let conn = &mut conn;
+        let refs = refs.get(conn)?;
         // The form version: current, or an older one a queued answer was given with.
         let hash = version.as_deref().unwrap_or(&current_hash);
-        let row = forms::find_version(conn, hash)?
+        let info = refs
+            .version(conn, hash)?
             .ok_or_else(|| bad("version", format!("unknown version of form `{form_key}`")))?;
-        if row.form_key != form_key {
+        if info.form_key != form_key {
             return Err(bad(
                 "version",
                 format!("is not a version of form `{form_key}`"),
             ));
         }
-        if row.retired {
+        if info.retired {
             return Err(bad("version", "this form version is retired"));
         }
-        let form: Form = if row.version_hash == current_hash {
+        let form: Form = if hash == current_hash {
             current_form
         } else {
-            row.form().map_err(ApiError::internal)?
+            forms::find_version(conn, hash)?
+                .ok_or_else(|| bad("version", "unknown version"))?
+                .form()
+                .map_err(ApiError::internal)?
         };
-        let form_version_id = row.id;
+        let form_version_id = info.id;
         let (office_id, counter_id, device_id) = match channel {
             Channel::Counter => {
                 let device = match device_token.as_deref() {
@@ -294,7 +300,8 @@ pub async fn submit(
             Channel::Web | Channel::Internal => {
                 let code =
                     office_code.ok_or_else(|| bad("office", "an office code is required"))?;
-                let office = offices::find_office_by_code(conn, &code)?
+                let office = refs
+                    .office(&code)
                     .filter(|o| o.active)
                     .ok_or_else(|| bad("office", format!("no office `{code}`")))?;
                 (office.id, None, None)
@@ -312,7 +319,7 @@ pub async fn submit(
             answers,
             survey_token,
         };
-        Ok(survey::store_response(conn, &form, &new)?)
+        Ok(survey::store_response_with(conn, &form, &new, &*refs)?)
     })
     .await??;
     if let Some(alert_id) = stored.alert_id {

@@ -337,14 +337,42 @@ fn forms_retire_refuses_that_version() {
     let work = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}/m.db", work.path().display());
     let forms = crate::helpers::forms_dir();
-    let out = manyi().current_dir(work.path()).args(["migrate", "--database-url", &db, "--forms"]).arg(&forms).output().unwrap();
+    let out = manyi()
+        .current_dir(work.path())
+        .args(["migrate", "--database-url", &db, "--forms"])
+        .arg(&forms)
+        .output()
+        .unwrap();
     assert!(out.status.success());
-    let hash = crate::helpers::catalog().get("web").unwrap().version_hash.clone();
-    let out = manyi().current_dir(work.path()).args(["forms", "retire", &hash[..8], "--database-url", &db]).output().unwrap();
+    let hash = crate::helpers::catalog()
+        .get("web")
+        .unwrap()
+        .version_hash
+        .clone();
+    let out = manyi()
+        .current_dir(work.path())
+        .args(["forms", "retire", &hash[..8], "--database-url", &db])
+        .output()
+        .unwrap();
     assert!(!out.status.success(), "a short prefix is refused");
-    let out = manyi().current_dir(work.path()).args(["forms", "retire", &hash[..16], "--database-url", &db]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = manyi()
+        .current_dir(work.path())
+        .args(["forms", "retire", &hash[..16], "--database-url", &db])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8(out.stdout).unwrap().contains(&hash));
-    let mut conn = manyi::db::ConnectionManager::new(manyi::db::DatabaseUrl::parse(&db).unwrap()).connect().unwrap();
-    assert!(manyi::forms::find_version(&mut conn, &hash).unwrap().unwrap().retired);
+    let mut conn = manyi::db::ConnectionManager::new(manyi::db::DatabaseUrl::parse(&db).unwrap())
+        .connect()
+        .unwrap();
+    assert!(
+        manyi::forms::find_version(&mut conn, &hash)
+            .unwrap()
+            .unwrap()
+            .retired
+    );
 }

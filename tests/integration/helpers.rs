@@ -98,6 +98,9 @@ pub fn settings(db: &TestDb) -> Settings {
     s.bind = "127.0.0.1:0".to_owned();
     s.forms_dir = forms_dir();
     s.pool_size = 4;
+    // Tests change offices and versions in the database and expect the next
+    // request to see it; the binary-level tests run with the default cache.
+    s.reference_cache_seconds = 0;
     s
 }
 
