@@ -145,3 +145,32 @@ pub fn acknowledge_alert(
             .first(conn)?)
     })
 }
+
+/// Sets the score at or below which an office's responses raise alerts (1-4); audited.
+pub fn set_alert_threshold(
+    conn: &mut DbConnection,
+    actor: &User,
+    office_id: i32,
+    threshold: i16,
+    client_addr: Option<&str>,
+) -> Result<(), AuthError> {
+    actor.scope().check_office(conn, office_id)?;
+    let threshold = threshold.clamp(1, 4);
+    db::write_transaction(conn, |conn| {
+        diesel::update(crate::db::schema::offices::table.find(office_id))
+            .set(crate::db::schema::offices::alert_threshold.eq(threshold))
+            .execute(conn)?;
+        record_audit(
+            conn,
+            &AuditEntry {
+                actor: Some(actor),
+                action: "alert_threshold_changed",
+                office_id: Some(office_id),
+                target: &format!("office:{office_id}"),
+                detail: &format!("threshold={threshold}"),
+                client_addr,
+            },
+        )?;
+        Ok(())
+    })
+}

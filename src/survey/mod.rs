@@ -471,6 +471,16 @@ const ANSWER_CHUNK: usize = 5_000;
 /// Call inside a transaction.
 pub fn insert_responses(conn: &mut DbConnection, rows: &[ResponseRow]) -> QueryResult<Vec<i64>> {
     let mut ids = Vec::with_capacity(rows.len());
+    if let [row] = rows {
+        // One row: a statement of fixed shape, which diesel keeps prepared.
+        let id: i64 = crate::on_engine!(&mut *conn, |c| {
+            diesel::insert_into(responses::table)
+                .values(row)
+                .returning(responses::id)
+                .get_result(c)
+        })?;
+        return Ok(vec![id]);
+    }
     for chunk in rows.chunks(RESPONSE_CHUNK) {
         let returned: Vec<(String, i64)> = crate::on_engine!(&mut *conn, |c| {
             diesel::insert_into(responses::table)

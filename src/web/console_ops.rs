@@ -319,11 +319,18 @@ struct AlertLine {
     note: String,
 }
 
+struct ThresholdLine {
+    code: String,
+    office: String,
+    threshold: i16,
+}
+
 #[derive(Template)]
 #[template(path = "alerts.html")]
 struct AlertsPage {
     chrome: Chrome,
     alerts: Vec<AlertLine>,
+    thresholds: Vec<ThresholdLine>,
 }
 
 /// Item keys → item texts of the forms, in the page's language.
@@ -347,14 +354,24 @@ pub async fn alerts_page(
 ) -> Result<HttpResponse, PageError> {
     require(&staff, staff.user.role().can_view_audit())?;
     let scope = staff.scope.clone();
-    let (list, all) = db(&state, move |conn| {
+    let (list, all, visible) = db(&state, move |conn| {
         Ok((
             alerts::list_alerts(conn, &scope, false, 200)?,
             offices::list_offices(conn)?,
+            scope.office_ids(conn)?,
         ))
     })
     .await?;
     let t = staff.tr;
+    let thresholds = all
+        .iter()
+        .filter(|o| visible.contains(&o.id))
+        .map(|o| ThresholdLine {
+            code: o.code.clone(),
+            office: t.pick(&o.name_zh, &o.name_en).to_owned(),
+            threshold: o.alert_threshold,
+        })
+        .collect();
     let alerts = list
         .iter()
         .map(|a| AlertLine {
@@ -375,6 +392,7 @@ pub async fn alerts_page(
     render(&AlertsPage {
         chrome: Chrome::new(&staff, "alerts", &req),
         alerts,
+        thresholds,
     })
 }
 
@@ -403,6 +421,42 @@ pub async fn acknowledge(
     let (actor, addr, id) = (staff.user.clone(), client_addr(&req), id.into_inner());
     db(&state, move |conn| {
         alerts::acknowledge_alert(conn, &actor, id, &form.note, Some(&addr))
+            .map_err(|e| PageError::from_auth(e, lang))
+    })
+    .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/console/alerts"))
+        .finish())
+}
+
+#[derive(Deserialize)]
+pub struct ThresholdForm {
+    threshold: String,
+}
+
+pub async fn set_threshold(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+    post: StaffForm<ThresholdForm>,
+) -> Result<HttpResponse, PageError> {
+    let StaffForm { staff, form } = post;
+    require(&staff, staff.user.role().can_view_users())?;
+    let lang = staff.tr.lang;
+    let threshold: i16 = form
+        .threshold
+        .trim()
+        .parse()
+        .ok()
+        .filter(|t| (1..=4).contains(t))
+        .ok_or_else(|| PageError::bad_request(lang, "threshold", "a score from 1 to 4"))?;
+    let (actor, addr, code) = (staff.user.clone(), client_addr(&req), code.into_inner());
+    db(&state, move |conn| {
+        let office = actor
+            .scope()
+            .office_by_code(conn, &code)
+            .map_err(|e| PageError::from_auth(e, lang))?;
+        alerts::set_alert_threshold(conn, &actor, office.id, threshold, Some(&addr))
             .map_err(|e| PageError::from_auth(e, lang))
     })
     .await?;

@@ -70,6 +70,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/alerts", web::get().to(console_ops::alerts_page))
             .route("/alerts/stream", web::get().to(console_ops::alerts_stream))
             .route("/alerts/{id}/ack", web::post().to(console_ops::acknowledge))
+            .route(
+                "/offices/{code}/alert-threshold",
+                web::post().to(console_ops::set_threshold),
+            )
             .route("/password", web::get().to(console::password_page))
             .route("/password", web::post().to(console::password_submit)),
     )

@@ -244,25 +244,24 @@ pub async fn submit(
         Some(t) => t,
         None => now,
     };
-    let current = state
-        .catalog
-        .get(&request.form)
-        .ok_or_else(|| bad("form", format!("no form `{}`", request.form)))?;
+    if state.catalog.get(&request.form).is_none() {
+        return Err(bad("form", format!("no form `{}`", request.form)));
+    }
     let form_key = request.form.clone();
     let version = request.version.clone();
-    let current_hash = current.version_hash.clone();
-    let current_form = current.form.clone();
     let office_code = request.office.clone();
     let survey_token = request.survey_token.clone();
-    let pool = state.pool.clone();
-    let refs = state.clone();
+    let app = state.clone();
     let stored = web::block(move || -> Result<survey::Stored, ApiError> {
-        let refs = &refs.refs;
+        let current = app.catalog.get(&form_key).expect("checked above");
+        let current_hash = current.version_hash.as_str();
+        let refs = &app.refs;
+        let pool = &app.pool;
         let mut conn = pool.get().map_err(DbError::Pool)?;
         let conn = &mut conn;
         let refs = refs.get(conn)?;
         // The form version: current, or an older one a queued answer was given with.
-        let hash = version.as_deref().unwrap_or(&current_hash);
+        let hash = version.as_deref().unwrap_or(current_hash);
         let info = refs
             .version(conn, hash)?
             .ok_or_else(|| bad("version", format!("unknown version of form `{form_key}`")))?;
@@ -275,13 +274,15 @@ pub async fn submit(
         if info.retired {
             return Err(bad("version", "this form version is retired"));
         }
-        let form: Form = if hash == current_hash {
-            current_form
+        let older: Form;
+        let form: &Form = if hash == current_hash {
+            &current.form
         } else {
-            forms::find_version(conn, hash)?
+            older = forms::find_version(conn, hash)?
                 .ok_or_else(|| bad("version", "unknown version"))?
                 .form()
-                .map_err(ApiError::internal)?
+                .map_err(ApiError::internal)?;
+            &older
         };
         let form_version_id = info.id;
         let (office_id, counter_id, device_id) = match channel {
@@ -319,7 +320,7 @@ pub async fn submit(
             answers,
             survey_token,
         };
-        Ok(survey::store_response_with(conn, &form, &new, &*refs)?)
+        Ok(survey::store_response_with(conn, form, &new, &*refs)?)
     })
     .await??;
     if let Some(alert_id) = stored.alert_id {

@@ -227,8 +227,13 @@ on_both_engines! {
             .find(alert_id as i32).select((alerts::acknowledged_at, alerts::note)).first(&mut conn).unwrap();
         assert!(ack.is_some());
         assert_eq!(note.as_deref(), Some("已致電民眾說明"));
-        // The office's threshold decides: at 1, a 2 no longer alerts.
-        diesel::update(manyi::db::schema::offices::table).set(manyi::db::schema::offices::alert_threshold.eq(1i16)).execute(&mut conn).unwrap();
+        // The office's threshold decides: at 1, a 2 no longer alerts. Another office's is out of reach.
+        assert_eq!(director.post("/console/offices/DA/alert-threshold", &[("csrf", &csrf), ("threshold", "1")]).await.status(), 404);
+        assert_eq!(director.post("/console/offices/JS/alert-threshold", &[("csrf", &csrf), ("threshold", "9")]).await.status(), 400);
+        assert_eq!(director.post("/console/offices/JS/alert-threshold", &[("csrf", &csrf), ("threshold", "1")]).await.status(), 303);
+        let da_threshold: i16 = manyi::db::schema::offices::table.filter(manyi::db::schema::offices::code.eq("DA"))
+            .select(manyi::db::schema::offices::alert_threshold).first(&mut conn).unwrap();
+        assert_eq!(da_threshold, 2);
         let mut two = web_submission("alert-two-000001", 4);
         two["answers"]["overall"] = json!(2);
         assert_eq!(post_json(&app.client, &url, &two).await.status(), 201);

@@ -99,3 +99,5 @@ alerts-note = Note
 alerts-done = handled
 alerts-live = New dissatisfied feedback
 alerts-none = No alerts.
+alerts-threshold = Alert threshold
+alerts-threshold-note = An alert is raised when any 5-point item is rated at or below the threshold (2 = dissatisfied, 1 = very dissatisfied).

@@ -99,3 +99,5 @@ alerts-note = 處理說明
 alerts-done = 已處理
 alerts-live = 有新的不滿意回饋
 alerts-none = 目前沒有警示。
+alerts-threshold = 警示門檻
+alerts-threshold-note = 任一題的分數小於或等於門檻即發出警示（2＝不滿意，1＝非常不滿意）。
