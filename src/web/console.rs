@@ -17,7 +17,6 @@ use super::session::{
     session_cookie, tokens_match,
 };
 use crate::auth::{self, AuthError, Lockout, LoginError, NewUser, Role, Scope, User, UserError};
-use crate::db::DbError;
 use crate::forms::Lang;
 use crate::offices::{self, Office};
 use crate::startup::AppState;
@@ -38,12 +37,7 @@ pub(super) async fn db<T: Send + 'static>(
     state: &web::Data<AppState>,
     f: impl FnOnce(&mut crate::db::DbConnection) -> Result<T, PageError> + Send + 'static,
 ) -> Result<T, PageError> {
-    let pool = state.pool.clone();
-    web::block(move || {
-        let mut conn = pool.get().map_err(DbError::Pool)?;
-        f(&mut conn)
-    })
-    .await?
+    super::with_conn(&state.pool, f).await
 }
 
 /// Navigation and page frame shared by every console page.
@@ -410,12 +404,10 @@ pub async fn dashboard_api(
     let scope = staff.scope.clone();
     let keys = overall_keys(&state);
     let office = q.office.clone();
-    let pool = state.pool.clone();
-    let (offices, figs) = web::block(move || {
-        let mut conn = pool.get().map_err(DbError::Pool)?;
-        scoped_figures(&mut conn, &scope, office.as_deref(), &keys).map_err(ApiError::from)
+    let (offices, figs) = super::with_conn(&state.pool, move |conn| {
+        scoped_figures(conn, &scope, office.as_deref(), &keys).map_err(ApiError::from)
     })
-    .await??;
+    .await?;
     let list: Vec<_> = figs
         .iter()
         .filter_map(|f| {
@@ -481,12 +473,10 @@ pub async fn office_api(
 ) -> Result<HttpResponse, ApiError> {
     let scope = staff.scope.clone();
     let code = code.into_inner();
-    let pool = state.pool.clone();
-    let (office, counters, staff_list) = web::block(move || {
-        let mut conn = pool.get().map_err(DbError::Pool)?;
-        office_detail(&mut conn, &scope, &code).map_err(ApiError::from)
+    let (office, counters, staff_list) = super::with_conn(&state.pool, move |conn| {
+        office_detail(conn, &scope, &code).map_err(ApiError::from)
     })
-    .await??;
+    .await?;
     Ok(HttpResponse::Ok()
         .json(json!({ "office": office, "counters": counters, "staff": staff_list })))
 }
@@ -654,12 +644,10 @@ pub async fn users_api(state: web::Data<AppState>, staff: Staff) -> Result<HttpR
         ));
     }
     let scope = staff.scope.clone();
-    let pool = state.pool.clone();
-    let users = web::block(move || {
-        let mut conn = pool.get().map_err(DbError::Pool)?;
-        Ok::<_, ApiError>(auth::list_users(&mut conn, &scope)?)
+    let users = super::with_conn(&state.pool, move |conn| {
+        Ok::<_, ApiError>(auth::list_users(conn, &scope)?)
     })
-    .await??;
+    .await?;
     Ok(HttpResponse::Ok().json(json!({ "users": users })))
 }
 
@@ -859,12 +847,10 @@ pub async fn audit_api(
         ));
     }
     let (scope, office) = (staff.scope.clone(), q.office.clone());
-    let pool = state.pool.clone();
-    let records = web::block(move || {
-        let mut conn = pool.get().map_err(DbError::Pool)?;
-        scoped_audit(&mut conn, &scope, office.as_deref()).map_err(ApiError::from)
+    let records = super::with_conn(&state.pool, move |conn| {
+        scoped_audit(conn, &scope, office.as_deref()).map_err(ApiError::from)
     })
-    .await??;
+    .await?;
     Ok(HttpResponse::Ok().json(json!({ "entries": records })))
 }
 

@@ -495,15 +495,13 @@ pub async fn alerts_api(
         return Err(ApiError::Forbidden("your role may not see alerts".into()));
     }
     let scope = staff.scope.clone();
-    let pool = state.pool.clone();
-    let (list, all) = web::block(move || {
-        let mut conn = pool.get().map_err(DbError::Pool)?;
+    let (list, all) = super::with_conn(&state.pool, move |conn| {
         Ok::<_, ApiError>((
-            alerts::list_alerts(&mut conn, &scope, false, 200)?,
-            offices::list_offices(&mut conn)?,
+            alerts::list_alerts(conn, &scope, false, 200)?,
+            offices::list_offices(conn)?,
         ))
     })
-    .await??;
+    .await?;
     let t = staff.tr;
     let items: Vec<_> = list
         .iter()

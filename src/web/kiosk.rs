@@ -12,7 +12,6 @@ use serde::{Deserialize, Serialize};
 use super::ApiError;
 use super::responses::DEVICE_COOKIE;
 use super::session::{client_addr, cookie_secure};
-use crate::db::DbError;
 use crate::forms::{Channel, Form, ItemKind, Text};
 use crate::offices::{self, Office};
 use crate::startup::AppState;
@@ -246,26 +245,24 @@ struct EnrolPage {
 /// enrolment page on a tablet that is not (yet, or any more) enrolled.
 pub async fn kiosk(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let token = req.cookie(DEVICE_COOKIE).map(|c| c.value().to_owned());
-    let pool = state.pool.clone();
-    let found = web::block(move || {
-        let mut conn = pool.get().map_err(DbError::Pool)?;
+    let found = super::with_conn(&state.pool, move |conn| {
         let Some(token) = token else {
             return Ok::<_, ApiError>(None);
         };
-        let Some(device) = devices::device_by_token(&mut conn, &token)? else {
+        let Some(device) = devices::device_by_token(conn, &token)? else {
             return Ok(None);
         };
-        let office = offices::list_offices(&mut conn)?
+        let office = offices::list_offices(conn)?
             .into_iter()
             .find(|o| o.id == device.office_id)
             .ok_or_else(|| ApiError::internal("device of a missing office"))?;
-        let counter = offices::counters_of(&mut conn, office.id)?
+        let counter = offices::counters_of(conn, office.id)?
             .into_iter()
             .find(|c| Some(c.id) == device.counter_id);
-        let types = offices::service_types(&mut conn)?;
+        let types = offices::service_types(conn)?;
         Ok(Some((office, counter, types)))
     })
-    .await??;
+    .await?;
     let Some((office, counter, types)) = found else {
         return page_html(StatusCode::OK, &EnrolPage { message: None });
     };
@@ -308,17 +305,15 @@ pub async fn enrol(
             "too many attempts; wait a minute".into(),
         ));
     }
-    let pool = state.pool.clone();
-    let outcome = web::block(move || {
-        let mut conn = pool.get().map_err(DbError::Pool)?;
-        match devices::enrol(&mut conn, &code, Some(&addr)) {
+    let outcome = super::with_conn(&state.pool, move |conn| {
+        match devices::enrol(conn, &code, Some(&addr)) {
             Ok((_, token)) => Ok(Some(token)),
             Err(DeviceError::BadCode) => Ok(None),
             Err(DeviceError::Db(e)) => Err(ApiError::internal(e)),
             Err(DeviceError::Auth(e)) => Err(e.into()),
         }
     })
-    .await??;
+    .await?;
     match outcome {
         Some(token) => {
             let cookie = Cookie::build(DEVICE_COOKIE, token)
@@ -370,15 +365,13 @@ pub async fn survey(
             "the form `{form_key}` is not on the web"
         )));
     };
-    let pool = state.pool.clone();
-    let (office, types) = web::block(move || {
-        let mut conn = pool.get().map_err(DbError::Pool)?;
-        let office = offices::find_office_by_code(&mut conn, &office_code)?
+    let (office, types) = super::with_conn(&state.pool, move |conn| {
+        let office = offices::find_office_by_code(conn, &office_code)?
             .filter(|o| o.active)
             .ok_or_else(|| ApiError::NotFound(format!("no office `{office_code}`")))?;
-        Ok::<_, ApiError>((office, offices::service_types(&mut conn)?))
+        Ok::<_, ApiError>((office, offices::service_types(conn)?))
     })
-    .await??;
+    .await?;
     let place = Text::new(&office.name_zh, &office.name_en);
     questionnaire(
         &state,

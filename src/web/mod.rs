@@ -17,6 +17,23 @@ pub use error::ApiError;
 
 use actix_web::web;
 
+/// Runs blocking database work off the async threads, on a pooled connection.
+pub(crate) async fn with_conn<T, E>(
+    pool: &crate::db::Pool,
+    f: impl FnOnce(&mut crate::db::DbConnection) -> Result<T, E> + Send + 'static,
+) -> Result<T, E>
+where
+    T: Send + 'static,
+    E: From<crate::db::DbError> + From<actix_web::error::BlockingError> + Send + 'static,
+{
+    let pool = pool.clone();
+    web::block(move || {
+        let mut conn = pool.get().map_err(crate::db::DbError::Pool)?;
+        f(&mut conn)
+    })
+    .await?
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.app_data(
         web::JsonConfig::default()
