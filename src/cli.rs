@@ -44,10 +44,30 @@ enum Command {
         #[command(subcommand)]
         command: FormsCommand,
     },
+    /// The government office calendar: import the official yearly CSV, show a
+    /// year's days off, count a deadline in working days.
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
     /// Staff accounts (the first administrator is made here).
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CalendarCommand {
+    /// Import the official CSV (西元日期,星期,是否放假,備註; Big5 or UTF-8). All or
+    /// nothing; an imported year replaces the shipped or earlier imported one.
+    Import { file: PathBuf },
+    /// Days off and make-up workdays of a year (Gregorian, e.g. 2025).
+    Show { year: i32 },
+    /// The deadline N working days after a day of receipt (YYYY-MM-DD).
+    Deadline {
+        received: chrono::NaiveDate,
+        days: u32,
     },
 }
 
@@ -197,6 +217,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User { command } => user_command(&cli, command),
+        Command::Calendar { command } => calendar_command(&cli, command),
         Command::Forms {
             command: FormsCommand::Retire { version },
         } => {
@@ -311,6 +332,72 @@ fn user_command(cli: &Cli, command: &UserCommand) -> anyhow::Result<()> {
             auth::change_password(&mut conn, &user, &hash, None, None)?;
             auth::delete_other_sessions(&mut conn, user.id, -1)?;
             println!("password changed for {}", user.username);
+            Ok(())
+        }
+    }
+}
+
+fn calendar_command(cli: &Cli, command: &CalendarCommand) -> anyhow::Result<()> {
+    use crate::calendar::{self, Calendar, WorkingDays};
+    let settings = settings(cli, None, &FormsArg { forms: None })?;
+    let pool = db::connect_pool(&settings.database_url, 1)?;
+    let mut conn = pool.get().map_err(DbError::Pool)?;
+    db::run_migrations(&mut conn)?;
+    match command {
+        CalendarCommand::Import { file } => {
+            let bytes = std::fs::read(file).with_context(|| format!("{}", file.display()))?;
+            let name = file.display().to_string();
+            let days = calendar::parse_official_csv(&name, &bytes)?;
+            let years = calendar::import_days(&mut conn, &name, &days)?;
+            let holidays = days.iter().filter(|d| d.holiday).count();
+            println!(
+                "imported {} days ({holidays} off) for {}",
+                days.len(),
+                years
+                    .iter()
+                    .map(i32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            Ok(())
+        }
+        CalendarCommand::Show { year } => {
+            let cal = Calendar::load(&mut conn)?;
+            anyhow::ensure!(
+                cal.has_year(*year),
+                "no calendar for {year}: import the official CSV with `manyi calendar import FILE`"
+            );
+            let mut date = chrono::NaiveDate::from_ymd_opt(*year, 1, 1).context("year")?;
+            while chrono::Datelike::year(&date) == *year {
+                let day = cal.day(date).expect("a known year is whole");
+                let weekend = matches!(
+                    chrono::Datelike::weekday(&date),
+                    chrono::Weekday::Sat | chrono::Weekday::Sun
+                );
+                if day.holiday != weekend || !day.description.is_empty() {
+                    println!(
+                        "{}\t{}\t{}",
+                        date,
+                        if day.holiday { "off" } else { "work" },
+                        day.description
+                    );
+                }
+                date = date.succ_opt().context("date")?;
+            }
+            Ok(())
+        }
+        CalendarCommand::Deadline { received, days } => {
+            let cal = Calendar::load(&mut conn)?;
+            let n = WorkingDays::new(*days).map_err(anyhow::Error::msg)?;
+            let dl = cal.add_working_days(*received, n);
+            if dl.assumed_weekdays {
+                println!(
+                    "{} (no calendar for part of the period: Monday-Friday assumed)",
+                    dl.date
+                );
+            } else {
+                println!("{}", dl.date);
+            }
             Ok(())
         }
     }

@@ -2,6 +2,7 @@
 //! for Taiwan's household registration offices (戶政事務所).
 
 pub mod auth;
+pub mod calendar;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -200,6 +200,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    calendar_days (day) {
+        day -> Date,
+        is_holiday -> Bool,
+        description -> Text,
+        source -> Text,
+        imported_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(alerts -> responses (response_id));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -218,4 +228,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     device_enrolments,
     survey_tokens,
     alerts,
+    calendar_days,
 );

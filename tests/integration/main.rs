@@ -5,6 +5,7 @@ mod helpers;
 
 mod api;
 mod browser;
+mod calendar;
 mod cli;
 mod console;
 mod demo;
