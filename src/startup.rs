@@ -112,6 +112,7 @@ impl Application {
         let state = web::Data::from(Arc::new(state));
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(crate::web::security_headers())
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
                 .configure(crate::web::routes)

@@ -13,6 +13,14 @@ use crate::startup::AppState;
 
 const STYLE: &str = include_str!("../../assets/style.css");
 const FAVICON: &str = include_str!("../../assets/favicon.svg");
+const ALERTS_JS: &str = include_str!("../../assets/alerts.js");
+
+pub async fn alerts_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("Cache-Control", "no-cache"))
+        .body(ALERTS_JS)
+}
 
 pub async fn favicon() -> HttpResponse {
     HttpResponse::Ok()

@@ -48,6 +48,10 @@ on_both_engines! {
         let app = spawn_app(engine).await;
         let res = app.get("/").await;
         assert_eq!(res.status(), 200);
+        let csp = res.headers()["content-security-policy"].to_str().unwrap().to_owned();
+        assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+        assert_eq!(res.headers()["x-frame-options"], "DENY");
         assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
         let html = res.text().await.unwrap();
         assert!(html.contains("臨櫃服務滿意度調查"));
