@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod calendar;
+pub mod cases;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -210,6 +210,74 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    case_categories (id) {
+        id -> Integer,
+        code -> Text,
+        name_zh -> Text,
+        name_en -> Text,
+        sort_order -> Integer,
+        active -> Bool,
+    }
+}
+
+diesel::table! {
+    case_deadline_rules (id) {
+        id -> Integer,
+        office_id -> Nullable<Integer>,
+        kind -> Text,
+        working_days -> SmallInt,
+    }
+}
+
+diesel::table! {
+    cases (id) {
+        id -> BigInt,
+        case_no -> Text,
+        office_id -> Integer,
+        channel -> Text,
+        category_id -> Integer,
+        subject -> Text,
+        content -> Text,
+        petitioner_name -> Nullable<Text>,
+        petitioner_contact -> Nullable<Text>,
+        language -> Text,
+        confidential -> Bool,
+        status -> Text,
+        deadline_kind -> Text,
+        received_on -> Date,
+        due_on -> Date,
+        due_assumed -> Bool,
+        assigned_to -> Nullable<Integer>,
+        first_reply_on -> Nullable<Date>,
+        closed_on -> Nullable<Date>,
+        lookup_secret_hash -> Nullable<Text>,
+        published_reply -> Nullable<Text>,
+        citizen_rating -> Nullable<SmallInt>,
+        citizen_comment -> Nullable<Text>,
+        idempotency_key -> Nullable<Text>,
+        personal_purged_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_events (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        at -> Timestamp,
+        actor_user_id -> Nullable<Integer>,
+        actor -> Text,
+        kind -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        note -> Text,
+        detail -> Text,
+    }
+}
+
+diesel::joinable!(case_events -> cases (case_id));
+diesel::joinable!(cases -> case_categories (category_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(alerts -> responses (response_id));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -229,4 +297,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     survey_tokens,
     alerts,
     calendar_days,
+    case_categories,
+    case_deadline_rules,
+    cases,
+    case_events,
 );

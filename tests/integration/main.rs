@@ -6,6 +6,7 @@ mod helpers;
 mod api;
 mod browser;
 mod calendar;
+mod cases;
 mod cli;
 mod console;
 mod demo;

@@ -1,0 +1,700 @@
+//! The complaint and feedback register (受理人民陳情案件登記簿): every opinion,
+//! complaint and petition is a case with a deadline in working days on the
+//! office calendar and an append-only history of events.
+//!
+//! Lifecycle: received → accepted, or registered but not accepted (with a
+//! legal reason) → assigned → preliminary reply → replied → closed; a case may
+//! be transferred to another agency, extended (new due date, notice to the
+//! petitioner recorded) or reopened. Anything else is refused.
+
+mod mask;
+
+pub use mask::{mask_contact, mask_name};
+
+use std::fmt;
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::auth::{AuthError, Scope, User};
+use crate::calendar::{Calendar, WorkingDays};
+use crate::db::schema::{case_categories, case_deadline_rules, case_events, cases, offices};
+use crate::db::{self, DbConnection};
+
+/// Where a case came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseChannel {
+    /// 意見箱 slips typed in by staff.
+    CommentBox,
+    /// 首長信箱, the director's mailbox web form.
+    Mailbox,
+    /// 人民陳情: written, oral (with a record), e-mail, fax, phone.
+    PetitionWritten,
+    PetitionOral,
+    PetitionEmail,
+    PetitionFax,
+    PetitionPhone,
+    /// Transferred from another agency, or from the 1999 line.
+    Transferred,
+    Hotline1999,
+    /// A dissatisfaction slip from the counter.
+    CounterSlip,
+    /// Facebook, LINE or e-mail messages logged by staff.
+    SocialMedia,
+}
+
+impl CaseChannel {
+    pub const ALL: [CaseChannel; 11] = [
+        CaseChannel::CommentBox,
+        CaseChannel::Mailbox,
+        CaseChannel::PetitionWritten,
+        CaseChannel::PetitionOral,
+        CaseChannel::PetitionEmail,
+        CaseChannel::PetitionFax,
+        CaseChannel::PetitionPhone,
+        CaseChannel::Transferred,
+        CaseChannel::Hotline1999,
+        CaseChannel::CounterSlip,
+        CaseChannel::SocialMedia,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseChannel::CommentBox => "comment_box",
+            CaseChannel::Mailbox => "mailbox",
+            CaseChannel::PetitionWritten => "petition_written",
+            CaseChannel::PetitionOral => "petition_oral",
+            CaseChannel::PetitionEmail => "petition_email",
+            CaseChannel::PetitionFax => "petition_fax",
+            CaseChannel::PetitionPhone => "petition_phone",
+            CaseChannel::Transferred => "transferred",
+            CaseChannel::Hotline1999 => "hotline_1999",
+            CaseChannel::CounterSlip => "counter_slip",
+            CaseChannel::SocialMedia => "social_media",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// The deadline rule a case of this channel starts with.
+    pub fn default_deadline(self) -> DeadlineKind {
+        match self {
+            CaseChannel::Mailbox => DeadlineKind::Mailbox,
+            _ => DeadlineKind::Simple,
+        }
+    }
+}
+
+/// Which working-day rule sets the deadline (defaults 3, 3, 5, 30; per office editable).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadlineKind {
+    Mailbox,
+    Simple,
+    OtherUnit,
+    Complex,
+}
+
+impl DeadlineKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeadlineKind::Mailbox => "mailbox",
+            DeadlineKind::Simple => "simple",
+            DeadlineKind::OtherUnit => "other_unit",
+            DeadlineKind::Complex => "complex",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Mailbox, Self::Simple, Self::OtherUnit, Self::Complex]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseStatus {
+    Received,
+    Accepted,
+    NotAccepted,
+    Assigned,
+    PreliminaryReply,
+    Replied,
+    Closed,
+    Transferred,
+}
+
+impl CaseStatus {
+    pub const ALL: [CaseStatus; 8] = [
+        CaseStatus::Received,
+        CaseStatus::Accepted,
+        CaseStatus::NotAccepted,
+        CaseStatus::Assigned,
+        CaseStatus::PreliminaryReply,
+        CaseStatus::Replied,
+        CaseStatus::Closed,
+        CaseStatus::Transferred,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseStatus::Received => "received",
+            CaseStatus::Accepted => "accepted",
+            CaseStatus::NotAccepted => "not_accepted",
+            CaseStatus::Assigned => "assigned",
+            CaseStatus::PreliminaryReply => "preliminary_reply",
+            CaseStatus::Replied => "replied",
+            CaseStatus::Closed => "closed",
+            CaseStatus::Transferred => "transferred",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// Still waiting for the office's answer (counts against the deadline).
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            CaseStatus::Received
+                | CaseStatus::Accepted
+                | CaseStatus::Assigned
+                | CaseStatus::PreliminaryReply
+        )
+    }
+}
+
+impl fmt::Display for CaseStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The legal reasons to register a case without accepting it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotAcceptedReason {
+    /// 無具體內容或未具真實姓名、聯絡方式。
+    NoContentOrIdentity,
+    /// 同一事由經予適當處理並已明確答覆後又重複陳情。
+    AlreadyAnswered,
+    /// 同時分向各機關陳情。
+    SentToSeveralAgencies,
+}
+
+impl NotAcceptedReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotAcceptedReason::NoContentOrIdentity => "no_content_or_identity",
+            NotAcceptedReason::AlreadyAnswered => "already_answered",
+            NotAcceptedReason::SentToSeveralAgencies => "sent_to_several_agencies",
+        }
+    }
+}
+
+/// What staff do to a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Accept {
+        deadline: DeadlineKind,
+    },
+    NotAccept {
+        reason: NotAcceptedReason,
+    },
+    Assign {
+        user_id: i32,
+    },
+    PreliminaryReply,
+    Reply {
+        reply: String,
+    },
+    Close,
+    Transfer {
+        agency: String,
+        notice_to_petitioner: String,
+    },
+    Extend {
+        reason: String,
+        new_due: NaiveDate,
+        notice_to_petitioner: String,
+    },
+    Reopen {
+        reason: String,
+    },
+}
+
+impl Action {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Accept { .. } => "accept",
+            Action::NotAccept { .. } => "not_accept",
+            Action::Assign { .. } => "assign",
+            Action::PreliminaryReply => "preliminary_reply",
+            Action::Reply { .. } => "reply",
+            Action::Close => "close",
+            Action::Transfer { .. } => "transfer",
+            Action::Extend { .. } => "extend",
+            Action::Reopen { .. } => "reopen",
+        }
+    }
+
+    /// The status this action leads to from `from`, or `None` when it is not allowed.
+    pub fn next(&self, from: CaseStatus) -> Option<CaseStatus> {
+        use CaseStatus::*;
+        match (self, from) {
+            (Action::Accept { .. }, Received) => Some(Accepted),
+            (Action::NotAccept { .. }, Received) => Some(NotAccepted),
+            (Action::Assign { .. }, Accepted | Assigned) => Some(Assigned),
+            (Action::PreliminaryReply, Assigned) => Some(PreliminaryReply),
+            (Action::Reply { .. }, Assigned | PreliminaryReply) => Some(Replied),
+            (Action::Close, Replied | NotAccepted) => Some(Closed),
+            (Action::Transfer { .. }, Received | Accepted | Assigned) => Some(Transferred),
+            (Action::Extend { .. }, Accepted | Assigned | PreliminaryReply) => Some(from),
+            (Action::Reopen { .. }, Replied | Closed | NotAccepted) => Some(Accepted),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CaseError {
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    #[error("a case that is {from} cannot be given `{action}`")]
+    IllegalTransition {
+        from: CaseStatus,
+        action: &'static str,
+    },
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+fn invalid(field: &'static str, message: impl Into<String>) -> CaseError {
+    CaseError::Invalid {
+        field,
+        message: message.into(),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Serialize)]
+#[diesel(table_name = cases)]
+pub struct Case {
+    pub id: i64,
+    pub case_no: String,
+    pub office_id: i32,
+    pub channel: String,
+    pub category_id: i32,
+    pub subject: String,
+    pub content: String,
+    pub petitioner_name: Option<String>,
+    pub petitioner_contact: Option<String>,
+    pub language: String,
+    pub confidential: bool,
+    pub status: String,
+    pub deadline_kind: String,
+    pub received_on: NaiveDate,
+    pub due_on: NaiveDate,
+    pub due_assumed: bool,
+    pub assigned_to: Option<i32>,
+    pub first_reply_on: Option<NaiveDate>,
+    pub closed_on: Option<NaiveDate>,
+    #[serde(skip)]
+    pub lookup_secret_hash: Option<String>,
+    pub published_reply: Option<String>,
+    pub citizen_rating: Option<i16>,
+    pub citizen_comment: Option<String>,
+    #[serde(skip)]
+    pub idempotency_key: Option<String>,
+    pub personal_purged_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+impl Case {
+    pub fn status(&self) -> CaseStatus {
+        CaseStatus::parse(&self.status).unwrap_or(CaseStatus::Received)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Serialize)]
+#[diesel(table_name = case_events)]
+pub struct CaseEvent {
+    pub id: i64,
+    pub case_id: i64,
+    pub at: NaiveDateTime,
+    pub actor_user_id: Option<i32>,
+    pub actor: String,
+    pub kind: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub note: String,
+    pub detail: String,
+}
+
+/// A case as it arrives.
+#[derive(Debug, Clone)]
+pub struct NewCase {
+    pub office_id: i32,
+    pub channel: CaseChannel,
+    pub category_code: String,
+    pub subject: String,
+    pub content: String,
+    pub petitioner_name: Option<String>,
+    pub petitioner_contact: Option<String>,
+    /// `zh-TW` or `en`: an English petition is answered in English.
+    pub language: String,
+    pub confidential: bool,
+    pub received_on: NaiveDate,
+    /// Hash of the citizen's lookup secret (mailbox), if any.
+    pub lookup_secret_hash: Option<String>,
+    pub idempotency_key: Option<String>,
+}
+
+/// Working days for a kind of case at an office (its own rule, else the default).
+pub fn deadline_days(
+    conn: &mut DbConnection,
+    office_id: i32,
+    kind: DeadlineKind,
+) -> QueryResult<WorkingDays> {
+    let rules: Vec<(Option<i32>, i16)> = case_deadline_rules::table
+        .filter(case_deadline_rules::kind.eq(kind.as_str()))
+        .filter(
+            case_deadline_rules::office_id
+                .eq(office_id)
+                .or(case_deadline_rules::office_id.is_null()),
+        )
+        .select((
+            case_deadline_rules::office_id,
+            case_deadline_rules::working_days,
+        ))
+        .load(conn)?;
+    let days = rules
+        .iter()
+        .find(|r| r.0.is_some())
+        .or_else(|| rules.first())
+        .map(|r| r.1)
+        .unwrap_or(3);
+    Ok(WorkingDays::new(days as u32).unwrap_or(WorkingDays::new(3).expect("3 is valid")))
+}
+
+fn record_event(
+    conn: &mut DbConnection,
+    case_id: i64,
+    actor: Option<&User>,
+    kind: &str,
+    (from, to): (Option<CaseStatus>, CaseStatus),
+    note: &str,
+    detail: &serde_json::Value,
+) -> QueryResult<()> {
+    diesel::insert_into(case_events::table)
+        .values((
+            case_events::case_id.eq(case_id),
+            case_events::at.eq(Utc::now().naive_utc()),
+            case_events::actor_user_id.eq(actor.map(|u| u.id)),
+            case_events::actor.eq(actor.map(|u| u.username.as_str()).unwrap_or("citizen")),
+            case_events::kind.eq(kind),
+            case_events::from_status.eq(from.map(|s| s.as_str())),
+            case_events::to_status.eq(to.as_str()),
+            case_events::note.eq(note),
+            case_events::detail.eq(detail.to_string()),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Registers a case: its number (`OFFICE-ROCYEAR-NNNNN`), its deadline, and the
+/// `received` event, in one transaction. `actor` is the staff member who typed
+/// it in (None for the citizen's own mailbox form).
+pub fn register_case(
+    conn: &mut DbConnection,
+    calendar: &Calendar,
+    new: &NewCase,
+    actor: Option<&User>,
+) -> Result<Case, CaseError> {
+    if new.subject.trim().is_empty() {
+        return Err(invalid("subject", "must not be empty"));
+    }
+    if new.content.trim().is_empty() {
+        return Err(invalid("content", "must not be empty"));
+    }
+    if !matches!(new.language.as_str(), "zh-TW" | "en") {
+        return Err(invalid("language", "must be zh-TW or en"));
+    }
+    if let Some(a) = actor {
+        a.scope().check_office(conn, new.office_id)?;
+    }
+    let category_id: i32 = case_categories::table
+        .filter(case_categories::code.eq(&new.category_code))
+        .filter(case_categories::active.eq(true))
+        .select(case_categories::id)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| {
+            invalid(
+                "category",
+                format!("unknown category `{}`", new.category_code),
+            )
+        })?;
+    let office_code: String = offices::table
+        .find(new.office_id)
+        .select(offices::code)
+        .first(conn)
+        .optional()?
+        .ok_or(AuthError::NotFound)?;
+    let kind = new.channel.default_deadline();
+    let days = deadline_days(conn, new.office_id, kind)?;
+    let due = calendar.add_working_days(new.received_on, days);
+    let roc_year = new.received_on.year() - 1911;
+    let prefix = format!("{office_code}-{roc_year}-");
+    db::write_transaction(conn, |conn| {
+        let taken: i64 = cases::table
+            .filter(cases::case_no.like(format!("{prefix}%")))
+            .count()
+            .get_result(conn)?;
+        let case_no = format!("{prefix}{:05}", taken + 1);
+        diesel::insert_into(cases::table)
+            .values((
+                cases::case_no.eq(&case_no),
+                cases::office_id.eq(new.office_id),
+                cases::channel.eq(new.channel.as_str()),
+                cases::category_id.eq(category_id),
+                cases::subject.eq(new.subject.trim()),
+                cases::content.eq(new.content.trim()),
+                cases::petitioner_name.eq(new.petitioner_name.as_deref().map(str::trim)),
+                cases::petitioner_contact.eq(new.petitioner_contact.as_deref().map(str::trim)),
+                cases::language.eq(&new.language),
+                cases::confidential.eq(new.confidential),
+                cases::status.eq(CaseStatus::Received.as_str()),
+                cases::deadline_kind.eq(kind.as_str()),
+                cases::received_on.eq(new.received_on),
+                cases::due_on.eq(due.date),
+                cases::due_assumed.eq(due.assumed_weekdays),
+                cases::lookup_secret_hash.eq(&new.lookup_secret_hash),
+                cases::idempotency_key.eq(&new.idempotency_key),
+                cases::created_at.eq(Utc::now().naive_utc()),
+            ))
+            .execute(conn)?;
+        let case = cases::table
+            .filter(cases::case_no.eq(&case_no))
+            .select(Case::as_select())
+            .first(conn)?;
+        record_event(
+            conn,
+            case.id,
+            actor,
+            "received",
+            (None, CaseStatus::Received),
+            "",
+            &serde_json::json!({ "channel": new.channel.as_str(), "due_on": due.date }),
+        )?;
+        Ok(case)
+    })
+}
+
+/// One case, if it is in scope (404 otherwise).
+pub fn get_case(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<Case, CaseError> {
+    let case = cases::table
+        .find(id)
+        .select(Case::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(AuthError::NotFound)?;
+    scope.check_office(conn, case.office_id)?;
+    Ok(case)
+}
+
+pub fn case_events(conn: &mut DbConnection, case_id: i64) -> QueryResult<Vec<CaseEvent>> {
+    case_events::table
+        .filter(case_events::case_id.eq(case_id))
+        .order(case_events::id)
+        .select(CaseEvent::as_select())
+        .load(conn)
+}
+
+/// Applies an action on `today` (the office's date): checks scope and the
+/// lifecycle, updates the case and appends the event, in one transaction.
+pub fn apply(
+    conn: &mut DbConnection,
+    calendar: &Calendar,
+    actor: &User,
+    case_id: i64,
+    action: &Action,
+    note: &str,
+    today: NaiveDate,
+) -> Result<Case, CaseError> {
+    db::write_transaction(conn, |conn| {
+        let case = get_case(conn, &actor.scope(), case_id)?;
+        let from = case.status();
+        let to = action.next(from).ok_or(CaseError::IllegalTransition {
+            from,
+            action: action.name(),
+        })?;
+        let target = cases::table.find(case_id);
+        let mut detail = serde_json::json!({});
+        match action {
+            Action::Accept { deadline } => {
+                let days = deadline_days(conn, case.office_id, *deadline)?;
+                let due = calendar.add_working_days(case.received_on, days);
+                diesel::update(target)
+                    .set((
+                        cases::deadline_kind.eq(deadline.as_str()),
+                        cases::due_on.eq(due.date),
+                        cases::due_assumed.eq(due.assumed_weekdays),
+                    ))
+                    .execute(conn)?;
+                detail = serde_json::json!({ "deadline": deadline.as_str(), "due_on": due.date });
+            }
+            Action::NotAccept { reason } => {
+                diesel::update(target)
+                    .set(cases::closed_on.eq(today))
+                    .execute(conn)?;
+                detail = serde_json::json!({ "reason": reason.as_str() });
+            }
+            Action::Assign { user_id } => {
+                let assignee = crate::auth::get_user(conn, &actor.scope(), *user_id)
+                    .map_err(|_| invalid("user_id", "no such staff member in this office"))?;
+                if assignee.office_id != Some(case.office_id) {
+                    return Err(invalid(
+                        "user_id",
+                        "the handler must belong to the case's office",
+                    ));
+                }
+                diesel::update(target)
+                    .set(cases::assigned_to.eq(assignee.id))
+                    .execute(conn)?;
+                detail = serde_json::json!({ "user": assignee.username });
+            }
+            Action::PreliminaryReply => {
+                if case.first_reply_on.is_none() {
+                    diesel::update(target)
+                        .set(cases::first_reply_on.eq(today))
+                        .execute(conn)?;
+                }
+            }
+            Action::Reply { reply } => {
+                if reply.trim().is_empty() {
+                    return Err(invalid("reply", "must not be empty"));
+                }
+                diesel::update(target)
+                    .set((
+                        cases::published_reply.eq(reply.trim()),
+                        cases::first_reply_on.eq(case.first_reply_on.unwrap_or(today)),
+                    ))
+                    .execute(conn)?;
+            }
+            Action::Close => {
+                diesel::update(target)
+                    .set(cases::closed_on.eq(today))
+                    .execute(conn)?;
+            }
+            Action::Transfer {
+                agency,
+                notice_to_petitioner,
+            } => {
+                if agency.trim().is_empty() {
+                    return Err(invalid("agency", "name the agency the case goes to"));
+                }
+                diesel::update(target)
+                    .set(cases::closed_on.eq(today))
+                    .execute(conn)?;
+                detail =
+                    serde_json::json!({ "agency": agency.trim(), "notice": notice_to_petitioner });
+            }
+            Action::Extend {
+                reason,
+                new_due,
+                notice_to_petitioner,
+            } => {
+                if reason.trim().is_empty() {
+                    return Err(invalid("reason", "an extension needs its reason"));
+                }
+                if *new_due <= case.due_on {
+                    return Err(invalid("new_due", "must be after the current due date"));
+                }
+                if !calendar.is_working_day(*new_due).0 {
+                    return Err(invalid("new_due", "must be a working day"));
+                }
+                if notice_to_petitioner.trim().is_empty() {
+                    return Err(invalid(
+                        "notice",
+                        "record the notice sent to the petitioner",
+                    ));
+                }
+                diesel::update(target)
+                    .set(cases::due_on.eq(new_due))
+                    .execute(conn)?;
+                detail = serde_json::json!({
+                    "reason": reason.trim(), "from": case.due_on, "to": new_due,
+                    "notice": notice_to_petitioner.trim(),
+                });
+            }
+            Action::Reopen { reason } => {
+                if reason.trim().is_empty() {
+                    return Err(invalid("reason", "a reopened case needs its reason"));
+                }
+                diesel::update(target)
+                    .set(cases::closed_on.eq(None::<NaiveDate>))
+                    .execute(conn)?;
+                detail = serde_json::json!({ "reason": reason.trim() });
+            }
+        }
+        diesel::update(target)
+            .set(cases::status.eq(to.as_str()))
+            .execute(conn)?;
+        record_event(
+            conn,
+            case_id,
+            Some(actor),
+            action.name(),
+            (Some(from), to),
+            note,
+            &detail,
+        )?;
+        Ok(cases::table
+            .find(case_id)
+            .select(Case::as_select())
+            .first(conn)?)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lifecycle_table() {
+        use CaseStatus::*;
+        let reply = Action::Reply { reply: "x".into() };
+        assert_eq!(reply.next(Assigned), Some(Replied));
+        assert_eq!(reply.next(Received), None, "no reply before acceptance");
+        assert_eq!(
+            Action::Close.next(Assigned),
+            None,
+            "no closing an unanswered case"
+        );
+        assert_eq!(Action::Close.next(NotAccepted), Some(Closed));
+        let reopen = Action::Reopen { reason: "x".into() };
+        assert_eq!(reopen.next(Closed), Some(Accepted));
+        assert_eq!(
+            reopen.next(Transferred),
+            None,
+            "a transferred case belongs to another agency"
+        );
+        for s in CaseStatus::ALL {
+            assert_eq!(CaseStatus::parse(s.as_str()), Some(s));
+        }
+        for c in CaseChannel::ALL {
+            assert_eq!(CaseChannel::parse(c.as_str()), Some(c));
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! The complaint register's lifecycle on both engines: every allowed and
+//! refused transition, deadlines on the office calendar, scope, history.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use manyi::calendar::Calendar;
+use manyi::cases::{
+    self, Action, CaseChannel, CaseError, CaseStatus, DeadlineKind, NewCase, NotAcceptedReason,
+};
+use manyi::db::DbConnection;
+
+use crate::helpers::{TestDb, on_both_engines, seed_org};
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+fn user(conn: &mut DbConnection, name: &str) -> manyi::auth::User {
+    manyi::auth::find_user_by_username(conn, name)
+        .unwrap()
+        .unwrap()
+}
+
+/// The allowed actions per status, written out from the rules (not from the code).
+fn allowed(status: CaseStatus) -> &'static [&'static str] {
+    use CaseStatus::*;
+    match status {
+        Received => &["accept", "not_accept", "transfer"],
+        Accepted => &["assign", "transfer", "extend"],
+        NotAccepted => &["close", "reopen"],
+        Assigned => &["assign", "preliminary_reply", "reply", "transfer", "extend"],
+        PreliminaryReply => &["reply", "extend"],
+        Replied => &["close", "reopen"],
+        Closed => &["reopen"],
+        Transferred => &[],
+    }
+}
+
+fn actions(assignee: i32) -> Vec<Action> {
+    vec![
+        Action::Accept {
+            deadline: DeadlineKind::OtherUnit,
+        },
+        Action::NotAccept {
+            reason: NotAcceptedReason::AlreadyAnswered,
+        },
+        Action::Assign { user_id: assignee },
+        Action::PreliminaryReply,
+        Action::Reply {
+            reply: "已改善叫號系統，感謝指教。".into(),
+        },
+        Action::Close,
+        Action::Transfer {
+            agency: "金門縣政府民政處".into(),
+            notice_to_petitioner: "已函知陳情人".into(),
+        },
+        Action::Extend {
+            reason: "需會辦其他單位".into(),
+            new_due: d(2024, 3, 29),
+            notice_to_petitioner: "已電話告知".into(),
+        },
+        Action::Reopen {
+            reason: "民眾再次反映".into(),
+        },
+    ]
+}
+
+fn path_to(status: CaseStatus, assignee: i32) -> Vec<Action> {
+    use CaseStatus::*;
+    let a = actions(assignee);
+    let (accept, not_accept, assign, prelim, reply, close, transfer) = (
+        a[0].clone(),
+        a[1].clone(),
+        a[2].clone(),
+        a[3].clone(),
+        a[4].clone(),
+        a[5].clone(),
+        a[6].clone(),
+    );
+    match status {
+        Received => vec![],
+        Accepted => vec![accept],
+        NotAccepted => vec![not_accept],
+        Assigned => vec![accept, assign],
+        PreliminaryReply => vec![accept, assign, prelim],
+        Replied => vec![accept, assign, reply],
+        Closed => vec![accept, assign, reply, close],
+        Transferred => vec![transfer],
+    }
+}
+
+fn new_case(office_id: i32) -> NewCase {
+    NewCase {
+        office_id,
+        channel: CaseChannel::Mailbox,
+        category_code: "waiting".into(),
+        subject: "等候時間過長".into(),
+        content: "中午只開一個櫃檯，等了四十分鐘。".into(),
+        petitioner_name: Some("王小明".into()),
+        petitioner_contact: Some("0912345678".into()),
+        language: "zh-TW".into(),
+        confidential: false,
+        received_on: d(2024, 2, 7),
+        lookup_secret_hash: None,
+        idempotency_key: None,
+    }
+}
+
+on_both_engines! {
+    async fn every_transition_allowed_or_refused(engine) {
+        let db = TestDb::new(engine);
+        let mut conn = db.pool().get().unwrap();
+        let org = seed_org(&mut conn);
+        let director = user(&mut conn, "dir-js");
+        let handler = user(&mut conn, "res-js").id;
+        let cal = Calendar::shipped();
+        let today = d(2024, 2, 15);
+        for status in CaseStatus::ALL {
+            for action in actions(handler) {
+                let case = cases::register_case(&mut conn, &cal, &new_case(org.js.id), Some(&director)).unwrap();
+                for step in path_to(status, handler) {
+                    cases::apply(&mut conn, &cal, &director, case.id, &step, "", today).unwrap();
+                }
+                let before = cases::get_case(&mut conn, &director.scope(), case.id).unwrap();
+                assert_eq!(before.status(), status);
+                let events_before = cases::case_events(&mut conn, case.id).unwrap().len();
+                let result = cases::apply(&mut conn, &cal, &director, case.id, &action, "說明", today);
+                let expected = allowed(status).contains(&action.name());
+                match result {
+                    Ok(after) => {
+                        assert!(expected, "{} should be refused when {status}", action.name());
+                        let events = cases::case_events(&mut conn, case.id).unwrap();
+                        assert_eq!(events.len(), events_before + 1);
+                        let last = events.last().unwrap();
+                        assert_eq!(last.kind, action.name());
+                        assert_eq!(last.from_status.as_deref(), Some(status.as_str()));
+                        assert_eq!(last.to_status, after.status);
+                        assert_eq!(last.actor, "dir-js");
+                    }
+                    Err(CaseError::IllegalTransition { from, action: name }) => {
+                        assert!(!expected, "{name} should be allowed when {status}");
+                        assert_eq!(from, status);
+                        let after = cases::get_case(&mut conn, &director.scope(), case.id).unwrap();
+                        assert_eq!(after, before, "a refused action changes nothing");
+                        assert_eq!(cases::case_events(&mut conn, case.id).unwrap().len(), events_before);
+                    }
+                    Err(other) => panic!("{} when {status}: {other}", action.name()),
+                }
+            }
+        }
+    }
+
+    async fn deadlines_follow_the_office_calendar(engine) {
+        let db = TestDb::new(engine);
+        let mut conn = db.pool().get().unwrap();
+        let org = seed_org(&mut conn);
+        let director = user(&mut conn, "dir-js");
+        let cal = Calendar::shipped();
+        // Mailbox, received Wed 2024-02-07 before Lunar New Year: 3 working days → Sat 02-17 (補行上班).
+        let case = cases::register_case(&mut conn, &cal, &new_case(org.js.id), Some(&director)).unwrap();
+        assert_eq!(case.due_on, d(2024, 2, 17));
+        assert!(!case.due_assumed);
+        assert!(case.case_no.starts_with("JS-113-"), "{}", case.case_no);
+        // Accepted as needing another unit: 5 working days → Tue 02-20.
+        let case = cases::apply(&mut conn, &cal, &director, case.id,
+            &Action::Accept { deadline: DeadlineKind::OtherUnit }, "", d(2024, 2, 15)).unwrap();
+        assert_eq!(case.due_on, d(2024, 2, 20));
+        // An office's own rule wins over the default.
+        diesel::insert_into(manyi::db::schema::case_deadline_rules::table)
+            .values((
+                manyi::db::schema::case_deadline_rules::office_id.eq(org.js.id),
+                manyi::db::schema::case_deadline_rules::kind.eq("mailbox"),
+                manyi::db::schema::case_deadline_rules::working_days.eq(1i16),
+            ))
+            .execute(&mut conn).unwrap();
+        let second = cases::register_case(&mut conn, &cal, &new_case(org.js.id), Some(&director)).unwrap();
+        assert_eq!(second.due_on, d(2024, 2, 15));
+        assert_eq!(second.case_no, case.case_no.replace("00001", "00002"));
+        // Extensions: after the current due date, on a working day, with reason and notice.
+        for (new_due, field) in [(d(2024, 2, 19), "new_due"), (d(2024, 2, 24), "new_due")] {
+            match cases::apply(&mut conn, &cal, &director, case.id, &Action::Extend {
+                reason: "需會辦".into(), new_due, notice_to_petitioner: "已告知".into() }, "", d(2024, 2, 15)) {
+                Err(CaseError::Invalid { field: f, .. }) => assert_eq!(f, field),
+                other => panic!("{other:?}"),
+            }
+        }
+        let extended = cases::apply(&mut conn, &cal, &director, case.id, &Action::Extend {
+            reason: "需會辦".into(), new_due: d(2024, 3, 5), notice_to_petitioner: "已以電子郵件告知".into() }, "", d(2024, 2, 15)).unwrap();
+        assert_eq!(extended.due_on, d(2024, 3, 5));
+        let events = cases::case_events(&mut conn, case.id).unwrap();
+        assert!(events.last().unwrap().detail.contains("已以電子郵件告知"));
+    }
+
+    async fn scope_handlers_and_history(engine) {
+        let db = TestDb::new(engine);
+        let mut conn = db.pool().get().unwrap();
+        let org = seed_org(&mut conn);
+        let js = user(&mut conn, "dir-js");
+        let da = user(&mut conn, "dir-da");
+        let cal = Calendar::shipped();
+        let case = cases::register_case(&mut conn, &cal, &new_case(org.js.id), Some(&js)).unwrap();
+        // Another office: not found, not changed; nor may it register cases here.
+        assert!(matches!(cases::get_case(&mut conn, &da.scope(), case.id), Err(CaseError::Auth(_))));
+        assert!(matches!(
+            cases::apply(&mut conn, &cal, &da, case.id, &Action::Accept { deadline: DeadlineKind::Simple }, "", d(2024, 2, 8)),
+            Err(CaseError::Auth(_))
+        ));
+        assert!(matches!(cases::register_case(&mut conn, &cal, &new_case(org.js.id), Some(&da)), Err(CaseError::Auth(_))));
+        // The handler must belong to the case's office.
+        cases::apply(&mut conn, &cal, &js, case.id, &Action::Accept { deadline: DeadlineKind::Simple }, "", d(2024, 2, 8)).unwrap();
+        let admin = user(&mut conn, "admin");
+        match cases::apply(&mut conn, &cal, &admin, case.id, &Action::Assign { user_id: da.id }, "", d(2024, 2, 8)) {
+            Err(CaseError::Invalid { field, .. }) => assert_eq!(field, "user_id"),
+            other => panic!("{other:?}"),
+        }
+        // Bad input names its field.
+        let mut bad = new_case(org.js.id);
+        bad.category_code = "weather".into();
+        assert!(matches!(cases::register_case(&mut conn, &cal, &bad, Some(&js)), Err(CaseError::Invalid { field: "category", .. })));
+        // The history is append-only.
+        use manyi::db::schema::case_events;
+        assert!(diesel::update(case_events::table).set(case_events::note.eq("x")).execute(&mut conn).is_err());
+        assert!(diesel::delete(case_events::table).execute(&mut conn).is_err());
+        let events = cases::case_events(&mut conn, case.id).unwrap();
+        assert_eq!(events.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), ["received", "accept"]);
+    }
+}
