@@ -50,10 +50,25 @@ enum Command {
         #[command(subcommand)]
         command: CalendarCommand,
     },
+    /// The complaint register.
+    Cases {
+        #[command(subcommand)]
+        command: CasesCommand,
+    },
     /// Staff accounts (the first administrator is made here).
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CasesCommand {
+    /// Remove petitioners' personal data from cases received before a cut-off
+    /// (`5y`, `18m` or `90d` ago), keeping the anonymous statistics.
+    PurgePersonal {
+        #[arg(long = "older-than")]
+        older_than: String,
     },
 }
 
@@ -218,6 +233,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::User { command } => user_command(&cli, command),
         Command::Calendar { command } => calendar_command(&cli, command),
+        Command::Cases {
+            command: CasesCommand::PurgePersonal { older_than },
+        } => {
+            let before = cutoff(older_than, chrono::Utc::now().date_naive())?;
+            let settings = settings(&cli, None, &FormsArg { forms: None })?;
+            let pool = db::connect_pool(&settings.database_url, 1)?;
+            let mut conn = pool.get().map_err(DbError::Pool)?;
+            db::run_migrations(&mut conn)?;
+            let n = crate::cases::views::purge_personal(&mut conn, before)?;
+            println!("personal data removed from {n} case(s) received before {before}");
+            Ok(())
+        }
         Command::Forms {
             command: FormsCommand::Retire { version },
         } => {
@@ -400,5 +427,46 @@ fn calendar_command(cli: &Cli, command: &CalendarCommand) -> anyhow::Result<()> 
             }
             Ok(())
         }
+    }
+}
+
+/// `5y`, `18m`, `90d` before `today`.
+fn cutoff(age: &str, today: chrono::NaiveDate) -> anyhow::Result<chrono::NaiveDate> {
+    let age = age.trim();
+    let (num, unit) = age.split_at(age.len().saturating_sub(1));
+    let n: u32 = num
+        .parse()
+        .with_context(|| format!("--older-than: `{age}` is not like 5y, 18m or 90d"))?;
+    let date = match unit {
+        "y" => today.checked_sub_months(chrono::Months::new(12 * n)),
+        "m" => today.checked_sub_months(chrono::Months::new(n)),
+        "d" => today.checked_sub_days(chrono::Days::new(n as u64)),
+        _ => None,
+    };
+    date.with_context(|| format!("--older-than: `{age}` is not like 5y, 18m or 90d"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cutoff;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn cutoffs() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
+        assert_eq!(
+            cutoff("5y", today).unwrap(),
+            NaiveDate::from_ymd_opt(2021, 11, 24).unwrap()
+        );
+        assert_eq!(
+            cutoff("18m", today).unwrap(),
+            NaiveDate::from_ymd_opt(2025, 5, 24).unwrap()
+        );
+        assert_eq!(
+            cutoff("90d", today).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 8, 26).unwrap()
+        );
+        assert!(cutoff("5", today).is_err());
+        assert!(cutoff("fivey", today).is_err());
     }
 }

@@ -8,6 +8,7 @@
 //! petitioner recorded) or reopened. Anything else is refused.
 
 mod mask;
+pub mod views;
 
 pub use mask::{mask_contact, mask_name};
 

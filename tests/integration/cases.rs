@@ -225,3 +225,71 @@ on_both_engines! {
         assert_eq!(events.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(), ["received", "accept"]);
     }
 }
+
+on_both_engines! {
+    async fn director_figures_match_hand_counts(engine) {
+        use manyi::cases::views::{self, DueState};
+        let db = TestDb::new(engine);
+        let mut conn = db.pool().get().unwrap();
+        let org = seed_org(&mut conn);
+        let director = user(&mut conn, "dir-js");
+        let cal = Calendar::shipped();
+        // Four mailbox cases received in March 2024 (3 working days each):
+        //  A Mon 03-04, due Thu 03-07, replied Wed 03-06 (2 working days), closed Fri 03-08 (4)
+        //  B Mon 03-04, due Thu 03-07, replied Mon 03-11 (5: late)
+        //  C Fri 03-15, due Wed 03-20, never answered, today 03-25: overdue, late
+        //  D Mon 03-25, due Thu 03-28, open, today 03-25: on track
+        // Expected for 2024-03: received 4; timed 3 (A, B, C); on time 1 → 33.3 %;
+        // days to first reply [2, 5]: median 3.5, p90 (⌈1.8⌉ = 2nd) 5; to close [4]: 4 and 4.
+        let mk = |conn: &mut DbConnection, day: u32| {
+            let mut n = new_case(org.js.id);
+            n.received_on = d(2024, 3, day);
+            cases::register_case(conn, &cal, &n, Some(&director)).unwrap()
+        };
+        let (a, b, c, dd) = (mk(&mut conn, 4), mk(&mut conn, 4), mk(&mut conn, 15), mk(&mut conn, 25));
+        assert_eq!((a.due_on, c.due_on, dd.due_on), (d(2024, 3, 7), d(2024, 3, 20), d(2024, 3, 28)));
+        let handler = user(&mut conn, "res-js").id;
+        let go = |conn: &mut DbConnection, id: i64, steps: Vec<(Action, NaiveDate)>| {
+            for (step, day) in steps {
+                cases::apply(conn, &cal, &director, id, &step, "", day).unwrap();
+            }
+        };
+        let accept = || Action::Accept { deadline: DeadlineKind::Mailbox };
+        let assign = || Action::Assign { user_id: handler };
+        let reply = || Action::Reply { reply: "已處理".into() };
+        go(&mut conn, a.id, vec![(accept(), d(2024, 3, 4)), (assign(), d(2024, 3, 4)), (reply(), d(2024, 3, 6)), (Action::Close, d(2024, 3, 8))]);
+        go(&mut conn, b.id, vec![(accept(), d(2024, 3, 4)), (assign(), d(2024, 3, 5)), (reply(), d(2024, 3, 11))]);
+        go(&mut conn, c.id, vec![(accept(), d(2024, 3, 15))]);
+        // A case in another office does not enter 金沙's figures.
+        let mut other = new_case(org.da.id);
+        other.received_on = d(2024, 3, 5);
+        let da_director = user(&mut conn, "dir-da");
+        cases::register_case(&mut conn, &cal, &other, Some(&da_director)).unwrap();
+
+        let today = d(2024, 3, 25);
+        let figs = views::month_figures(&mut conn, &director.scope(), &cal, d(2024, 3, 1), d(2024, 3, 31), today).unwrap();
+        assert_eq!(figs.len(), 1);
+        let f = &figs[0];
+        assert_eq!((f.office_id, f.year, f.month, f.received, f.timed, f.on_time), (org.js.id, 2024, 3, 4, 3, 1));
+        assert!((f.on_time_rate().unwrap() - 1.0 / 3.0).abs() < 1e-12);
+        assert_eq!(f.median_days_to_first_reply, Some(3.5));
+        assert_eq!(f.p90_days_to_first_reply, Some(5));
+        assert_eq!((f.median_days_to_close, f.p90_days_to_close), (Some(4.0), Some(4)));
+
+        // Open cases, oldest first, with their due state on 03-25.
+        let open = views::open_cases(&mut conn, &director.scope(), &cal, today).unwrap();
+        let seen: Vec<(i64, DueState)> = open.iter().map(|(c, s)| (c.id, *s)).collect();
+        assert_eq!(seen, vec![(c.id, DueState::Overdue), (dd.id, DueState::OnTrack)]);
+
+        // Purging personal data keeps the figures.
+        let n = views::purge_personal(&mut conn, d(2024, 3, 20)).unwrap();
+        assert_eq!(n, 4, "A, B, C and 大安's case");
+        let purged = cases::get_case(&mut conn, &director.scope(), a.id).unwrap();
+        assert_eq!((purged.petitioner_name, purged.petitioner_contact), (None, None));
+        assert!(!purged.content.contains("四十分鐘"));
+        let kept = cases::get_case(&mut conn, &director.scope(), dd.id).unwrap();
+        assert_eq!(kept.petitioner_name.as_deref(), Some("王小明"));
+        let again = views::month_figures(&mut conn, &director.scope(), &cal, d(2024, 3, 1), d(2024, 3, 31), today).unwrap();
+        assert_eq!(again, figs);
+    }
+}

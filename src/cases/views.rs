@@ -1,0 +1,260 @@
+//! What directors watch: open cases by how close their deadline is, and per
+//! office and month the timeliness figures; and the purge of old personal data.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::{Case, CaseStatus};
+use crate::auth::{AuditEntry, Scope, record_audit};
+use crate::calendar::Calendar;
+use crate::db::schema::cases;
+use crate::db::{self, DbConnection};
+
+/// How an open case stands against its deadline on a given day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DueState {
+    Overdue,
+    DueToday,
+    /// Due within the next 2 working days.
+    DueSoon,
+    OnTrack,
+}
+
+pub fn due_state(calendar: &Calendar, due_on: NaiveDate, today: NaiveDate) -> DueState {
+    if due_on < today {
+        DueState::Overdue
+    } else if due_on == today {
+        DueState::DueToday
+    } else if calendar.working_days_between(today, due_on) <= 2 {
+        DueState::DueSoon
+    } else {
+        DueState::OnTrack
+    }
+}
+
+/// Open cases in scope with their due state, oldest first.
+pub fn open_cases(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    calendar: &Calendar,
+    today: NaiveDate,
+) -> QueryResult<Vec<(Case, DueState)>> {
+    let open: Vec<&str> = CaseStatus::ALL
+        .into_iter()
+        .filter(|s| s.is_open())
+        .map(|s| s.as_str())
+        .collect();
+    let list: Vec<Case> = cases::table
+        .filter(cases::office_id.eq_any(scope.office_ids(conn)?))
+        .filter(cases::status.eq_any(open))
+        .order((cases::received_on, cases::id))
+        .select(Case::as_select())
+        .load(conn)?;
+    Ok(list
+        .into_iter()
+        .map(|c| {
+            let state = due_state(calendar, c.due_on, today);
+            (c, state)
+        })
+        .collect())
+}
+
+/// Median: the middle value, or the mean of the two middle values.
+pub fn median(sorted: &[i64]) -> Option<f64> {
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(sorted[n / 2] as f64),
+        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) as f64 / 2.0),
+    }
+}
+
+/// 90th percentile by the nearest-rank method: the ⌈0.9·n⌉-th smallest value.
+pub fn p90(sorted: &[i64]) -> Option<i64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (0.9 * sorted.len() as f64).ceil() as usize;
+    Some(sorted[rank.clamp(1, sorted.len()) - 1])
+}
+
+/// One office's month (by date of receipt).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MonthFigures {
+    pub office_id: i32,
+    pub year: i32,
+    pub month: u32,
+    pub received: i64,
+    /// Cases whose timeliness is decided: answered, or still unanswered past due.
+    pub timed: i64,
+    /// Of those, answered (first reply) on or before the due date.
+    pub on_time: i64,
+    pub median_days_to_first_reply: Option<f64>,
+    pub p90_days_to_first_reply: Option<i64>,
+    pub median_days_to_close: Option<f64>,
+    pub p90_days_to_close: Option<i64>,
+}
+
+impl MonthFigures {
+    pub fn on_time_rate(&self) -> Option<f64> {
+        (self.timed > 0).then(|| self.on_time as f64 / self.timed as f64)
+    }
+}
+
+/// Per office and month of receipt, in scope, between two dates (inclusive).
+/// Working days are counted on the office calendar; not-accepted and
+/// transferred cases count as received but not for timeliness.
+pub fn month_figures(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    calendar: &Calendar,
+    from: NaiveDate,
+    to: NaiveDate,
+    today: NaiveDate,
+) -> QueryResult<Vec<MonthFigures>> {
+    type Row = (
+        i32,
+        NaiveDate,
+        NaiveDate,
+        Option<NaiveDate>,
+        Option<NaiveDate>,
+        String,
+    );
+    let rows: Vec<Row> = cases::table
+        .filter(cases::office_id.eq_any(scope.office_ids(conn)?))
+        .filter(cases::received_on.ge(from))
+        .filter(cases::received_on.le(to))
+        .select((
+            cases::office_id,
+            cases::received_on,
+            cases::due_on,
+            cases::first_reply_on,
+            cases::closed_on,
+            cases::status,
+        ))
+        .load(conn)?;
+    let mut groups: BTreeMap<(i32, i32, u32), Vec<Row>> = BTreeMap::new();
+    for r in rows {
+        groups
+            .entry((r.0, r.1.year(), r.1.month()))
+            .or_default()
+            .push(r);
+    }
+    Ok(groups
+        .into_iter()
+        .map(|((office_id, year, month), rows)| {
+            let mut reply_days = Vec::new();
+            let mut close_days = Vec::new();
+            let (mut timed, mut on_time) = (0, 0);
+            for (_, received, due, first_reply, closed, status) in &rows {
+                let status = CaseStatus::parse(status);
+                let excluded = matches!(
+                    status,
+                    Some(CaseStatus::NotAccepted | CaseStatus::Transferred)
+                );
+                if let Some(r) = first_reply {
+                    reply_days.push(calendar.working_days_between(*received, *r));
+                }
+                if let (Some(c), Some(CaseStatus::Closed)) = (closed, status) {
+                    close_days.push(calendar.working_days_between(*received, *c));
+                }
+                if excluded {
+                    continue;
+                }
+                match first_reply {
+                    Some(r) => {
+                        timed += 1;
+                        if r <= due {
+                            on_time += 1;
+                        }
+                    }
+                    None if *due < today => timed += 1,
+                    None => {}
+                }
+            }
+            reply_days.sort_unstable();
+            close_days.sort_unstable();
+            MonthFigures {
+                office_id,
+                year,
+                month,
+                received: rows.len() as i64,
+                timed,
+                on_time,
+                median_days_to_first_reply: median(&reply_days),
+                p90_days_to_first_reply: p90(&reply_days),
+                median_days_to_close: median(&close_days),
+                p90_days_to_close: p90(&close_days),
+            }
+        })
+        .collect())
+}
+
+/// Removes petitioners' personal data (name, contact, the text they wrote)
+/// from every office's cases received before `before`, keeping everything
+/// statistics use (office, channel, category, dates, status). A system task
+/// (the command line), audited. Returns how many cases changed.
+pub fn purge_personal(conn: &mut DbConnection, before: NaiveDate) -> QueryResult<usize> {
+    db::write_transaction(conn, |conn| {
+        let n = diesel::update(
+            cases::table
+                .filter(cases::received_on.lt(before))
+                .filter(cases::personal_purged_at.is_null()),
+        )
+        .set((
+            cases::petitioner_name.eq(None::<String>),
+            cases::petitioner_contact.eq(None::<String>),
+            cases::content.eq("（個人資料已依規定刪除 personal data removed）"),
+            cases::citizen_comment.eq(None::<String>),
+            cases::lookup_secret_hash.eq(None::<String>),
+            cases::personal_purged_at.eq(Utc::now().naive_utc()),
+        ))
+        .execute(conn)?;
+        record_audit(
+            conn,
+            &AuditEntry {
+                actor: None,
+                action: "cases_personal_data_purged",
+                office_id: None,
+                target: &format!("cases received before {before}"),
+                detail: &format!("{n} cases"),
+                client_addr: None,
+            },
+        )?;
+        Ok(n)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_and_p90_by_hand() {
+        assert_eq!(median(&[]), None);
+        assert_eq!(median(&[4]), Some(4.0));
+        assert_eq!(median(&[1, 2, 3, 10]), Some(2.5));
+        assert_eq!(median(&[1, 2, 3, 4, 10]), Some(3.0));
+        // Nearest rank: n = 10 → 9th value; n = 5 → ⌈4.5⌉ = 5th; n = 1 → the value.
+        assert_eq!(p90(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), Some(9));
+        assert_eq!(p90(&[1, 2, 3, 4, 5]), Some(5));
+        assert_eq!(p90(&[7]), Some(7));
+        assert_eq!(p90(&[]), None);
+    }
+
+    #[test]
+    fn due_states_on_the_calendar() {
+        let cal = Calendar::shipped();
+        let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();
+        let today = d(2, 7);
+        assert_eq!(due_state(&cal, d(2, 6), today), DueState::Overdue);
+        assert_eq!(due_state(&cal, d(2, 7), today), DueState::DueToday);
+        // Over Lunar New Year: the 15th is the 1st working day after the 7th, the 17th the 3rd.
+        assert_eq!(due_state(&cal, d(2, 16), today), DueState::DueSoon);
+        assert_eq!(due_state(&cal, d(2, 17), today), DueState::OnTrack);
+    }
+}
