@@ -3,6 +3,7 @@
 
 mod api;
 mod console;
+mod console_cases;
 mod console_ops;
 mod error;
 pub mod i18n;
@@ -89,6 +90,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/users/{id}", web::get().to(console::user_page))
             .route("/users/{id}/role", web::post().to(console::user_role))
             .route("/audit", web::get().to(console::audit_page))
+            .route("/cases", web::get().to(console_cases::cases_page))
+            .route("/cases", web::post().to(console_cases::create_case))
+            .route("/cases.csv", web::get().to(console_cases::cases_csv))
             .route("/kiosks", web::get().to(console_ops::kiosks_page))
             .route(
                 "/kiosks/enrol",

@@ -293,3 +293,56 @@ on_both_engines! {
         assert_eq!(again, figs);
     }
 }
+
+on_both_engines! {
+    async fn register_list_and_export_over_http(engine) {
+        let app = crate::helpers::spawn_app(engine).await;
+        seed_org(&mut app.conn());
+        let b = crate::helpers::Browser::new(&app);
+        b.login("dir-js").await;
+        let csrf = b.csrf().await;
+        let today = chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap()).date_naive().to_string();
+        let form = |office: &'static str, subject: &'static str| vec![
+            ("office", office), ("channel", "comment_box"), ("category", "waiting"), ("subject", subject),
+            ("content", "中午只開一個櫃檯。"), ("petitioner_name", "王小明"), ("petitioner_contact", "0912345678"),
+            ("language", "zh-TW"),
+        ];
+        let mut fields = form("JS", "等候太久");
+        fields.push(("csrf", &csrf));
+        fields.push(("received_on", &today));
+        let res = b.post("/console/cases", &fields).await;
+        assert_eq!(res.status(), 303);
+        let location = res.headers()["location"].to_str().unwrap().to_owned();
+        assert!(location.starts_with("/console/cases?created=JS-"), "{location}");
+        // Another office: 404; a bad field: 400 naming it; no token: 403.
+        let mut other = form("DA", "x");
+        other.push(("csrf", &csrf));
+        other.push(("received_on", &today));
+        assert_eq!(b.post("/console/cases", &other).await.status(), 404);
+        let mut bad = form("JS", "x");
+        bad.push(("csrf", &csrf));
+        bad.push(("received_on", "2999-01-01"));
+        let res = b.post("/console/cases", &bad).await;
+        assert_eq!(res.status(), 400);
+        assert!(res.text().await.unwrap().contains("received_on"));
+        let mut no_token = form("JS", "x");
+        no_token.push(("received_on", &today));
+        assert_eq!(b.post("/console/cases", &no_token).await.status(), 403);
+
+        let html = b.get("/console/cases").await.text().await.unwrap();
+        assert!(html.contains("等候太久") && html.contains("王○明"), "masked in the list");
+        assert!(!html.contains("王小明") && !html.contains("0912345678"));
+        let csv = b.get("/console/cases.csv").await.bytes().await.unwrap();
+        assert!(csv.starts_with(b"\xEF\xBB\xBF"), "BOM for Excel");
+        let text = String::from_utf8(csv[3..].to_vec()).unwrap();
+        assert!(text.contains("王○明") && text.contains("0912-***-678"), "{text}");
+        assert!(!text.contains("王小明") && !text.contains("0912345678"));
+        // Another office's director sees none of it.
+        let da = crate::helpers::Browser::new(&app);
+        da.login("dir-da").await;
+        let html = da.get("/console/cases").await.text().await.unwrap();
+        assert!(!html.contains("等候太久"));
+        let csv = da.get("/console/cases.csv").await.text().await.unwrap();
+        assert_eq!(csv.lines().count(), 1, "header only");
+    }
+}
