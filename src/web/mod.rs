@@ -10,6 +10,7 @@ pub mod i18n;
 mod kiosk;
 pub mod limits;
 mod pages;
+mod public_cases;
 pub mod refcache;
 mod responses;
 pub mod session;
@@ -122,6 +123,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/kiosk", web::get().to(kiosk::kiosk))
     .route("/kiosk/enrol", web::get().to(kiosk::enrol))
     .route("/survey/{office}/{form}", web::get().to(kiosk::survey))
+    .route(
+        "/mailbox/{office}",
+        web::get().to(public_cases::mailbox_form),
+    )
+    .route(
+        "/mailbox/{office}",
+        web::post().to(public_cases::mailbox_submit),
+    )
+    .route("/cases/lookup", web::get().to(public_cases::lookup_form))
+    .route("/cases/lookup", web::post().to(public_cases::lookup_submit))
     .route("/favicon.ico", web::get().to(pages::favicon))
     .default_service(web::to(pages::not_found));
 }

@@ -346,3 +346,78 @@ on_both_engines! {
         assert_eq!(csv.lines().count(), 1, "header only");
     }
 }
+
+on_both_engines! {
+    async fn mailbox_lookup_and_rating(engine) {
+        let app = crate::helpers::spawn_app(engine).await;
+        seed_org(&mut app.conn());
+        let citizen = crate::helpers::Browser::new(&app);
+        let page = citizen.get("/mailbox/JS").await.text().await.unwrap();
+        assert!(page.contains("首長信箱"));
+        let csrf = crate::helpers::hidden_csrf(&page);
+        // Without the form's token: refused, nothing stored.
+        let res = citizen.post("/mailbox/JS", &[("category", "waiting"), ("subject", "x"), ("content", "y")]).await;
+        assert_eq!(res.status(), 403);
+        let res = citizen.post("/mailbox/JS", &[
+            ("csrf", &csrf), ("category", "waiting"), ("subject", "叫號系統故障"), ("content", "今天叫號機壞了一上午。"),
+            ("name", "林美玲"), ("contact", "lin@example.tw"), ("language", "zh-TW"),
+        ]).await;
+        assert_eq!(res.status(), 200);
+        let html = res.text().await.unwrap();
+        let grab = |id: &str| {
+            let marker = format!("id=\"{id}\">");
+            let i = html.find(&marker).unwrap() + marker.len();
+            html[i..].split('<').next().unwrap().to_owned()
+        };
+        let (case_no, secret) = (grab("case-no"), grab("secret"));
+        assert!(case_no.starts_with("JS-"), "{case_no}");
+        assert_eq!(secret.len(), 10);
+
+        // Lookup: right code shows the case without personal data; a wrong one shows nothing.
+        let page = citizen.get("/cases/lookup").await.text().await.unwrap();
+        let csrf = crate::helpers::hidden_csrf(&page);
+        let res = citizen.post("/cases/lookup", &[("csrf", &csrf), ("case_no", &case_no), ("secret", "WRONGCODE2")]).await;
+        assert_eq!(res.status(), 404);
+        let page = citizen.get("/cases/lookup").await.text().await.unwrap();
+        let csrf = crate::helpers::hidden_csrf(&page);
+        let res = citizen.post("/cases/lookup", &[("csrf", &csrf), ("case_no", &case_no.to_lowercase()), ("secret", &secret.to_lowercase())]).await;
+        assert_eq!(res.status(), 200);
+        let html = res.text().await.unwrap();
+        assert!(html.contains("叫號系統故障") && html.contains(">received<"));
+        assert!(!html.contains("林美玲") && !html.contains("lin@example.tw") && !html.contains("一上午"));
+        assert!(!html.contains("name=\"rating\""), "no rating before the reply");
+
+        // The office answers; the citizen sees the reply and rates once.
+        let mut conn = app.conn();
+        let director = user(&mut conn, "dir-js");
+        let handler = user(&mut conn, "res-js").id;
+        let cal = Calendar::shipped();
+        let id: i64 = {
+            use manyi::db::schema::cases;
+            cases::table.filter(cases::case_no.eq(&case_no)).select(cases::id).first(&mut conn).unwrap()
+        };
+        let today = chrono::Utc::now().date_naive();
+        for step in [Action::Accept { deadline: DeadlineKind::Mailbox }, Action::Assign { user_id: handler },
+                     Action::Reply { reply: "已於當日修復叫號機，並增設備援。".into() }] {
+            cases::apply(&mut conn, &cal, &director, id, &step, "", today).unwrap();
+        }
+        let html = citizen.post("/cases/lookup", &[("csrf", &crate::helpers::hidden_csrf(&html)), ("case_no", &case_no), ("secret", &secret)]).await.text().await.unwrap();
+        assert!(html.contains("已於當日修復叫號機") && html.contains("name=\"rating\""));
+        let rate = |html: String| {
+            let csrf = crate::helpers::hidden_csrf(&html);
+            let (case_no, secret) = (case_no.clone(), secret.clone());
+            let c = &citizen;
+            async move { c.post("/cases/lookup", &[("csrf", csrf.as_str()), ("case_no", &case_no), ("secret", &secret), ("rating", "4"), ("comment", "處理迅速")]).await }
+        };
+        let res = rate(html).await;
+        assert_eq!(res.status(), 200);
+        let html = res.text().await.unwrap();
+        assert!(html.contains("感謝您的評分"));
+        let res = rate(html).await;
+        assert_eq!(res.status(), 400, "rated once only");
+        let case = cases::get_case(&mut conn, &director.scope(), id).unwrap();
+        assert_eq!((case.citizen_rating, case.citizen_comment.as_deref()), (Some(4), Some("處理迅速")));
+        assert_eq!(case.channel, "mailbox");
+        assert_eq!(case.petitioner_name.as_deref(), Some("林美玲"));
+    }
+}

@@ -1,0 +1,345 @@
+//! Citizen-facing pages of the register: the director's mailbox (首長信箱),
+//! which gives a case number and a secret, and the lookup that shows the
+//! status and published reply (no personal data) and takes a rating.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::ApiError;
+use super::session::{client_addr, cookie_secure, tokens_match};
+use crate::calendar::Calendar;
+use crate::cases::{self, Case, CaseChannel, CaseError, NewCase};
+use crate::db::schema::case_categories;
+use crate::offices::{self, Office};
+use crate::startup::AppState;
+use crate::survey::dashboard::taipei;
+
+const FORM_COOKIE: &str = "manyi_form_csrf";
+
+fn random_hex() -> String {
+    use rand::RngExt;
+    let b: [u8; 16] = rand::rng().random();
+    hex::encode(b)
+}
+
+fn html(
+    status: StatusCode,
+    t: &impl Template,
+    req: &HttpRequest,
+    state: &AppState,
+    csrf: Option<&str>,
+) -> Result<HttpResponse, ApiError> {
+    let body = t.render().map_err(ApiError::internal)?;
+    let mut res = HttpResponse::build(status);
+    res.content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"));
+    if let Some(token) = csrf {
+        res.cookie(
+            Cookie::build(FORM_COOKIE, token.to_owned())
+                .path("/")
+                .http_only(true)
+                .secure(cookie_secure(req, state))
+                .same_site(SameSite::Strict)
+                .finish(),
+        );
+    }
+    Ok(res.body(body))
+}
+
+fn check_form_token(req: &HttpRequest, given: &str) -> Result<(), ApiError> {
+    let cookie = req
+        .cookie(FORM_COOKIE)
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default();
+    if tokens_match(given, &cookie) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "the form has expired; reload the page and send it again".into(),
+        ))
+    }
+}
+
+struct Category {
+    code: String,
+    zh: String,
+    en: String,
+}
+
+#[derive(Template)]
+#[template(path = "mailbox.html")]
+struct MailboxPage {
+    office: Office,
+    categories: Vec<Category>,
+    csrf: String,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "mailbox_done.html")]
+struct MailboxDone {
+    office: Office,
+    case_no: String,
+    secret: String,
+    due: String,
+}
+
+async fn mailbox_office(
+    state: &web::Data<AppState>,
+    code: String,
+) -> Result<(Office, Vec<Category>), ApiError> {
+    super::with_conn(&state.pool, move |conn| {
+        use diesel::prelude::*;
+        let office = offices::find_office_by_code(conn, &code)?
+            .filter(|o| o.active)
+            .ok_or_else(|| ApiError::NotFound(format!("no office `{code}`")))?;
+        let categories = case_categories::table
+            .filter(case_categories::active.eq(true))
+            .order(case_categories::sort_order)
+            .select((
+                case_categories::code,
+                case_categories::name_zh,
+                case_categories::name_en,
+            ))
+            .load::<(String, String, String)>(conn)?
+            .into_iter()
+            .map(|(code, zh, en)| Category { code, zh, en })
+            .collect();
+        Ok((office, categories))
+    })
+    .await
+}
+
+pub async fn mailbox_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let (office, categories) = mailbox_office(&state, code.into_inner()).await?;
+    let csrf = random_hex();
+    html(
+        StatusCode::OK,
+        &MailboxPage {
+            office,
+            categories,
+            csrf: csrf.clone(),
+            error: None,
+        },
+        &req,
+        &state,
+        Some(&csrf),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct MailboxForm {
+    #[serde(default)]
+    csrf: String,
+    category: String,
+    subject: String,
+    content: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    contact: String,
+    #[serde(default)]
+    language: String,
+    #[serde(default)]
+    website: String,
+}
+
+pub async fn mailbox_submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+    form: web::Form<MailboxForm>,
+) -> Result<HttpResponse, ApiError> {
+    let form = form.into_inner();
+    check_form_token(&req, &form.csrf)?;
+    if !state
+        .limits
+        .allow(false, &format!("addr:{}", client_addr(&req)))
+    {
+        return Err(ApiError::TooManyRequests(
+            "too many messages from this address; try again later".into(),
+        ));
+    }
+    let (office, categories) = mailbox_office(&state, code.into_inner()).await?;
+    let secret = cases::new_secret();
+    if !form.website.trim().is_empty() {
+        // A bot: answer like a success, store nothing.
+        let done = MailboxDone {
+            office,
+            case_no: "—".into(),
+            secret: "—".into(),
+            due: "—".into(),
+        };
+        return html(StatusCode::OK, &done, &req, &state, None);
+    }
+    let limit = |s: &str, n: usize| s.chars().count() <= n;
+    if !limit(&form.subject, 200)
+        || !limit(&form.content, 5000)
+        || !limit(&form.name, 100)
+        || !limit(&form.contact, 200)
+    {
+        return Err(ApiError::BadRequest {
+            field: None,
+            message: "a field is too long".into(),
+        });
+    }
+    let office_id = office.id;
+    let new = NewCase {
+        office_id,
+        channel: CaseChannel::Mailbox,
+        category_code: form.category.clone(),
+        subject: form.subject.clone(),
+        content: form.content.clone(),
+        petitioner_name: Some(form.name.trim().to_owned()).filter(|s| !s.is_empty()),
+        petitioner_contact: Some(form.contact.trim().to_owned()).filter(|s| !s.is_empty()),
+        language: if form.language == "en" {
+            "en".into()
+        } else {
+            "zh-TW".into()
+        },
+        confidential: false,
+        received_on: Utc::now().with_timezone(&taipei()).date_naive(),
+        lookup_secret_hash: Some(cases::secret_hash(&secret)),
+        idempotency_key: None,
+    };
+    let outcome = super::with_conn(&state.pool, move |conn| {
+        let cal = Calendar::load(conn)?;
+        Ok::<_, ApiError>(cases::register_case(conn, &cal, &new, None))
+    })
+    .await?;
+    match outcome {
+        Ok(case) => html(
+            StatusCode::OK,
+            &MailboxDone {
+                office,
+                case_no: case.case_no,
+                secret,
+                due: case.due_on.to_string(),
+            },
+            &req,
+            &state,
+            None,
+        ),
+        Err(CaseError::Invalid { field, message }) => {
+            let csrf = random_hex();
+            let page = MailboxPage {
+                office,
+                categories,
+                csrf: csrf.clone(),
+                error: Some(format!("{field}: {message}")),
+            };
+            html(StatusCode::BAD_REQUEST, &page, &req, &state, Some(&csrf))
+        }
+        Err(CaseError::Db(e)) => Err(ApiError::internal(e)),
+        Err(e) => Err(ApiError::internal(e)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "lookup.html")]
+struct LookupPage {
+    csrf: String,
+    case: Option<Case>,
+    case_no: String,
+    secret: String,
+    message: Option<String>,
+}
+
+pub async fn lookup_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let csrf = random_hex();
+    let page = LookupPage {
+        csrf: csrf.clone(),
+        case: None,
+        case_no: String::new(),
+        secret: String::new(),
+        message: None,
+    };
+    html(StatusCode::OK, &page, &req, &state, Some(&csrf))
+}
+
+#[derive(Deserialize)]
+pub struct LookupForm {
+    #[serde(default)]
+    csrf: String,
+    case_no: String,
+    secret: String,
+    rating: Option<String>,
+    #[serde(default)]
+    comment: String,
+}
+
+/// Shows a case to the citizen; with `rating`, records the rating first.
+pub async fn lookup_submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<LookupForm>,
+) -> Result<HttpResponse, ApiError> {
+    let form = form.into_inner();
+    check_form_token(&req, &form.csrf)?;
+    if !state
+        .limits
+        .allow(false, &format!("addr:{}", client_addr(&req)))
+    {
+        return Err(ApiError::TooManyRequests(
+            "too many attempts; wait a minute".into(),
+        ));
+    }
+    let (case_no, secret, rating, comment) = (
+        form.case_no.clone(),
+        form.secret.clone(),
+        form.rating.clone(),
+        form.comment.clone(),
+    );
+    let (case, message) = super::with_conn(&state.pool, move |conn| {
+        let mut message = None;
+        if let Some(r) = rating.as_deref() {
+            let r: i16 = r.parse().map_err(|_| ApiError::BadRequest {
+                field: Some("rating".into()),
+                message: "must be from 1 to 5".into(),
+            })?;
+            match cases::citizen_rate(conn, &case_no, &secret, r, &comment) {
+                Ok(_) => message = Some("感謝您的評分！Thank you for your rating!".to_owned()),
+                Err(CaseError::Invalid { field, message: m }) => {
+                    return Err(ApiError::BadRequest {
+                        field: Some(field.into()),
+                        message: m,
+                    });
+                }
+                Err(CaseError::Auth(_)) => {}
+                Err(e) => return Err(ApiError::internal(e)),
+            }
+        }
+        Ok((cases::citizen_lookup(conn, &case_no, &secret)?, message))
+    })
+    .await?;
+    let status = if case.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::NOT_FOUND
+    };
+    let message = message.or_else(|| {
+        case.is_none().then(|| {
+            "查無此案件，請確認案件編號與查詢碼。No case matches this number and code.".to_owned()
+        })
+    });
+    let csrf = random_hex();
+    let page = LookupPage {
+        csrf: csrf.clone(),
+        case,
+        case_no: form.case_no,
+        secret: form.secret,
+        message,
+    };
+    html(status, &page, &req, &state, Some(&csrf))
+}
