@@ -258,3 +258,65 @@ mod tests {
         assert_eq!(due_state(&cal, d(2, 17), today), DueState::OnTrack);
     }
 }
+
+/// One cell of the periodic review table (category × outcome × timeliness).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct ReviewCell {
+    pub category: String,
+    /// answered, not_accepted, transferred or open
+    pub outcome: &'static str,
+    /// on_time, late, pending (open, not yet due) or not_applicable
+    pub timeliness: &'static str,
+    pub count: i64,
+}
+
+/// Cases received between two dates (inclusive), in scope, counted by
+/// category, outcome and timeliness as of `today`.
+pub fn review_table(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    from: NaiveDate,
+    to: NaiveDate,
+    today: NaiveDate,
+) -> QueryResult<Vec<ReviewCell>> {
+    use crate::db::schema::case_categories;
+    let rows: Vec<(String, String, NaiveDate, Option<NaiveDate>)> = cases::table
+        .inner_join(case_categories::table)
+        .filter(cases::office_id.eq_any(scope.office_ids(conn)?))
+        .filter(cases::received_on.ge(from))
+        .filter(cases::received_on.le(to))
+        .select((
+            case_categories::code,
+            cases::status,
+            cases::due_on,
+            cases::first_reply_on,
+        ))
+        .load(conn)?;
+    let mut cells: BTreeMap<(String, &'static str, &'static str), i64> = BTreeMap::new();
+    for (category, status, due, first_reply) in rows {
+        let status = CaseStatus::parse(&status).unwrap_or(CaseStatus::Received);
+        let outcome = match status {
+            CaseStatus::NotAccepted => "not_accepted",
+            CaseStatus::Transferred => "transferred",
+            s if s.is_open() => "open",
+            _ => "answered",
+        };
+        let timeliness = match (outcome, first_reply) {
+            ("not_accepted" | "transferred", _) => "not_applicable",
+            (_, Some(r)) if r <= due => "on_time",
+            (_, Some(_)) => "late",
+            (_, None) if due < today => "late",
+            (_, None) => "pending",
+        };
+        *cells.entry((category, outcome, timeliness)).or_default() += 1;
+    }
+    Ok(cells
+        .into_iter()
+        .map(|((category, outcome, timeliness), count)| ReviewCell {
+            category,
+            outcome,
+            timeliness,
+            count,
+        })
+        .collect())
+}

@@ -94,6 +94,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/cases", web::get().to(console_cases::cases_page))
             .route("/cases", web::post().to(console_cases::create_case))
             .route("/cases.csv", web::get().to(console_cases::cases_csv))
+            .route("/cases/{case_no}", web::get().to(console_cases::case_page))
+            .route(
+                "/cases/{case_no}/action",
+                web::post().to(console_cases::case_action),
+            )
             .route("/kiosks", web::get().to(console_ops::kiosks_page))
             .route(
                 "/kiosks/enrol",

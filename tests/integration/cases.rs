@@ -421,3 +421,111 @@ on_both_engines! {
         assert_eq!(case.petitioner_name.as_deref(), Some("林美玲"));
     }
 }
+
+on_both_engines! {
+    async fn review_table_counts_by_hand(engine) {
+        use manyi::cases::views::{self, ReviewCell};
+        let db = TestDb::new(engine);
+        let mut conn = db.pool().get().unwrap();
+        let org = seed_org(&mut conn);
+        let director = user(&mut conn, "dir-js");
+        let handler = user(&mut conn, "res-js").id;
+        let cal = Calendar::shipped();
+        let mk = |conn: &mut DbConnection, day: u32, category: &str| {
+            let mut n = new_case(org.js.id);
+            n.received_on = d(2024, 3, day);
+            n.category_code = category.into();
+            cases::register_case(conn, &cal, &n, Some(&director)).unwrap().id
+        };
+        let run = |conn: &mut DbConnection, id: i64, steps: Vec<(Action, NaiveDate)>| {
+            for (s, day) in steps { cases::apply(conn, &cal, &director, id, &s, "", day).unwrap(); }
+        };
+        let acc = || Action::Accept { deadline: DeadlineKind::Mailbox };
+        let asg = || Action::Assign { user_id: handler };
+        let rep = || Action::Reply { reply: "已處理".into() };
+        // waiting: one answered on time (due 03-07, replied 03-06), one answered late (replied 03-11),
+        // one not accepted; attitude: one open past due (due 03-20), one open not yet due (received 03-25).
+        let w1 = mk(&mut conn, 4, "waiting");
+        run(&mut conn, w1, vec![(acc(), d(2024, 3, 4)), (asg(), d(2024, 3, 4)), (rep(), d(2024, 3, 6))]);
+        let w2 = mk(&mut conn, 4, "waiting");
+        run(&mut conn, w2, vec![(acc(), d(2024, 3, 4)), (asg(), d(2024, 3, 4)), (rep(), d(2024, 3, 11)), (Action::Close, d(2024, 3, 12))]);
+        let w3 = mk(&mut conn, 5, "waiting");
+        run(&mut conn, w3, vec![(Action::NotAccept { reason: NotAcceptedReason::NoContentOrIdentity }, d(2024, 3, 5))]);
+        mk(&mut conn, 15, "attitude");
+        mk(&mut conn, 25, "attitude");
+        let table = views::review_table(&mut conn, &director.scope(), d(2024, 3, 1), d(2024, 3, 31), d(2024, 3, 25)).unwrap();
+        let cell = |c: &str, o: &'static str, t: &'static str, n: i64| ReviewCell { category: c.into(), outcome: o, timeliness: t, count: n };
+        assert_eq!(table, vec![
+            cell("attitude", "open", "late", 1),
+            cell("attitude", "open", "pending", 1),
+            cell("waiting", "answered", "late", 1),
+            cell("waiting", "answered", "on_time", 1),
+            cell("waiting", "not_accepted", "not_applicable", 1),
+        ]);
+        // Scope: another office sees none of it.
+        let da = user(&mut conn, "dir-da");
+        assert!(views::review_table(&mut conn, &da.scope(), d(2024, 3, 1), d(2024, 3, 31), d(2024, 3, 25)).unwrap().is_empty());
+    }
+}
+
+on_both_engines! {
+    async fn case_page_masks_audits_and_acts(engine) {
+        use manyi::db::schema::audit_log;
+        let app = crate::helpers::spawn_app(engine).await;
+        let mut conn = app.conn();
+        let org = seed_org(&mut conn);
+        let director = user(&mut conn, "dir-js");
+        let research = user(&mut conn, "res-js");
+        let cal = Calendar::shipped();
+        let mut new = new_case(org.js.id);
+        new.confidential = true;
+        new.received_on = chrono::Utc::now().date_naive() - chrono::Duration::days(1);
+        let case = cases::register_case(&mut conn, &cal, &new, Some(&director)).unwrap();
+        let path = format!("/console/cases/{}", case.case_no);
+        let views = |conn: &mut DbConnection| -> i64 {
+            audit_log::table.filter(audit_log::action.eq("personal_data_viewed")).count().get_result(conn).unwrap()
+        };
+
+        // Counter staff and an unassigned research officer: masked, nothing audited.
+        for who in ["ctr-js", "res-js"] {
+            let b = crate::helpers::Browser::new(&app);
+            b.login(who).await;
+            let html = b.get(&path).await.text().await.unwrap();
+            assert!(html.contains("王○明") && html.contains("0912-***-678") && html.contains("密件"), "{who}");
+            assert!(!html.contains("王小明") && !html.contains("四十分鐘"), "{who}");
+        }
+        assert_eq!(views(&mut conn), 0);
+        // Another office: 404.
+        let da = crate::helpers::Browser::new(&app);
+        da.login("dir-da").await;
+        assert_eq!(da.get(&path).await.status(), 404);
+        // The director: in full, and the view is audited.
+        let b = crate::helpers::Browser::new(&app);
+        b.login("dir-js").await;
+        let html = b.get(&path).await.text().await.unwrap();
+        assert!(html.contains("王小明") && html.contains("0912345678") && html.contains("四十分鐘"));
+        assert_eq!(views(&mut conn), 1);
+
+        // Handling through the form: a refused action is a 400 naming it; CSRF is required.
+        let csrf = crate::helpers::hidden_csrf(&html);
+        let act = format!("{path}/action");
+        assert_eq!(b.post(&act, &[("action", "accept"), ("deadline", "simple")]).await.status(), 403);
+        let res = b.post(&act, &[("csrf", &csrf), ("action", "close")]).await;
+        assert_eq!(res.status(), 400);
+        assert!(res.text().await.unwrap().contains("close"));
+        assert_eq!(b.post(&act, &[("csrf", &csrf), ("action", "accept"), ("deadline", "other_unit")]).await.status(), 303);
+        let rid = research.id.to_string();
+        assert_eq!(b.post(&act, &[("csrf", &csrf), ("action", "assign"), ("user_id", &rid)]).await.status(), 303);
+        // Now the assigned handler sees the petitioner too (and that view is audited).
+        let r = crate::helpers::Browser::new(&app);
+        r.login("res-js").await;
+        assert!(r.get(&path).await.text().await.unwrap().contains("王小明"));
+        assert_eq!(views(&mut conn), 2);
+        assert_eq!(b.post(&act, &[("csrf", &csrf), ("action", "reply"), ("text", "已增開午間櫃檯。"), ("note", "主任核定")]).await.status(), 303);
+        let done = cases::get_case(&mut conn, &director.scope(), case.id).unwrap();
+        assert_eq!(done.status(), CaseStatus::Replied);
+        assert_eq!(done.published_reply.as_deref(), Some("已增開午間櫃檯。"));
+        let html = b.get(&path).await.text().await.unwrap();
+        assert!(html.contains("主任核定"), "the note is in the history");
+    }
+}
