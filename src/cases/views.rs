@@ -320,3 +320,32 @@ pub fn review_table(
         })
         .collect())
 }
+
+/// Open cases per office and due state: the register's dashboard numbers.
+/// One grouped query over the open cases (index office_id, status, due_on);
+/// the few distinct due dates are classified here.
+pub fn due_summary(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    calendar: &Calendar,
+    today: NaiveDate,
+) -> QueryResult<BTreeMap<(i32, DueState), i64>> {
+    use diesel::dsl::count_star;
+    let open: Vec<&str> = CaseStatus::ALL
+        .into_iter()
+        .filter(|s| s.is_open())
+        .map(|s| s.as_str())
+        .collect();
+    let groups: Vec<(i32, NaiveDate, i64)> = cases::table
+        .filter(cases::office_id.eq_any(scope.office_ids(conn)?))
+        .filter(cases::status.eq_any(open))
+        .group_by((cases::office_id, cases::due_on))
+        .select((cases::office_id, cases::due_on, count_star()))
+        .load(conn)?;
+    let mut out = BTreeMap::new();
+    for (office, due, n) in groups {
+        *out.entry((office, due_state(calendar, due, today)))
+            .or_default() += n;
+    }
+    Ok(out)
+}

@@ -276,6 +276,9 @@ on_both_engines! {
         assert_eq!(f.p90_days_to_first_reply, Some(5));
         assert_eq!((f.median_days_to_close, f.p90_days_to_close), (Some(4.0), Some(4)));
 
+        // The dashboard numbers: one overdue, one on track.
+        let summary = views::due_summary(&mut conn, &director.scope(), &cal, today).unwrap();
+        assert_eq!(summary.into_iter().collect::<Vec<_>>(), vec![((org.js.id, DueState::Overdue), 1), ((org.js.id, DueState::OnTrack), 1)]);
         // Open cases, oldest first, with their due state on 03-25.
         let open = views::open_cases(&mut conn, &director.scope(), &cal, today).unwrap();
         let seen: Vec<(i64, DueState)> = open.iter().map(|(c, s)| (c.id, *s)).collect();
