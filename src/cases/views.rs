@@ -349,3 +349,43 @@ pub fn due_summary(
     }
     Ok(out)
 }
+
+/// An office's own working days for a kind of case (1-30), replacing the
+/// default for its new cases; audited.
+pub fn set_deadline_rule(
+    conn: &mut DbConnection,
+    actor: &crate::auth::User,
+    office_id: i32,
+    kind: super::DeadlineKind,
+    days: crate::calendar::WorkingDays,
+) -> Result<(), super::CaseError> {
+    use crate::db::schema::case_deadline_rules as r;
+    actor.scope().check_office(conn, office_id)?;
+    db::write_transaction(conn, |conn| {
+        diesel::delete(
+            r::table
+                .filter(r::office_id.eq(office_id))
+                .filter(r::kind.eq(kind.as_str())),
+        )
+        .execute(conn)?;
+        diesel::insert_into(r::table)
+            .values((
+                r::office_id.eq(office_id),
+                r::kind.eq(kind.as_str()),
+                r::working_days.eq(days.get() as i16),
+            ))
+            .execute(conn)?;
+        record_audit(
+            conn,
+            &AuditEntry {
+                actor: Some(actor),
+                action: "deadline_rule_changed",
+                office_id: Some(office_id),
+                target: &format!("deadline:{}", kind.as_str()),
+                detail: &format!("{} working days", days.get()),
+                client_addr: None,
+            },
+        )?;
+        Ok(())
+    })
+}

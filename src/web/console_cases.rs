@@ -651,3 +651,43 @@ pub async fn case_action(
         .insert_header((header::LOCATION, location))
         .finish())
 }
+
+#[derive(Deserialize)]
+pub struct RuleForm {
+    kind: String,
+    days: String,
+}
+
+/// 主任 sets the office's working days for a kind of case.
+pub async fn set_rule(
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+    post: StaffForm<RuleForm>,
+) -> Result<HttpResponse, PageError> {
+    let StaffForm { staff, form } = post;
+    let lang = staff.tr.lang;
+    super::console::require(&staff, staff.user.role().can_view_users())?;
+    let kind = cases::DeadlineKind::parse(&form.kind)
+        .ok_or_else(|| PageError::bad_request(lang, "kind", "unknown kind of case"))?;
+    let days = form
+        .days
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .and_then(|n| crate::calendar::WorkingDays::new(n).ok())
+        .ok_or_else(|| PageError::bad_request(lang, "days", "working days from 1 to 30"))?;
+    let actor = staff.user.clone();
+    let code = code.into_inner();
+    db(&state, move |conn| {
+        let office = actor
+            .scope()
+            .office_by_code(conn, &code)
+            .map_err(|e| PageError::from_auth(e, lang))?;
+        views::set_deadline_rule(conn, &actor, office.id, kind, days)
+            .map_err(|e| case_error(e, lang))
+    })
+    .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/console/cases"))
+        .finish())
+}

@@ -96,6 +96,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/cases.csv", web::get().to(console_cases::cases_csv))
             .route("/cases/{case_no}", web::get().to(console_cases::case_page))
             .route(
+                "/offices/{code}/deadlines",
+                web::post().to(console_cases::set_rule),
+            )
+            .route(
                 "/cases/{case_no}/action",
                 web::post().to(console_cases::case_action),
             )

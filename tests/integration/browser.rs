@@ -189,3 +189,67 @@ fn kiosk_enrolment_languages_idle_reset_and_offline_in_chromium() {
         assert!(std::fs::metadata(artifacts.join(shot)).expect(shot).len() > 5_000);
     }
 }
+
+/// The director's view, a case page and the citizen lookup, once in Chromium.
+#[actix_web::test]
+async fn register_and_lookup_in_chromium() {
+    use manyi::cases::{self, CaseChannel, NewCase};
+    let app = spawn_app(Engine::Sqlite).await;
+    let mut conn = app.conn();
+    let org = seed_org(&mut conn);
+    let director = manyi::auth::find_user_by_username(&mut conn, "dir-js")
+        .unwrap()
+        .unwrap();
+    let secret = cases::new_secret();
+    let new = NewCase {
+        office_id: org.js.id,
+        channel: CaseChannel::Mailbox,
+        category_code: "waiting".into(),
+        subject: "午間櫃檯不足".into(),
+        content: "中午只開一個櫃檯。".into(),
+        petitioner_name: Some("王小明".into()),
+        petitioner_contact: Some("0912345678".into()),
+        language: "zh-TW".into(),
+        confidential: false,
+        received_on: chrono::Utc::now().date_naive(),
+        lookup_secret_hash: Some(cases::secret_hash(&secret)),
+        idempotency_key: None,
+    };
+    let case = cases::register_case(
+        &mut conn,
+        &manyi::calendar::Calendar::shipped(),
+        &new,
+        Some(&director),
+    )
+    .unwrap();
+    let artifacts = artifacts_dir("browser");
+    let (address, artifacts_env, case_no) =
+        (app.address.clone(), artifacts.clone(), case.case_no.clone());
+    let out = actix_web::rt::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg(browser_dir().join("cases.mjs"))
+            .env("BASE_URL", address)
+            .env("MANYI_USER", "dir-js")
+            .env("MANYI_PASSWORD", PASSWORD)
+            .env("ARTIFACTS", artifacts_env)
+            .env("CASE_NO", case_no)
+            .env("CASE_SECRET", secret)
+            .output()
+            .expect("node is installed")
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "cases flow failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for shot in [
+        "cases-1-director-view.png",
+        "cases-2-case-page.png",
+        "cases-3-citizen-lookup.png",
+    ] {
+        assert!(std::fs::metadata(artifacts.join(shot)).expect(shot).len() > 5_000);
+    }
+}

@@ -335,6 +335,12 @@ on_both_engines! {
         let html = b.get("/console/cases").await.text().await.unwrap();
         assert!(html.contains("等候太久") && html.contains("王○明"), "masked in the list");
         assert!(!html.contains("王小明") && !html.contains("0912345678"));
+        // The office's own deadline rule, in scope only.
+        assert_eq!(b.post("/console/offices/DA/deadlines", &[("csrf", &csrf), ("kind", "simple"), ("days", "2")]).await.status(), 404);
+        assert_eq!(b.post("/console/offices/JS/deadlines", &[("csrf", &csrf), ("kind", "simple"), ("days", "31")]).await.status(), 400);
+        assert_eq!(b.post("/console/offices/JS/deadlines", &[("csrf", &csrf), ("kind", "simple"), ("days", "7")]).await.status(), 303);
+        let office_id = manyi::offices::find_office_by_code(&mut app.conn(), "JS").unwrap().unwrap().id;
+        assert_eq!(cases::deadline_days(&mut app.conn(), office_id, DeadlineKind::Simple).unwrap().get(), 7);
         let csv = b.get("/console/cases.csv").await.bytes().await.unwrap();
         assert!(csv.starts_with(b"\xEF\xBB\xBF"), "BOM for Excel");
         let text = String::from_utf8(csv[3..].to_vec()).unwrap();

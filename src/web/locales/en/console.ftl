@@ -141,3 +141,5 @@ cases-agency = Agency transferred to
 cases-new-due = New due date
 cases-notice = Notice to the petitioner
 cases-history = History
+cases-rules = Deadlines (working days)
+cases-rules-note = Defaults: mailbox 3, simple 3, needs another unit 5, complex 30 working days; each office may set its own for cases registered from now on.
