@@ -403,13 +403,12 @@ struct CasePage {
 }
 
 /// Whether this user sees the petitioner and a confidential case in full:
-/// the case's director (or an administrator over it) and its assigned handler.
+/// only the director of the case's office and its assigned handler
+/// (administrators see the masked form like everyone else).
 fn sees_personal_data(user: &crate::auth::User, case: &Case) -> bool {
     use crate::auth::Role;
-    match user.role() {
-        Role::Director | Role::CountyAdmin | Role::SystemAdmin => true,
-        _ => case.assigned_to == Some(user.id),
-    }
+    (user.role() == Role::Director && user.office_id == Some(case.office_id))
+        || case.assigned_to == Some(user.id)
 }
 
 fn sample_actions(user_id: i32) -> Vec<cases::Action> {

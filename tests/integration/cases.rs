@@ -504,10 +504,19 @@ on_both_engines! {
             assert!(!html.contains("王小明") && !html.contains("四十分鐘"), "{who}");
         }
         assert_eq!(views(&mut conn), 0);
-        // Another office: 404.
+        // Administrators see it masked too.
+        let admin = crate::helpers::Browser::new(&app);
+        admin.login("admin").await;
+        let html = admin.get(&path).await.text().await.unwrap();
+        assert!(html.contains("王○明") && !html.contains("王小明"));
+        assert_eq!(views(&mut conn), 0);
+        // Another office: 404, for reading and for changing.
         let da = crate::helpers::Browser::new(&app);
         da.login("dir-da").await;
         assert_eq!(da.get(&path).await.status(), 404);
+        let da_csrf = da.csrf().await;
+        assert_eq!(da.post(&format!("{path}/action"), &[("csrf", &da_csrf), ("action", "accept"), ("deadline", "simple")]).await.status(), 404);
+        assert_eq!(cases::get_case(&mut conn, &director.scope(), case.id).unwrap().status(), CaseStatus::Received);
         // The director: in full, and the view is audited.
         let b = crate::helpers::Browser::new(&app);
         b.login("dir-js").await;
