@@ -174,3 +174,17 @@ pub fn set_alert_threshold(
         Ok(())
     })
 }
+
+/// Unacknowledged alerts per office, for the given offices.
+pub fn open_alert_counts(
+    conn: &mut DbConnection,
+    office_ids: &[i32],
+) -> QueryResult<Vec<(i32, i64)>> {
+    use diesel::dsl::count_star;
+    alerts::table
+        .filter(alerts::office_id.eq_any(office_ids))
+        .filter(alerts::acknowledged_at.is_null())
+        .group_by(alerts::office_id)
+        .select((alerts::office_id, count_star()))
+        .load(conn)
+}

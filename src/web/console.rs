@@ -302,9 +302,54 @@ fn rows(figs: &[OfficeFigures], offices: &[Office], t: &Tr) -> Vec<FigureRow> {
         .collect()
 }
 
+/// What needs a director's attention now, per office.
+#[derive(serde::Serialize)]
+struct Attention {
+    code: String,
+    name: String,
+    overdue_cases: i64,
+    due_today_cases: i64,
+    open_alerts: i64,
+}
+
+fn attention(
+    conn: &mut crate::db::DbConnection,
+    scope: &Scope,
+    offices: &[Office],
+    lang: Lang,
+) -> diesel::QueryResult<Vec<Attention>> {
+    use crate::cases::views::{DueState, due_summary};
+    let today = Utc::now().with_timezone(&taipei()).date_naive();
+    let calendar = crate::calendar::Calendar::load(conn)?;
+    let summary = due_summary(conn, scope, &calendar, today)?;
+    let ids: Vec<i32> = offices.iter().map(|o| o.id).collect();
+    let alerts = crate::survey::alerts::open_alert_counts(conn, &ids)?;
+    Ok(offices
+        .iter()
+        .map(|o| Attention {
+            code: o.code.clone(),
+            name: if lang == Lang::En {
+                o.name_en.clone()
+            } else {
+                o.name_zh.clone()
+            },
+            overdue_cases: summary
+                .get(&(o.id, DueState::Overdue))
+                .copied()
+                .unwrap_or(0),
+            due_today_cases: summary
+                .get(&(o.id, DueState::DueToday))
+                .copied()
+                .unwrap_or(0),
+            open_alerts: alerts.iter().find(|a| a.0 == o.id).map_or(0, |a| a.1),
+        })
+        .collect())
+}
+
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 struct DashboardPage {
+    attention: Vec<Attention>,
     chrome: Chrome,
     rows: Vec<FigureRow>,
     total: Option<FigureRow>,
@@ -356,9 +401,11 @@ pub async fn dashboard_page(
     let scope = staff.scope.clone();
     let keys = overall_keys(&state);
     let office = q.office.clone();
-    let (offices, figs) = db(&state, move |conn| {
-        scoped_figures(conn, &scope, office.as_deref(), &keys)
-            .map_err(|e| PageError::from_auth(e, lang))
+    let (offices, figs, attention) = db(&state, move |conn| {
+        let (offices, figs) = scoped_figures(conn, &scope, office.as_deref(), &keys)
+            .map_err(|e| PageError::from_auth(e, lang))?;
+        let attention = attention(conn, &scope, &offices, lang)?;
+        Ok((offices, figs, attention))
     })
     .await?;
     let t = staff.tr;
@@ -389,6 +436,7 @@ pub async fn dashboard_page(
         .format("%Y-%m-%d")
         .to_string();
     render(&DashboardPage {
+        attention,
         chrome: Chrome::new(&staff, "dashboard", &req),
         rows,
         total,
@@ -404,8 +452,12 @@ pub async fn dashboard_api(
     let scope = staff.scope.clone();
     let keys = overall_keys(&state);
     let office = q.office.clone();
-    let (offices, figs) = super::with_conn(&state.pool, move |conn| {
-        scoped_figures(conn, &scope, office.as_deref(), &keys).map_err(ApiError::from)
+    let lang = staff.tr.lang;
+    let (offices, figs, attention) = super::with_conn(&state.pool, move |conn| {
+        let (offices, figs) =
+            scoped_figures(conn, &scope, office.as_deref(), &keys).map_err(ApiError::from)?;
+        let attention = attention(conn, &scope, &offices, lang)?;
+        Ok::<_, ApiError>((offices, figs, attention))
     })
     .await?;
     let list: Vec<_> = figs
@@ -419,7 +471,7 @@ pub async fn dashboard_api(
             }))
         })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({ "offices": list })))
+    Ok(HttpResponse::Ok().json(json!({ "offices": list, "attention": attention })))
 }
 
 // ---------------------------------------------------------------- offices

@@ -504,6 +504,19 @@ on_both_engines! {
             assert!(!html.contains("王小明") && !html.contains("四十分鐘"), "{who}");
         }
         assert_eq!(views(&mut conn), 0);
+        // The dashboard tells the director: one case due in the future, none overdue yet;
+        // a case from February 2024 is long overdue.
+        let mut old = new_case(org.js.id);
+        old.received_on = d(2024, 2, 7);
+        cases::register_case(&mut conn, &cal, &old, Some(&director)).unwrap();
+        let dash: serde_json::Value = {
+            let b = crate::helpers::Browser::new(&app);
+            b.login("dir-js").await;
+            b.get("/api/v1/console/dashboard").await.json().await.unwrap()
+        };
+        assert_eq!(dash["attention"][0]["code"], "JS");
+        assert_eq!(dash["attention"][0]["overdue_cases"], 1, "{dash}");
+        assert_eq!(dash["attention"][0]["open_alerts"], 0);
         // Administrators see it masked too.
         let admin = crate::helpers::Browser::new(&app);
         admin.login("admin").await;

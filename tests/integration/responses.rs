@@ -214,6 +214,8 @@ on_both_engines! {
         let alerts = list["alerts"].as_array().unwrap();
         assert_eq!(alerts.len(), 1);
         let alert_id = alerts[0]["id"].as_i64().unwrap();
+        let dash: Value = director.get("/api/v1/console/dashboard").await.json().await.unwrap();
+        assert_eq!(dash["attention"][0]["open_alerts"], 1, "{dash}");
         // Other offices do not see it, nor may they acknowledge it.
         let da = Browser::new(&app);
         da.login("dir-da").await;

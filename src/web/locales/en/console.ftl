@@ -143,3 +143,7 @@ cases-notice = Notice to the petitioner
 cases-history = History
 cases-rules = Deadlines (working days)
 cases-rules-note = Defaults: mailbox 3, simple 3, needs another unit 5, complex 30 working days; each office may set its own for cases registered from now on.
+dash-attention = Needs attention
+dash-overdue = Overdue cases
+dash-due-today = Cases due today
+dash-open-alerts = Unacknowledged alerts

@@ -143,3 +143,7 @@ cases-notice = 通知陳情人紀錄
 cases-history = 處理歷程
 cases-rules = 處理期限（工作天）
 cases-rules-note = 預設：首長信箱 3、簡易陳情 3、須會辦 5、複雜案件 30 個工作天；各所可調整，適用於之後登記的案件。
+dash-attention = 待處理事項
+dash-overdue = 逾期案件
+dash-due-today = 今日到期案件
+dash-open-alerts = 未確認警示
