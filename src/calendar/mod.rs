@@ -94,8 +94,13 @@ const SHIPPED: [(i32, &str); 9] = [
 ];
 
 impl Calendar {
-    /// The years shipped with manyi.
+    /// The years shipped with manyi (parsed once per process).
     pub fn shipped() -> Self {
+        static SHIPPED_CALENDAR: std::sync::OnceLock<Calendar> = std::sync::OnceLock::new();
+        SHIPPED_CALENDAR.get_or_init(Self::parse_shipped).clone()
+    }
+
+    fn parse_shipped() -> Self {
         let mut cal = Calendar::default();
         for (year, json) in SHIPPED {
             let days: Vec<ShippedDay> =

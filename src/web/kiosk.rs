@@ -300,7 +300,7 @@ pub async fn enrol(
         return page_html(StatusCode::OK, &EnrolPage { message: None });
     };
     let addr = client_addr(&req);
-    if !state.limits.allow(false, &format!("addr:{addr}")) {
+    if !state.limits.allow_address(&addr) {
         return Err(ApiError::TooManyRequests(
             "too many attempts; wait a minute".into(),
         ));

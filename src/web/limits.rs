@@ -24,6 +24,11 @@ impl Limits {
         }
     }
 
+    /// A public request from this client address.
+    pub fn allow_address(&self, addr: &str) -> bool {
+        self.allow(false, &format!("addr:{addr}"))
+    }
+
     pub fn allow(&self, device: bool, key: &str) -> bool {
         // Forget idle keys now and then, so the maps do not grow without bound.
         if self.checks.fetch_add(1, Ordering::Relaxed) % 4096 == 4095 {

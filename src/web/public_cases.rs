@@ -64,6 +64,21 @@ fn check_form_token(req: &HttpRequest, given: &str) -> Result<(), ApiError> {
     }
 }
 
+/// Every public form post: its form token, then the per-address rate limit.
+fn public_post_guard(
+    req: &HttpRequest,
+    state: &AppState,
+    csrf: &str,
+    too_many: &str,
+) -> Result<(), ApiError> {
+    check_form_token(req, csrf)?;
+    if state.limits.allow_address(&client_addr(req)) {
+        Ok(())
+    } else {
+        Err(ApiError::TooManyRequests(too_many.to_owned()))
+    }
+}
+
 struct Category {
     code: String,
     zh: String,
@@ -159,15 +174,12 @@ pub async fn mailbox_submit(
     form: web::Form<MailboxForm>,
 ) -> Result<HttpResponse, ApiError> {
     let form = form.into_inner();
-    check_form_token(&req, &form.csrf)?;
-    if !state
-        .limits
-        .allow(false, &format!("addr:{}", client_addr(&req)))
-    {
-        return Err(ApiError::TooManyRequests(
-            "too many messages from this address; try again later".into(),
-        ));
-    }
+    public_post_guard(
+        &req,
+        &state,
+        &form.csrf,
+        "too many messages from this address; try again later",
+    )?;
     let (office, categories) = mailbox_office(&state, code.into_inner()).await?;
     let secret = cases::new_secret();
     if !form.website.trim().is_empty() {
@@ -286,15 +298,7 @@ pub async fn lookup_submit(
     form: web::Form<LookupForm>,
 ) -> Result<HttpResponse, ApiError> {
     let form = form.into_inner();
-    check_form_token(&req, &form.csrf)?;
-    if !state
-        .limits
-        .allow(false, &format!("addr:{}", client_addr(&req)))
-    {
-        return Err(ApiError::TooManyRequests(
-            "too many attempts; wait a minute".into(),
-        ));
-    }
+    public_post_guard(&req, &state, &form.csrf, "too many attempts; wait a minute")?;
     let (case_no, secret, rating, comment) = (
         form.case_no.clone(),
         form.secret.clone(),

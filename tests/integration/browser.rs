@@ -20,6 +20,29 @@ pub fn artifacts_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// Runs a browser script with node (blocking, off the test's runtime so the
+/// server keeps serving); panics with its output when it fails.
+fn run_script(script: &str, env: Vec<(&'static str, String)>) -> std::process::Output {
+    let out = Command::new("node")
+        .arg(browser_dir().join(script))
+        .envs(env)
+        .output()
+        .expect("node is installed");
+    assert!(
+        out.status.success(),
+        "{script} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+async fn run_script_async(script: &'static str, env: Vec<(&'static str, String)>) {
+    actix_web::rt::task::spawn_blocking(move || run_script(script, env))
+        .await
+        .unwrap();
+}
+
 #[actix_web::test]
 async fn console_login_dashboard_language_logout_in_chromium() {
     assert!(
@@ -29,28 +52,16 @@ async fn console_login_dashboard_language_logout_in_chromium() {
     let app = spawn_app(Engine::Sqlite).await;
     seed_org(&mut app.conn());
     let artifacts = artifacts_dir("browser");
-    let script = browser_dir().join("console.mjs");
-    let address = app.address.clone();
-    let artifacts_env = artifacts.clone();
-    // The node script blocks; the server runs on this test's runtime meanwhile.
-    let out = actix_web::rt::task::spawn_blocking(move || {
-        Command::new("node")
-            .arg(script)
-            .env("BASE_URL", address)
-            .env("MANYI_USER", "dir-js")
-            .env("MANYI_PASSWORD", PASSWORD)
-            .env("ARTIFACTS", artifacts_env)
-            .output()
-            .expect("node is installed")
-    })
-    .await
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "browser flow failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_script_async(
+        "console.mjs",
+        vec![
+            ("BASE_URL", app.address.clone()),
+            ("MANYI_USER", "dir-js".into()),
+            ("MANYI_PASSWORD", PASSWORD.into()),
+            ("ARTIFACTS", artifacts.display().to_string()),
+        ],
+    )
+    .await;
     for shot in [
         "desktop-2-dashboard-zh.png",
         "tablet-3-dashboard-en.png",
@@ -116,22 +127,17 @@ fn kiosk_enrolment_languages_idle_reset_and_offline_in_chromium() {
         crate::helpers::forms_dir(),
     ]);
     let artifacts = artifacts_dir("browser");
-    let out = Command::new("node")
-        .arg(browser_dir().join("kiosk.mjs"))
-        .env("SERVER_BIN", env!("CARGO_BIN_EXE_manyi"))
-        .env("SERVER_ARGS", args.to_string())
-        .env("MANYI_KIOSK_IDLE_SECONDS", idle.to_string())
-        .env("PORT", port.to_string())
-        .env("ENROL_CODE", &code)
-        .env("IDLE_SECONDS", idle.to_string())
-        .env("ARTIFACTS", &artifacts)
-        .output()
-        .expect("node is installed");
-    assert!(
-        out.status.success(),
-        "kiosk flow failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_script(
+        "kiosk.mjs",
+        vec![
+            ("SERVER_BIN", env!("CARGO_BIN_EXE_manyi").to_owned()),
+            ("SERVER_ARGS", args.to_string()),
+            ("MANYI_KIOSK_IDLE_SECONDS", idle.to_string()),
+            ("PORT", port.to_string()),
+            ("ENROL_CODE", code.clone()),
+            ("IDLE_SECONDS", idle.to_string()),
+            ("ARTIFACTS", artifacts.display().to_string()),
+        ],
     );
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(summary["queuedWhileDown"], 1, "{summary}");
@@ -223,28 +229,18 @@ async fn register_and_lookup_in_chromium() {
     )
     .unwrap();
     let artifacts = artifacts_dir("browser");
-    let (address, artifacts_env, case_no) =
-        (app.address.clone(), artifacts.clone(), case.case_no.clone());
-    let out = actix_web::rt::task::spawn_blocking(move || {
-        Command::new("node")
-            .arg(browser_dir().join("cases.mjs"))
-            .env("BASE_URL", address)
-            .env("MANYI_USER", "dir-js")
-            .env("MANYI_PASSWORD", PASSWORD)
-            .env("ARTIFACTS", artifacts_env)
-            .env("CASE_NO", case_no)
-            .env("CASE_SECRET", secret)
-            .output()
-            .expect("node is installed")
-    })
-    .await
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "cases flow failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_script_async(
+        "cases.mjs",
+        vec![
+            ("BASE_URL", app.address.clone()),
+            ("MANYI_USER", "dir-js".into()),
+            ("MANYI_PASSWORD", PASSWORD.into()),
+            ("ARTIFACTS", artifacts.display().to_string()),
+            ("CASE_NO", case.case_no.clone()),
+            ("CASE_SECRET", secret),
+        ],
+    )
+    .await;
     for shot in [
         "cases-1-director-view.png",
         "cases-2-case-page.png",
