@@ -55,11 +55,114 @@ enum Command {
         #[command(subcommand)]
         command: CasesCommand,
     },
+    /// Satisfaction analysis: figures per item and group with confidence
+    /// intervals, significant changes, reliability, key drivers, IPA and
+    /// shortfalls against the standards.
+    Analyze(AnalyzeArgs),
+    /// Historical data: `manyi import responses FILE.csv --form counter`.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+    /// Minimum satisfaction standards per ROC year.
+    Standard {
+        #[command(subcommand)]
+        command: StandardCommand,
+    },
+    /// The analytics snapshot (a cache of the answers; safe to delete).
+    Snapshot {
+        #[command(subcommand)]
+        command: SnapshotCommand,
+    },
     /// Staff accounts (the first administrator is made here).
     User {
         #[command(subcommand)]
         command: UserCommand,
     },
+}
+
+#[derive(Debug, Args)]
+struct AnalyzeArgs {
+    /// First ROC year (民國), e.g. 110.
+    #[arg(long)]
+    from: Option<String>,
+    /// Last ROC year, e.g. 113.
+    #[arg(long)]
+    to: Option<String>,
+    /// One office (its code).
+    #[arg(long, conflicts_with = "county")]
+    office: Option<String>,
+    /// Every office of a county or city (金門縣).
+    #[arg(long)]
+    county: Option<String>,
+    /// Group by any of year, quarter, month, county, office, counter, staff,
+    /// service_type, channel, dimension, item (comma-separated).
+    #[arg(long, default_value = "year,item")]
+    by: String,
+    /// The form to analyse.
+    #[arg(long, default_value = "counter")]
+    form: String,
+    /// Only these channels (counter, web, internal; comma-separated).
+    #[arg(long)]
+    channel: Option<String>,
+    /// Print JSON (field names are stable; see the README).
+    #[arg(long)]
+    json: bool,
+}
+
+impl From<&AnalyzeArgs> for crate::cli_analyze::AnalyzeRequest {
+    fn from(a: &AnalyzeArgs) -> Self {
+        crate::cli_analyze::AnalyzeRequest {
+            from: a.from.clone(),
+            to: a.to.clone(),
+            office: a.office.clone(),
+            county: a.county.clone(),
+            by: a.by.clone(),
+            form: a.form.clone(),
+            channel: a.channel.clone(),
+            json: a.json,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum StandardCommand {
+    /// Set the minimum satisfaction rate of a year (for every office, a county or one office).
+    Set {
+        #[arg(long)]
+        year: String,
+        /// A share, e.g. 0.92 for 92%.
+        #[arg(long)]
+        rate: f64,
+        #[arg(long, conflicts_with = "county")]
+        office: Option<String>,
+        #[arg(long)]
+        county: Option<String>,
+    },
+    /// List the standards.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportCommand {
+    /// Paper-survey results: one row per response (office_code, submitted_at,
+    /// channel, service_type, counter, one column per 5-point item, comment).
+    /// UTF-8 or Big5; dates ISO or ROC (113/05/02). All or nothing.
+    Responses {
+        file: PathBuf,
+        #[arg(long, default_value = "counter")]
+        form: String,
+        #[command(flatten)]
+        forms: FormsArg,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SnapshotCommand {
+    /// Append the responses that arrived since the last refresh.
+    Refresh,
+    /// Delete the snapshot and read every response again.
+    Rebuild,
 }
 
 #[derive(Debug, Subcommand)]
@@ -232,6 +335,53 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User { command } => user_command(&cli, command),
+        Command::Analyze(args) => crate::cli_analyze::analyze(
+            &settings(&cli, None, &FormsArg { forms: None })?,
+            args.into(),
+        ),
+        Command::Standard { command } => {
+            let settings = settings(&cli, None, &FormsArg { forms: None })?;
+            match command {
+                StandardCommand::Set {
+                    year,
+                    rate,
+                    office,
+                    county,
+                } => crate::cli_analyze::set_standard(
+                    &settings,
+                    year,
+                    *rate,
+                    office.as_deref(),
+                    county.as_deref(),
+                ),
+                StandardCommand::List => crate::cli_analyze::list_standards(&settings),
+            }
+        }
+        Command::Import {
+            command: ImportCommand::Responses { file, form, forms },
+        } => {
+            let settings = settings(&cli, None, forms)?;
+            let state = startup::prepare(&settings)?;
+            let mut conn = state.pool.get().map_err(DbError::Pool)?;
+            let loaded = state
+                .catalog
+                .get(form)
+                .with_context(|| format!("--form: no form `{form}`"))?;
+            let versions = crate::forms::register_catalog(&mut conn, &state.catalog)?;
+            let bytes = std::fs::read(file).with_context(|| format!("{}", file.display()))?;
+            let ctx = survey::import::context(&mut conn, &loaded.form, versions[form])?;
+            let name = file.display().to_string();
+            let summary = survey::import::import_responses(&mut conn, &name, &bytes, &ctx)?;
+            println!(
+                "{name}: {} response(s) with {} answer(s) imported; {} already imported before",
+                summary.responses, summary.answers, summary.already_imported
+            );
+            Ok(())
+        }
+        Command::Snapshot { command } => {
+            let settings = settings(&cli, None, &FormsArg { forms: None })?;
+            crate::cli_analyze::snapshot(&settings, matches!(command, SnapshotCommand::Rebuild))
+        }
         Command::Calendar { command } => calendar_command(&cli, command),
         Command::Cases {
             command: CasesCommand::PurgePersonal { older_than },

@@ -15,7 +15,7 @@ pub const DEFAULT_DATABASE: &str = "sqlite://data/manyi.db";
 pub const DEFAULT_FORMS_DIR: &str = "survey-forms";
 
 /// Every setting, as named in the file and (upper-cased, `MANYI_` first) in the environment.
-const SETTING_KEYS: [&str; 11] = [
+const SETTING_KEYS: [&str; 13] = [
     "bind",
     "database_url",
     "forms_dir",
@@ -27,6 +27,8 @@ const SETTING_KEYS: [&str; 11] = [
     "device_rate_per_minute",
     "kiosk_idle_seconds",
     "reference_cache_seconds",
+    "snapshot_dir",
+    "staff_min_n",
 ];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -43,6 +45,8 @@ struct RawSettings {
     device_rate_per_minute: u32,
     kiosk_idle_seconds: u32,
     reference_cache_seconds: u64,
+    snapshot_dir: Option<PathBuf>,
+    staff_min_n: u64,
 }
 
 impl Default for RawSettings {
@@ -59,6 +63,8 @@ impl Default for RawSettings {
             device_rate_per_minute: 120,
             kiosk_idle_seconds: 60,
             reference_cache_seconds: 5,
+            snapshot_dir: None,
+            staff_min_n: 30,
         }
     }
 }
@@ -84,6 +90,11 @@ pub struct Settings {
     pub kiosk_idle_seconds: u32,
     /// How long submissions may use a copy of offices, service types and form versions.
     pub reference_cache_seconds: u64,
+    /// The analytics snapshot (a cache of the answers in Arrow IPC files);
+    /// by default beside the SQLite file, or under `data/` for PostgreSQL.
+    pub snapshot_dir: PathBuf,
+    /// Figures per staff member are shown only from this many answers on.
+    pub staff_min_n: u64,
 }
 
 impl Settings {
@@ -91,6 +102,8 @@ impl Settings {
     pub fn for_database(database_url: DatabaseUrl) -> Self {
         let d = RawSettings::default();
         Settings {
+            snapshot_dir: crate::analytics::snapshot::default_dir(&database_url),
+            staff_min_n: d.staff_min_n,
             bind: d.bind,
             database_url,
             forms_dir: d.forms_dir,
@@ -153,9 +166,14 @@ impl Settings {
         if raw.session_idle_minutes < 1 || raw.session_absolute_hours < 1 {
             return Err(ConfigError::SessionTimes);
         }
+        let database_url = DatabaseUrl::parse(&raw.database_url)?;
         Ok(Settings {
             bind: raw.bind,
-            database_url: DatabaseUrl::parse(&raw.database_url)?,
+            snapshot_dir: raw
+                .snapshot_dir
+                .unwrap_or_else(|| crate::analytics::snapshot::default_dir(&database_url)),
+            staff_min_n: raw.staff_min_n,
+            database_url,
             forms_dir: raw.forms_dir,
             pool_size: raw.pool_size,
             session_idle_minutes: raw.session_idle_minutes,

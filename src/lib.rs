@@ -1,10 +1,12 @@
 //! 滿意 manyi: satisfaction surveys, complaint register and feedback analytics
 //! for Taiwan's household registration offices (戶政事務所).
 
+pub mod analytics;
 pub mod auth;
 pub mod calendar;
 pub mod cases;
 pub mod cli;
+pub mod cli_analyze;
 pub mod config;
 pub mod db;
 pub mod demo;

@@ -48,6 +48,14 @@ pub struct AppState {
     pub kiosk_idle_seconds: u32,
     /// Offices, service types and form versions as submissions see them.
     pub refs: RefCache,
+    /// Where the analytics snapshot lives and how analyses run.
+    pub analytics: Arc<AnalyticsSettings>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AnalyticsSettings {
+    pub source: crate::analytics::Source,
+    pub options: crate::analytics::Options,
 }
 
 /// Loads forms, opens the pool, migrates, and registers form versions.
@@ -79,6 +87,10 @@ pub fn prepare(settings: &Settings) -> Result<AppState, StartupError> {
         ),
         alert_signal: Arc::new(tokio::sync::Notify::new()),
         kiosk_idle_seconds: settings.kiosk_idle_seconds,
+        analytics: Arc::new(AnalyticsSettings {
+            source: crate::cli_analyze::source(settings),
+            options: crate::cli_analyze::options(settings),
+        }),
         refs: RefCache::new(std::time::Duration::from_secs(
             settings.reference_cache_seconds,
         )),

@@ -276,8 +276,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    satisfaction_standards (id) {
+        id -> Integer,
+        roc_year -> Integer,
+        scope_key -> Text,
+        office_id -> Nullable<Integer>,
+        county_zh -> Nullable<Text>,
+        min_rate -> Double,
+        set_by -> Text,
+        set_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(case_events -> cases (case_id));
 diesel::joinable!(cases -> case_categories (category_id));
+diesel::joinable!(cases -> offices (office_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(alerts -> responses (response_id));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -301,4 +315,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_deadline_rules,
     cases,
     case_events,
+    satisfaction_standards,
 );

@@ -16,6 +16,7 @@ use crate::offices;
 pub mod alerts;
 pub mod dashboard;
 pub mod devices;
+pub mod import;
 pub mod tokens;
 
 #[derive(Debug, thiserror::Error)]

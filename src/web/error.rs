@@ -147,3 +147,24 @@ pub(super) fn json_payload_error(err: JsonPayloadError, _req: &HttpRequest) -> a
 pub(super) fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
     ApiError::NotFound(err.to_string()).into()
 }
+
+impl From<crate::analytics::AnalyticsError> for ApiError {
+    fn from(e: crate::analytics::AnalyticsError) -> Self {
+        use crate::analytics::AnalyticsError as A;
+        match e {
+            A::Invalid(msg) => {
+                // Messages start with the field: `by: …`.
+                let field = msg
+                    .split_once(':')
+                    .map(|(f, _)| f.trim().to_owned())
+                    .filter(|f| !f.is_empty() && !f.contains(' '));
+                ApiError::BadRequest {
+                    field,
+                    message: msg,
+                }
+            }
+            A::NotFound(msg) => ApiError::NotFound(msg),
+            other => ApiError::internal(other),
+        }
+    }
+}

@@ -1,6 +1,7 @@
 //! HTTP: thin handlers over the domain modules. `api` speaks JSON, `pages`
 //! renders server-side HTML (zh-TW first, English second).
 
+mod analytics;
 mod api;
 mod console;
 mod console_cases;
@@ -68,6 +69,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/offices", web::get().to(api::list_offices))
             .route("/service-types", web::get().to(api::list_service_types))
             .route("/console/dashboard", web::get().to(console::dashboard_api))
+            .route("/analytics/{part}", web::get().to(analytics::analytics_api))
             .route("/console/users", web::get().to(console::users_api))
             .route("/console/audit", web::get().to(console::audit_api))
             .route("/console/alerts", web::get().to(console_ops::alerts_api))

@@ -31,6 +31,8 @@ fn with_database(admin: &str, name: &str) -> String {
 /// A database that exists for one test and is removed afterwards.
 pub struct TestDb {
     pub url: DatabaseUrl,
+    /// The analytics snapshot's directory, removed with the database.
+    pub snapshot: tempfile::TempDir,
     _dir: Option<tempfile::TempDir>,
     pg_name: Option<String>,
 }
@@ -42,6 +44,7 @@ impl TestDb {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let path = dir.path().join("manyi.db");
                 TestDb {
+                    snapshot: tempfile::tempdir().expect("temp dir"),
                     url: DatabaseUrl::sqlite_file(&path),
                     _dir: Some(dir),
                     pg_name: None,
@@ -59,6 +62,7 @@ impl TestDb {
                 conn.batch_execute(&format!("CREATE DATABASE {name}"))
                     .expect("create test database");
                 TestDb {
+                    snapshot: tempfile::tempdir().expect("temp dir"),
                     url: DatabaseUrl::parse(&with_database(&admin, &name)).unwrap(),
                     _dir: None,
                     pg_name: Some(name),
@@ -97,6 +101,7 @@ pub fn settings(db: &TestDb) -> Settings {
     let mut s = Settings::for_database(db.url.clone());
     s.bind = "127.0.0.1:0".to_owned();
     s.forms_dir = forms_dir();
+    s.snapshot_dir = db.snapshot.path().join("snapshot");
     s.pool_size = 4;
     // Tests change offices and versions in the database and expect the next
     // request to see it; the binary-level tests run with the default cache.

@@ -1,0 +1,1 @@
+DROP TABLE satisfaction_standards;

@@ -1,0 +1,385 @@
+//! Complaint figures from the case register, per period, office, channel and
+//! category: received, accepted, on-time rate, median and p90 working days to
+//! first reply and to closure, overdue; and the category × outcome ×
+//! timeliness table of the periodic review. Definitions are the register's
+//! own (`cases::views`): not-accepted and transferred cases count as received
+//! but not for timeliness; p90 is the nearest rank.
+
+use chrono::{Datelike, NaiveDate};
+use diesel::prelude::*;
+use polars::prelude::Column;
+use polars::prelude::*;
+use serde::Serialize;
+
+use super::AnalyticsError;
+use crate::calendar::Calendar;
+use crate::cases::CaseStatus;
+use crate::cases::views::{median, p90};
+use crate::db::DbConnection;
+use crate::db::schema::{case_categories, cases, offices};
+
+/// One row per case, with the working days and states already derived.
+/// Columns: office (str), county (str), channel, category, year (ROC),
+/// quarter, month, outcome, timeliness, accepted (bool), overdue (bool),
+/// reply_days (i64, null), close_days (i64, null).
+pub fn load_cases(
+    conn: &mut DbConnection,
+    office_ids: &[i32],
+    calendar: &Calendar,
+    from: NaiveDate,
+    to: NaiveDate,
+    today: NaiveDate,
+) -> Result<DataFrame, AnalyticsError> {
+    type Row = (
+        String,
+        String,
+        String,
+        String,
+        String,
+        NaiveDate,
+        NaiveDate,
+        Option<NaiveDate>,
+        Option<NaiveDate>,
+    );
+    let rows: Vec<Row> = cases::table
+        .inner_join(case_categories::table)
+        .inner_join(offices::table)
+        .filter(cases::office_id.eq_any(office_ids))
+        .filter(cases::received_on.ge(from))
+        .filter(cases::received_on.le(to))
+        .order(cases::id)
+        .select((
+            offices::code,
+            offices::county_zh,
+            cases::channel,
+            case_categories::code,
+            cases::status,
+            cases::received_on,
+            cases::due_on,
+            cases::first_reply_on,
+            cases::closed_on,
+        ))
+        .load(conn)?;
+    Ok(case_frame(&rows_to_cases(rows, calendar, today))?)
+}
+
+/// A case reduced to what the figures need.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseFacts {
+    pub office: String,
+    pub county: String,
+    pub channel: String,
+    pub category: String,
+    pub received_on: NaiveDate,
+    pub outcome: &'static str,
+    pub timeliness: &'static str,
+    pub accepted: bool,
+    pub overdue: bool,
+    pub reply_days: Option<i64>,
+    pub close_days: Option<i64>,
+}
+
+type CaseRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    NaiveDate,
+    NaiveDate,
+    Option<NaiveDate>,
+    Option<NaiveDate>,
+);
+
+fn rows_to_cases(rows: Vec<CaseRow>, calendar: &Calendar, today: NaiveDate) -> Vec<CaseFacts> {
+    rows.into_iter()
+        .map(
+            |(office, county, channel, category, status, received, due, first_reply, closed)| {
+                let status = CaseStatus::parse(&status).unwrap_or(CaseStatus::Received);
+                facts(
+                    office,
+                    county,
+                    channel,
+                    category,
+                    status,
+                    received,
+                    due,
+                    first_reply,
+                    closed,
+                    calendar,
+                    today,
+                )
+            },
+        )
+        .collect()
+}
+
+/// Derives outcome, timeliness and working days of one case.
+#[allow(clippy::too_many_arguments)]
+pub fn facts(
+    office: String,
+    county: String,
+    channel: String,
+    category: String,
+    status: CaseStatus,
+    received: NaiveDate,
+    due: NaiveDate,
+    first_reply: Option<NaiveDate>,
+    closed: Option<NaiveDate>,
+    calendar: &Calendar,
+    today: NaiveDate,
+) -> CaseFacts {
+    let outcome = match status {
+        CaseStatus::NotAccepted => "not_accepted",
+        CaseStatus::Transferred => "transferred",
+        s if s.is_open() => "open",
+        _ => "answered",
+    };
+    let timeliness = match (outcome, first_reply) {
+        ("not_accepted" | "transferred", _) => "not_applicable",
+        (_, Some(r)) if r <= due => "on_time",
+        (_, Some(_)) => "late",
+        (_, None) if due < today => "late",
+        (_, None) => "pending",
+    };
+    CaseFacts {
+        office,
+        county,
+        channel,
+        category,
+        received_on: received,
+        outcome,
+        timeliness,
+        accepted: !matches!(
+            status,
+            CaseStatus::Received | CaseStatus::NotAccepted | CaseStatus::Transferred
+        ),
+        overdue: status.is_open() && first_reply.is_none() && due < today,
+        reply_days: first_reply.map(|r| calendar.working_days_between(received, r)),
+        close_days: match (closed, status) {
+            (Some(c), CaseStatus::Closed) => Some(calendar.working_days_between(received, c)),
+            _ => None,
+        },
+    }
+}
+
+/// The facts as a frame (the pipeline's input).
+pub fn case_frame(facts: &[CaseFacts]) -> PolarsResult<DataFrame> {
+    let s = |f: fn(&CaseFacts) -> String| facts.iter().map(f).collect::<Vec<_>>();
+    DataFrame::new(
+        facts.len(),
+        vec![
+            Column::new("office".into(), s(|c| c.office.clone())),
+            Column::new("county".into(), s(|c| c.county.clone())),
+            Column::new("channel".into(), s(|c| c.channel.clone())),
+            Column::new("category".into(), s(|c| c.category.clone())),
+            Column::new(
+                "year".into(),
+                facts
+                    .iter()
+                    .map(|c| c.received_on.year() - 1911)
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "quarter".into(),
+                facts
+                    .iter()
+                    .map(|c| c.received_on.month0() as i32 / 3 + 1)
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "month".into(),
+                facts
+                    .iter()
+                    .map(|c| c.received_on.month() as i32)
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new("outcome".into(), s(|c| c.outcome.to_owned())),
+            Column::new("timeliness".into(), s(|c| c.timeliness.to_owned())),
+            Column::new(
+                "accepted".into(),
+                facts.iter().map(|c| c.accepted).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "overdue".into(),
+                facts.iter().map(|c| c.overdue).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "reply_days".into(),
+                facts.iter().map(|c| c.reply_days).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "close_days".into(),
+                facts.iter().map(|c| c.close_days).collect::<Vec<_>>(),
+            ),
+        ],
+    )
+}
+
+/// What complaint figures may be grouped by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseDim {
+    Year,
+    Quarter,
+    Month,
+    County,
+    Office,
+    Channel,
+    Category,
+}
+
+impl CaseDim {
+    fn column(self) -> &'static str {
+        match self {
+            CaseDim::Year => "year",
+            CaseDim::Quarter => "quarter",
+            CaseDim::Month => "month",
+            CaseDim::County => "county",
+            CaseDim::Office => "office",
+            CaseDim::Channel => "channel",
+            CaseDim::Category => "category",
+        }
+    }
+}
+
+/// Figures of one group of cases.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ComplaintRow {
+    /// The group's values, by dimension name (`year`: "113", `office`: "JS" …).
+    pub group: std::collections::BTreeMap<&'static str, String>,
+    pub received: u64,
+    pub accepted: u64,
+    /// Cases whose timeliness is decided (answered, or unanswered past due).
+    pub timed: u64,
+    pub on_time: u64,
+    pub on_time_rate: Option<f64>,
+    pub median_days_to_first_reply: Option<f64>,
+    pub p90_days_to_first_reply: Option<i64>,
+    pub median_days_to_close: Option<f64>,
+    pub p90_days_to_close: Option<i64>,
+    pub overdue: u64,
+}
+
+fn sorted_list(s: &Series, row: usize) -> Result<Vec<i64>, AnalyticsError> {
+    let Some(inner) = s.list()?.get_as_series(row) else {
+        return Ok(Vec::new());
+    };
+    let mut v: Vec<i64> = inner.i64()?.iter().flatten().collect();
+    v.sort_unstable();
+    Ok(v)
+}
+
+/// Complaint figures grouped by `by`, in group order.
+pub fn figures(cases: LazyFrame, by: &[CaseDim]) -> Result<Vec<ComplaintRow>, AnalyticsError> {
+    let mut by = by.to_vec();
+    by.sort();
+    by.dedup();
+    let aggs = vec![
+        len().alias("received"),
+        col("accepted")
+            .cast(DataType::UInt32)
+            .sum()
+            .alias("accepted"),
+        col("timeliness")
+            .eq(lit("on_time"))
+            .or(col("timeliness").eq(lit("late")))
+            .cast(DataType::UInt32)
+            .sum()
+            .alias("timed"),
+        col("timeliness")
+            .eq(lit("on_time"))
+            .cast(DataType::UInt32)
+            .sum()
+            .alias("on_time"),
+        col("overdue").cast(DataType::UInt32).sum().alias("overdue"),
+        col("reply_days").drop_nulls().implode(false).alias("reply"),
+        col("close_days").drop_nulls().implode(false).alias("close"),
+    ];
+    let keys: Vec<Expr> = by.iter().map(|d| col(d.column())).collect();
+    let df = if keys.is_empty() {
+        cases.select(aggs).collect()?
+    } else {
+        let names: Vec<PlSmallStr> = by.iter().map(|d| d.column().into()).collect();
+        cases
+            .group_by(keys)
+            .agg(aggs)
+            .sort(names, Default::default())
+            .collect()?
+    };
+    let reply = df.column("reply")?.as_materialized_series().clone();
+    let close = df.column("close")?.as_materialized_series().clone();
+    let count = |name: &str, row: usize| -> Result<u64, AnalyticsError> {
+        Ok(df.column(name)?.get(row)?.extract::<u64>().unwrap_or(0))
+    };
+    let mut out = Vec::new();
+    for row in 0..df.height() {
+        let mut group = std::collections::BTreeMap::new();
+        for d in &by {
+            let v = df.column(d.column())?.get(row)?;
+            let text = match v {
+                AnyValue::String(s) => s.to_owned(),
+                AnyValue::StringOwned(s) => s.to_string(),
+                other => other.to_string(),
+            };
+            group.insert(d.column(), text);
+        }
+        let r = sorted_list(&reply, row)?;
+        let c = sorted_list(&close, row)?;
+        let (timed, on_time) = (count("timed", row)?, count("on_time", row)?);
+        out.push(ComplaintRow {
+            group,
+            received: count("received", row)?,
+            accepted: count("accepted", row)?,
+            timed,
+            on_time,
+            on_time_rate: (timed > 0).then(|| on_time as f64 / timed as f64),
+            median_days_to_first_reply: median(&r),
+            p90_days_to_first_reply: p90(&r),
+            median_days_to_close: median(&c),
+            p90_days_to_close: p90(&c),
+            overdue: count("overdue", row)?,
+        });
+    }
+    Ok(out)
+}
+
+/// One cell of the periodic review table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReviewCell {
+    pub category: String,
+    pub outcome: String,
+    pub timeliness: String,
+    pub count: u64,
+}
+
+/// Category × outcome × timeliness counts, sorted.
+pub fn review(cases: LazyFrame) -> Result<Vec<ReviewCell>, AnalyticsError> {
+    let df = cases
+        .group_by([col("category"), col("outcome"), col("timeliness")])
+        .agg([len().alias("count")])
+        .sort(["category", "outcome", "timeliness"], Default::default())
+        .collect()?;
+    let s = |name: &str| -> Result<Vec<String>, AnalyticsError> {
+        Ok(df
+            .column(name)?
+            .str()?
+            .iter()
+            .map(|v| v.unwrap_or("").to_owned())
+            .collect())
+    };
+    let (cat, out, tim) = (s("category")?, s("outcome")?, s("timeliness")?);
+    let counts = df
+        .column("count")?
+        .as_materialized_series()
+        .cast(&DataType::UInt64)?;
+    let counts = counts.u64()?;
+    Ok((0..df.height())
+        .map(|i| ReviewCell {
+            category: cat[i].clone(),
+            outcome: out[i].clone(),
+            timeliness: tim[i].clone(),
+            count: counts.get(i).unwrap_or(0),
+        })
+        .collect())
+}

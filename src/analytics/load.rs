@@ -1,0 +1,229 @@
+//! The one part of the pipeline that reads the database: the small reference
+//! tables (offices, counters, staff, service types, form versions) and the
+//! snapshot's lazy frame, filtered. Everything after this is frames in, frames out.
+
+use std::collections::BTreeMap;
+
+use diesel::prelude::*;
+use polars::prelude::*;
+use serde::Serialize;
+
+use super::snapshot::{self, Snapshot, col};
+use super::{AnalyticsError, Filter, FormItems};
+use crate::db::DbConnection;
+use crate::db::schema::{counters, form_versions, offices, service_types, staff};
+use crate::forms::Form;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OfficeRef {
+    pub id: i32,
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub county_zh: String,
+    pub county_en: String,
+}
+
+/// Small reference tables, by id.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Reference {
+    pub offices: BTreeMap<i32, OfficeRef>,
+    /// id → (code, name)
+    pub counters: BTreeMap<i32, (String, String)>,
+    pub staff: BTreeMap<i32, (String, String)>,
+    /// id → (code, name_zh, name_en)
+    pub service_types: BTreeMap<i32, (String, String, String)>,
+    /// form version id → (form key, definition)
+    pub form_versions: BTreeMap<i32, (String, Form)>,
+}
+
+impl Reference {
+    pub fn load(conn: &mut DbConnection) -> Result<Self, AnalyticsError> {
+        let mut r = Reference::default();
+        type OfficeTuple = (i32, String, String, String, String, String);
+        for (id, code, name_zh, name_en, county_zh, county_en) in offices::table
+            .select((
+                offices::id,
+                offices::code,
+                offices::name_zh,
+                offices::name_en,
+                offices::county_zh,
+                offices::county_en,
+            ))
+            .load::<OfficeTuple>(conn)?
+        {
+            r.offices.insert(
+                id,
+                OfficeRef {
+                    id,
+                    code,
+                    name_zh,
+                    name_en,
+                    county_zh,
+                    county_en,
+                },
+            );
+        }
+        for (id, code, name) in counters::table
+            .select((counters::id, counters::code, counters::name_zh))
+            .load::<(i32, String, String)>(conn)?
+        {
+            r.counters.insert(id, (code, name));
+        }
+        for (id, code, name) in staff::table
+            .select((staff::id, staff::code, staff::display_name))
+            .load::<(i32, String, String)>(conn)?
+        {
+            r.staff.insert(id, (code, name));
+        }
+        for (id, code, zh, en) in service_types::table
+            .select((
+                service_types::id,
+                service_types::code,
+                service_types::name_zh,
+                service_types::name_en,
+            ))
+            .load::<(i32, String, String, String)>(conn)?
+        {
+            r.service_types.insert(id, (code, zh, en));
+        }
+        for (id, key, json) in form_versions::table
+            .select((
+                form_versions::id,
+                form_versions::form_key,
+                form_versions::definition,
+            ))
+            .load::<(i32, String, String)>(conn)?
+        {
+            let form: Form = serde_json::from_str(&json)
+                .map_err(|e| AnalyticsError::Data(format!("form version {id}: {e}")))?;
+            r.form_versions.insert(id, (key, form));
+        }
+        Ok(r)
+    }
+
+    pub fn office_by_code(&self, code: &str) -> Option<&OfficeRef> {
+        self.offices.values().find(|o| o.code == code)
+    }
+
+    /// Version ids of a form, oldest first.
+    pub fn versions_of(&self, form: &str) -> Vec<i32> {
+        self.form_versions
+            .iter()
+            .filter(|(_, (k, _))| k == form)
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    /// The form's 5-point items over the given versions.
+    pub fn form_items(&self, form: &str, versions: &[i32]) -> FormItems {
+        let forms: Vec<&Form> = versions
+            .iter()
+            .filter_map(|id| self.form_versions.get(id).map(|(_, f)| f))
+            .collect();
+        FormItems::from_versions(form, &forms)
+    }
+}
+
+/// The filtered responses of one form, ready for the pure functions.
+pub struct AnalysisInput {
+    pub responses: LazyFrame,
+    pub comments: LazyFrame,
+    pub items: FormItems,
+    pub reference: Reference,
+    pub filter: Filter,
+    /// Form versions with responses in the selection.
+    pub versions: Vec<i32>,
+}
+
+/// Applies the filter to the snapshot's frames. Office ids must already be
+/// limited to the caller's scope; an empty list means every office of
+/// `reference` (which the caller loaded in scope).
+pub fn load_input(
+    snapshot: &Snapshot,
+    reference: Reference,
+    filter: &Filter,
+) -> Result<AnalysisInput, AnalyticsError> {
+    let versions = reference.versions_of(&filter.form);
+    if versions.is_empty() {
+        return Err(AnalyticsError::Invalid(format!(
+            "form: no form `{}` (known: {})",
+            filter.form,
+            reference
+                .form_versions
+                .values()
+                .map(|(k, _)| k.as_str())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let offices: Vec<i32> = if filter.offices.is_empty() {
+        reference.offices.keys().copied().collect()
+    } else {
+        filter.offices.clone()
+    };
+    let mut pred = col(col::FORM_VERSION)
+        .is_in(
+            lit(Series::new(
+                "v".into(),
+                versions.iter().map(|v| *v as u16).collect::<Vec<_>>(),
+            ))
+            .implode(false),
+            false,
+        )
+        .and(
+            col(col::OFFICE).is_in(
+                lit(Series::new(
+                    "o".into(),
+                    offices.iter().map(|v| *v as u16).collect::<Vec<_>>(),
+                ))
+                .implode(false),
+                false,
+            ),
+        );
+    if !filter.channels.is_empty() {
+        let codes: Vec<u8> = filter
+            .channels
+            .iter()
+            .map(|c| snapshot::channel_code(*c))
+            .collect();
+        pred = pred.and(
+            col(col::CHANNEL).is_in(lit(Series::new("c".into(), codes)).implode(false), false),
+        );
+    }
+    if let Some(from) = filter.from {
+        let d = chrono::NaiveDate::from_ymd_opt(from.gregorian(), 1, 1).expect("valid year");
+        pred = pred.and(col(col::DAY).gt_eq(lit(d)));
+    }
+    if let Some(to) = filter.to {
+        let d = chrono::NaiveDate::from_ymd_opt(to.gregorian(), 12, 31).expect("valid year");
+        pred = pred.and(col(col::DAY).lt_eq(lit(d)));
+    }
+    let responses = snapshot.responses()?.filter(pred);
+    let used: Vec<i32> = responses
+        .clone()
+        .select([col(col::FORM_VERSION).unique()])
+        .collect()?
+        .column(col::FORM_VERSION)?
+        .u16()?
+        .into_no_null_iter()
+        .map(i32::from)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let items = reference.form_items(
+        &filter.form,
+        if used.is_empty() { &versions } else { &used },
+    );
+    let comments = snapshot.comments()?;
+    Ok(AnalysisInput {
+        responses,
+        comments,
+        items,
+        reference,
+        filter: filter.clone(),
+        versions: used,
+    })
+}

@@ -1,0 +1,525 @@
+//! The analytics pipeline: satisfaction per item, office, counter and service
+//! type with confidence intervals; changes that are real (significance with
+//! Holm's adjustment); reliability, key drivers and importance-performance
+//! analysis; standards and shortfalls; complaint figures; comment terms.
+//!
+//! Data flows `database → snapshot (Arrow IPC) → polars lazy frames → typed
+//! results`. The functions over frames (`metrics`, `drivers`, `terms`,
+//! `complaints`) are pure: frames and reference data in, results out; they
+//! know nothing of HTTP or diesel. `load` is the one place that reads the
+//! database.
+
+pub mod complaints;
+pub mod drivers;
+pub mod load;
+pub mod metrics;
+pub mod snapshot;
+pub mod standards;
+pub mod stats;
+pub mod terms;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::forms::{Channel, Form, ItemKind};
+
+pub use load::{AnalysisInput, Reference, load_input};
+pub use snapshot::{RefreshStats, Snapshot};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AnalyticsError {
+    #[error("{0}")]
+    Invalid(String),
+    /// An office or county outside the caller's scope, or none at all.
+    #[error("{0}")]
+    NotFound(String),
+    #[error("data: {0}")]
+    Data(String),
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("analytics frame: {0}")]
+    Polars(#[from] polars::error::PolarsError),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+}
+
+impl AnalyticsError {
+    pub fn io(path: &Path, source: std::io::Error) -> Self {
+        AnalyticsError::Io {
+            path: path.display().to_string(),
+            source,
+        }
+    }
+}
+
+/// A year of the Republic of China calendar (民國): 113 = 2024.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct RocYear(i32);
+
+impl RocYear {
+    /// Years 1-200 (1912-2111).
+    pub fn new(year: i32) -> Result<Self, AnalyticsError> {
+        if (1..=200).contains(&year) {
+            Ok(RocYear(year))
+        } else {
+            Err(AnalyticsError::Invalid(format!(
+                "`{year}` is not a ROC year (民國 1-200, e.g. 113 for 2024)"
+            )))
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, AnalyticsError> {
+        let y = s.trim().parse::<i32>().map_err(|_| {
+            AnalyticsError::Invalid(format!("`{s}` is not a ROC year (e.g. 113 for 2024)"))
+        })?;
+        Self::new(y)
+    }
+
+    pub fn from_gregorian(y: i32) -> Self {
+        RocYear(y - 1911)
+    }
+
+    pub fn get(self) -> i32 {
+        self.0
+    }
+
+    pub fn gregorian(self) -> i32 {
+        self.0 + 1911
+    }
+}
+
+impl fmt::Display for RocYear {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// What results may be grouped by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dim {
+    Year,
+    Quarter,
+    Month,
+    County,
+    Office,
+    Counter,
+    Staff,
+    ServiceType,
+    Channel,
+    Dimension,
+    Item,
+}
+
+impl Dim {
+    pub const ALL: [Dim; 11] = [
+        Dim::Year,
+        Dim::Quarter,
+        Dim::Month,
+        Dim::County,
+        Dim::Office,
+        Dim::Counter,
+        Dim::Staff,
+        Dim::ServiceType,
+        Dim::Channel,
+        Dim::Dimension,
+        Dim::Item,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dim::Year => "year",
+            Dim::Quarter => "quarter",
+            Dim::Month => "month",
+            Dim::County => "county",
+            Dim::Office => "office",
+            Dim::Counter => "counter",
+            Dim::Staff => "staff",
+            Dim::ServiceType => "service_type",
+            Dim::Channel => "channel",
+            Dim::Dimension => "dimension",
+            Dim::Item => "item",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, AnalyticsError> {
+        let s = s.trim();
+        Self::ALL
+            .into_iter()
+            .find(|d| d.as_str() == s)
+            .ok_or_else(|| {
+                AnalyticsError::Invalid(format!(
+                    "by: `{s}` is not one of {}",
+                    Self::ALL.map(|d| d.as_str()).join(", ")
+                ))
+            })
+    }
+
+    /// `year,item` → [Year, Item], in the canonical order, without repeats.
+    /// Quarter and month imply the year; item and dimension exclude each other.
+    pub fn parse_list(s: &str) -> Result<Vec<Dim>, AnalyticsError> {
+        let mut dims: Vec<Dim> = s
+            .split(',')
+            .filter(|p| !p.trim().is_empty())
+            .map(Dim::parse)
+            .collect::<Result<_, _>>()?;
+        dims.sort();
+        dims.dedup();
+        if dims.contains(&Dim::Item) && dims.contains(&Dim::Dimension) {
+            return Err(AnalyticsError::Invalid(
+                "by: `item` and `dimension` cannot be combined".into(),
+            ));
+        }
+        if (dims.contains(&Dim::Quarter) || dims.contains(&Dim::Month))
+            && !dims.contains(&Dim::Year)
+        {
+            dims.insert(0, Dim::Year);
+        }
+        Ok(dims)
+    }
+}
+
+/// Which responses an analysis takes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Filter {
+    /// The form (`counter`, `web` …); its versions are analysed together.
+    pub form: String,
+    pub from: Option<RocYear>,
+    pub to: Option<RocYear>,
+    /// Office ids (already checked against the caller's scope); empty = all in `Reference`.
+    pub offices: Vec<i32>,
+    /// Channels; empty = all.
+    pub channels: Vec<Channel>,
+}
+
+impl Filter {
+    pub fn form(form: &str) -> Self {
+        Filter {
+            form: form.to_owned(),
+            from: None,
+            to: None,
+            offices: Vec::new(),
+            channels: Vec::new(),
+        }
+    }
+}
+
+/// Settings of an analysis.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Options {
+    /// Figures grouped by staff member are shown only from this many answers on.
+    pub staff_min_n: u64,
+    /// Cronbach's alpha below this is flagged.
+    pub alpha_floor: f64,
+    /// Significance level after adjustment.
+    pub significance: f64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            staff_min_n: 30,
+            alpha_floor: 0.7,
+            significance: 0.05,
+        }
+    }
+}
+
+/// The 5-point items of a form across its versions, in the order of the
+/// newest version (items only older versions had come after, by key).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FormItems {
+    pub form: String,
+    pub items: Vec<ItemInfo>,
+    /// Key of the overall-satisfaction item, if the form has one.
+    pub overall: Option<String>,
+    /// Dimension keys with their names, in form order.
+    pub dimensions: Vec<(String, String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemInfo {
+    pub key: String,
+    pub zh_tw: String,
+    pub en: String,
+    pub dimension: Option<String>,
+    pub overall: bool,
+    /// Answer required in every version that has it (no 不適用).
+    pub required: bool,
+    /// How many of the form's versions (in the data) have it.
+    pub versions: usize,
+}
+
+impl FormItems {
+    /// From the versions of one form, newest last.
+    pub fn from_versions(key: &str, versions: &[&Form]) -> Self {
+        let mut items: Vec<ItemInfo> = Vec::new();
+        let mut dimensions: Vec<(String, String, String)> = Vec::new();
+        let mut overall = None;
+        // Newest first so its order and texts win.
+        for form in versions.iter().rev() {
+            for d in &form.dimensions {
+                if !dimensions.iter().any(|x| x.0 == d.key) {
+                    dimensions.push((d.key.clone(), d.name.zh_tw.clone(), d.name.en.clone()));
+                }
+            }
+            for item in &form.items {
+                let ItemKind::Likert5 { allow_na, .. } = item.kind else {
+                    continue;
+                };
+                if item.overall && overall.is_none() {
+                    overall = Some(item.key.clone());
+                }
+                match items.iter_mut().find(|i| i.key == item.key) {
+                    Some(i) => {
+                        i.versions += 1;
+                        i.required &= item.required && !allow_na;
+                    }
+                    None => items.push(ItemInfo {
+                        key: item.key.clone(),
+                        zh_tw: item.text.zh_tw.clone(),
+                        en: item.text.en.clone(),
+                        dimension: item.dimension.clone(),
+                        overall: item.overall,
+                        required: item.required && !allow_na,
+                        versions: 1,
+                    }),
+                }
+            }
+        }
+        FormItems {
+            form: key.to_owned(),
+            items,
+            overall,
+            dimensions,
+        }
+    }
+
+    pub fn item(&self, key: &str) -> Option<&ItemInfo> {
+        self.items.iter().find(|i| i.key == key)
+    }
+
+    pub fn keys(&self) -> Vec<String> {
+        self.items.iter().map(|i| i.key.clone()).collect()
+    }
+}
+
+/// Everything `manyi analyze` and the API return for one request.
+#[derive(Debug, Clone, Serialize)]
+pub struct Analysis {
+    pub form: String,
+    pub from: Option<RocYear>,
+    pub to: Option<RocYear>,
+    pub by: Vec<Dim>,
+    pub responses: u64,
+    pub metrics: Vec<metrics::MetricRow>,
+    pub changes: Vec<metrics::ChangeRow>,
+    pub reliability: Vec<drivers::Reliability>,
+    pub drivers: Vec<drivers::DriverRow>,
+    pub shortfalls: Vec<standards::Shortfall>,
+    pub terms: terms::TermsResult,
+    /// From the case register (filled by [`run`], which reads it).
+    pub complaints: Option<ComplaintsResult>,
+    pub notes: Vec<String>,
+}
+
+/// Complaint figures and the periodic review table of the same selection.
+#[derive(Debug, Clone, Serialize)]
+pub struct ComplaintsResult {
+    pub by: Vec<complaints::CaseDim>,
+    pub rows: Vec<complaints::ComplaintRow>,
+    pub review: Vec<complaints::ReviewCell>,
+}
+
+/// Labels of keys, for results that name offices, counters, staff and service types.
+pub type Labels = BTreeMap<i64, (String, String)>;
+
+/// Runs every analysis of one request over the filtered input.
+pub fn analyze(
+    input: &AnalysisInput,
+    by: &[Dim],
+    standards_list: &[standards::Standard],
+    options: &Options,
+) -> Result<Analysis, AnalyticsError> {
+    use polars::prelude::col;
+    let keys = input.items.keys();
+    let mut notes = Vec::new();
+    let responses = input
+        .responses
+        .clone()
+        // Not `len()`: over several parts polars 0.55 rewrites it into a
+        // UInt128 sum, which needs a feature this build leaves out.
+        .select([col(snapshot::col::RESPONSE_ID).count().alias("n")])
+        .collect()?
+        .column("n")?
+        .get(0)?
+        .extract::<u64>()
+        .unwrap_or(0);
+    let cells = metrics::tallies(input.responses.clone(), by, &keys)?;
+    let folded = metrics::fold(&cells, by, &input.items, &input.reference);
+    let metric_rows = metrics::metric_rows(&folded, &input.items, &input.reference, options);
+    if !by.contains(&Dim::Item) && !by.contains(&Dim::Dimension) {
+        notes.push(match &input.items.overall {
+            Some(k) => format!("figures are of the overall item `{k}` (整體滿意度)"),
+            None => "the form has no overall item: figures pool every 5-point item".into(),
+        });
+    }
+
+    // Changes: per period (quarter when asked, else year) and item (or dimension).
+    let quarterly = by.contains(&Dim::Quarter);
+    let mut change_by: Vec<Dim> = by.iter().copied().filter(|d| *d != Dim::Month).collect();
+    if !change_by.contains(&Dim::Year) {
+        change_by.push(Dim::Year);
+    }
+    if !change_by.contains(&Dim::Dimension) && !change_by.contains(&Dim::Item) {
+        change_by.push(Dim::Item);
+    }
+    change_by.sort();
+    let change_folded = if change_by == by {
+        folded.clone()
+    } else {
+        let c = metrics::tallies(input.responses.clone(), &change_by, &keys)?;
+        metrics::fold(&c, &change_by, &input.items, &input.reference)
+    };
+    let changes = metrics::changes(
+        &change_folded,
+        quarterly,
+        &input.items,
+        &input.reference,
+        options,
+    );
+
+    let office_by = [Dim::Year, Dim::Office, Dim::Item];
+    let oc = metrics::tallies(input.responses.clone(), &office_by, &keys)?;
+    let office_folded = metrics::fold(&oc, &office_by, &input.items, &input.reference);
+    let answered: std::collections::HashSet<String> = office_folded
+        .keys()
+        .filter_map(|k| k.item.map(|i| input.items.items[i].key.clone()))
+        .collect();
+    let scale = drivers::scale_items(&input.items, input.versions.len(), &answered);
+    let reliability = drivers::reliability(input.responses.clone(), &scale, options)?;
+    if reliability.iter().any(|r| r.below_floor) {
+        notes.push(format!(
+            "Cronbach's alpha below {} in some years: the scale's items may not measure one thing (信度偏低)",
+            options.alpha_floor
+        ));
+    }
+    let driver_rows = drivers::drivers(
+        input.responses.clone(),
+        &input.items,
+        &drivers::by_year_item(&office_folded),
+    )?;
+
+    let shortfalls = standards::shortfalls(
+        &office_folded,
+        standards_list,
+        &input.items,
+        &input.reference,
+        options.significance,
+    );
+    let terms = terms::terms(
+        input.responses.clone(),
+        input.comments.clone(),
+        input.items.overall.as_deref(),
+        20,
+    )?;
+    Ok(Analysis {
+        terms,
+        complaints: None,
+        form: input.filter.form.clone(),
+        from: input.filter.from,
+        to: input.filter.to,
+        by: by.to_vec(),
+        responses,
+        metrics: metric_rows,
+        changes,
+        reliability,
+        drivers: driver_rows,
+        shortfalls,
+        notes,
+    })
+}
+
+/// Where and how to analyse: the snapshot's directory and the database it caches.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub snapshot_dir: std::path::PathBuf,
+    pub database: crate::db::DatabaseUrl,
+}
+
+/// Brings the snapshot up to date, loads the reference tables, applies the
+/// filter and runs [`analyze`]. `allowed_offices` are the caller's scope
+/// (every office for the command line); offices named in the filter outside
+/// it are refused as unknown.
+pub fn run(
+    conn: &mut crate::db::DbConnection,
+    source: &Source,
+    mut filter: Filter,
+    allowed_offices: &[i32],
+    by: &[Dim],
+    options: &Options,
+) -> Result<Analysis, AnalyticsError> {
+    let (snap, _) = Snapshot::refresh(
+        conn,
+        &source.snapshot_dir,
+        &snapshot::fingerprint(&source.database),
+    )?;
+    let mut reference = Reference::load(conn)?;
+    reference
+        .offices
+        .retain(|id, _| allowed_offices.contains(id));
+    if filter
+        .offices
+        .iter()
+        .any(|o| !reference.offices.contains_key(o))
+    {
+        return Err(AnalyticsError::NotFound("office: not found".into()));
+    }
+    if filter.offices.is_empty() {
+        filter.offices = reference.offices.keys().copied().collect();
+    }
+    let standards_list = standards::list(conn)?;
+    let office_ids = filter.offices.clone();
+    let input = load_input(&snap, reference, &filter)?;
+    let mut analysis = analyze(&input, by, &standards_list, options)?;
+
+    // The complaint register over the same offices and years.
+    let calendar = crate::calendar::Calendar::load(conn)?;
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+    let from = filter
+        .from
+        .map(|y| chrono::NaiveDate::from_ymd_opt(y.gregorian(), 1, 1).expect("valid year"))
+        .unwrap_or(chrono::NaiveDate::from_ymd_opt(1912, 1, 1).expect("valid"));
+    let to = filter
+        .to
+        .map(|y| chrono::NaiveDate::from_ymd_opt(y.gregorian(), 12, 31).expect("valid year"))
+        .unwrap_or(chrono::NaiveDate::from_ymd_opt(2111, 12, 31).expect("valid"));
+    use polars::prelude::IntoLazy;
+    let cases = complaints::load_cases(conn, &office_ids, &calendar, from, to, today)?;
+    let mut case_by = vec![complaints::CaseDim::Year, complaints::CaseDim::Category];
+    for (d, c) in [
+        (Dim::Quarter, complaints::CaseDim::Quarter),
+        (Dim::Month, complaints::CaseDim::Month),
+        (Dim::County, complaints::CaseDim::County),
+        (Dim::Office, complaints::CaseDim::Office),
+        (Dim::Channel, complaints::CaseDim::Channel),
+    ] {
+        if by.contains(&d) {
+            case_by.push(c);
+        }
+    }
+    case_by.sort();
+    analysis.complaints = Some(ComplaintsResult {
+        rows: complaints::figures(cases.clone().lazy(), &case_by)?,
+        review: complaints::review(cases.lazy())?,
+        by: case_by,
+    });
+    Ok(analysis)
+}

@@ -1,0 +1,652 @@
+//! The columnar snapshot of the answers: Arrow IPC files, one row per response
+//! with one narrow `UInt8` column per 5-point item, appended incrementally
+//! from the database and scanned lazily by polars.
+//!
+//! The snapshot is a cache. Deleting its directory loses nothing: the next
+//! refresh rebuilds it from the database. Every file is written to a temporary
+//! name and renamed, and the manifest is renamed last, so a crash leaves the
+//! previous snapshot (stray part files not in the manifest are ignored and
+//! removed on the next refresh).
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use polars::prelude::Column;
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::AnalyticsError;
+use crate::db::DbConnection;
+use crate::db::schema::{answers, form_versions, responses};
+use crate::forms::{Channel, Form, ItemKind};
+
+/// Bumped whenever the layout of the files changes; an older snapshot is rebuilt.
+const FORMAT: u32 = 1;
+const MANIFEST: &str = "manifest.json";
+/// Responses read from the database per round trip.
+const CHUNK: i64 = 50_000;
+/// On PostgreSQL a transaction may commit after one with a higher id; a
+/// refresh therefore looks again at this many ids below the newest it holds.
+const LATE_COMMIT_WINDOW: i64 = 10_000;
+/// More part files than this are merged into one.
+const MAX_PARTS: usize = 24;
+
+/// Column names of the response frame.
+pub mod col {
+    pub const RESPONSE_ID: &str = "response_id";
+    pub const DAY: &str = "day";
+    pub const OFFICE: &str = "office";
+    pub const CHANNEL: &str = "channel";
+    pub const FORM_VERSION: &str = "form_version";
+    pub const COUNTER: &str = "counter";
+    pub const STAFF: &str = "staff";
+    pub const SERVICE_TYPE: &str = "service_type";
+    /// Prefix of the item score columns: `i:staff_attitude`.
+    pub const ITEM_PREFIX: &str = "i:";
+    pub const ITEM: &str = "item";
+    pub const TEXT: &str = "text";
+    /// The comment's terms (segmented once, when the snapshot is written), space-separated.
+    pub const TERMS: &str = "terms";
+}
+
+pub fn item_column(key: &str) -> String {
+    format!("{}{key}", col::ITEM_PREFIX)
+}
+
+/// The channel's code in the frame.
+pub fn channel_code(c: Channel) -> u8 {
+    match c {
+        Channel::Counter => 0,
+        Channel::Web => 1,
+        Channel::Internal => 2,
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+struct Part {
+    responses: String,
+    comments: String,
+    first_id: i64,
+    last_id: i64,
+    rows: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+struct Manifest {
+    format: u32,
+    /// Fingerprint of the database the snapshot was read from.
+    database: String,
+    /// 5-point item keys, in column order.
+    items: Vec<String>,
+    parts: Vec<Part>,
+    max_id: i64,
+    /// The idempotency key of response `max_id`: a database recreated under
+    /// the same URL has other keys, and the snapshot is then rebuilt.
+    anchor: Option<String>,
+    rows: u64,
+    next_part: u64,
+}
+
+/// What a refresh did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RefreshStats {
+    pub rebuilt: bool,
+    pub added: u64,
+    pub total: u64,
+    pub parts: usize,
+}
+
+/// An opened snapshot. It holds the directory's lock (an exclusive file
+/// lock, across processes) until dropped, so that no refresh or compaction
+/// changes the files while an analysis reads them.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    dir: PathBuf,
+    manifest: Manifest,
+    _lock: std::sync::Arc<File>,
+}
+
+fn lock_dir(dir: &Path) -> Result<File, AnalyticsError> {
+    let path = dir.join(".lock");
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| AnalyticsError::io(&path, e))?;
+    file.lock().map_err(|e| AnalyticsError::io(&path, e))?;
+    Ok(file)
+}
+
+/// How a form version's items enter the snapshot.
+#[derive(Debug, Clone, Default)]
+struct VersionItems {
+    likert: HashSet<String>,
+    text: HashSet<String>,
+}
+
+fn version_items(conn: &mut DbConnection) -> Result<HashMap<i32, VersionItems>, AnalyticsError> {
+    let rows: Vec<(i32, String)> = form_versions::table
+        .select((form_versions::id, form_versions::definition))
+        .load(conn)?;
+    let mut out = HashMap::new();
+    for (id, json) in rows {
+        let form: Form = serde_json::from_str(&json)
+            .map_err(|e| AnalyticsError::Data(format!("form version {id}: {e}")))?;
+        let mut v = VersionItems::default();
+        for item in &form.items {
+            match item.kind {
+                ItemKind::Likert5 { .. } => {
+                    v.likert.insert(item.key.clone());
+                }
+                ItemKind::Text { .. } => {
+                    v.text.insert(item.key.clone());
+                }
+                _ => {}
+            }
+        }
+        out.insert(id, v);
+    }
+    Ok(out)
+}
+
+/// Taipei calendar day (days since 1970-01-01) of a UTC instant.
+fn taipei_day(at: NaiveDateTime) -> i32 {
+    let local = at + chrono::Duration::hours(8);
+    (local.date() - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32
+}
+
+fn narrow<T: TryFrom<i32>>(v: i32, what: &str) -> Result<T, AnalyticsError> {
+    T::try_from(v).map_err(|_| AnalyticsError::Data(format!("{what} id {v} is out of range")))
+}
+
+type ResponseTuple = (
+    i64,
+    i32,
+    String,
+    i32,
+    NaiveDateTime,
+    Option<i32>,
+    Option<i32>,
+    Option<i32>,
+);
+
+/// Rows of the database turned into the snapshot's two frames.
+struct Batch {
+    responses: DataFrame,
+    comments: DataFrame,
+    first_id: i64,
+    last_id: i64,
+}
+
+/// Reads responses with `id > after` (at most `limit`), skipping ids in `skip`.
+fn read_batch(
+    conn: &mut DbConnection,
+    after: i64,
+    limit: i64,
+    skip: &HashSet<i64>,
+    items: &[String],
+    versions: &HashMap<i32, VersionItems>,
+) -> Result<Option<Batch>, AnalyticsError> {
+    let rows: Vec<ResponseTuple> = responses::table
+        .filter(responses::id.gt(after))
+        .order(responses::id)
+        .limit(limit)
+        .select((
+            responses::id,
+            responses::office_id,
+            responses::channel,
+            responses::form_version_id,
+            responses::submitted_at,
+            responses::counter_id,
+            responses::staff_id,
+            responses::service_type_id,
+        ))
+        .load(conn)?;
+    let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
+        return Ok(None);
+    };
+    let (first_id, last_id) = (first.0, last.0);
+    let rows: Vec<ResponseTuple> = rows.into_iter().filter(|r| !skip.contains(&r.0)).collect();
+    let answer_rows: Vec<(i64, String, Option<i16>, Option<String>)> = answers::table
+        .filter(answers::response_id.between(first_id, last_id))
+        .filter(
+            answers::score
+                .is_not_null()
+                .or(answers::text_value.is_not_null()),
+        )
+        .select((
+            answers::response_id,
+            answers::item_key,
+            answers::score,
+            answers::text_value,
+        ))
+        .load(conn)?;
+
+    let index: HashMap<i64, usize> = rows.iter().enumerate().map(|(i, r)| (r.0, i)).collect();
+    let version_of: Vec<i32> = rows.iter().map(|r| r.3).collect();
+    let column_of: HashMap<&str, usize> = items
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (k.as_str(), i))
+        .collect();
+    let mut scores: Vec<Vec<Option<u8>>> = vec![vec![None; rows.len()]; items.len()];
+    let (mut c_ids, mut c_items, mut c_texts) = (Vec::new(), Vec::new(), Vec::new());
+    let empty = VersionItems::default();
+    for (rid, key, score, text) in answer_rows {
+        let Some(&row) = index.get(&rid) else {
+            continue;
+        };
+        let v = versions.get(&version_of[row]).unwrap_or(&empty);
+        if let Some(s) = score
+            && v.likert.contains(&key)
+            && (1..=5).contains(&s)
+            && let Some(&c) = column_of.get(key.as_str())
+        {
+            scores[c][row] = Some(s as u8);
+        } else if let Some(t) = text
+            && v.text.contains(&key)
+            && !t.trim().is_empty()
+        {
+            c_ids.push(rid);
+            c_items.push(key);
+            c_texts.push(t);
+        }
+    }
+
+    let seg = super::terms::Segmenter::shared();
+    let c_terms: Vec<String> = c_texts.iter().map(|t| seg.terms(t).join(" ")).collect();
+    let n = rows.len();
+    let mut ids = Vec::with_capacity(n);
+    let mut days = Vec::with_capacity(n);
+    let mut offices = Vec::with_capacity(n);
+    let mut channels = Vec::with_capacity(n);
+    let mut forms = Vec::with_capacity(n);
+    let mut counters = Vec::with_capacity(n);
+    let mut staff = Vec::with_capacity(n);
+    let mut services = Vec::with_capacity(n);
+    for r in &rows {
+        ids.push(r.0);
+        offices.push(narrow::<u16>(r.1, "office")?);
+        let channel = Channel::parse(&r.2)
+            .ok_or_else(|| AnalyticsError::Data(format!("response {}: channel {}", r.0, r.2)))?;
+        channels.push(channel_code(channel));
+        forms.push(narrow::<u16>(r.3, "form version")?);
+        days.push(taipei_day(r.4));
+        counters.push(r.5.map(|v| narrow::<u32>(v, "counter")).transpose()?);
+        staff.push(r.6.map(|v| narrow::<u32>(v, "staff")).transpose()?);
+        services.push(r.7.map(|v| narrow::<u16>(v, "service type")).transpose()?);
+    }
+    let mut columns = vec![
+        Column::new(col::RESPONSE_ID.into(), ids),
+        Column::new(col::DAY.into(), days).cast(&DataType::Date)?,
+        Column::new(col::OFFICE.into(), offices),
+        Column::new(col::CHANNEL.into(), channels),
+        Column::new(col::FORM_VERSION.into(), forms),
+        Column::new(col::COUNTER.into(), counters),
+        Column::new(col::STAFF.into(), staff),
+        Column::new(col::SERVICE_TYPE.into(), services),
+    ];
+    for (key, values) in items.iter().zip(scores) {
+        columns.push(Column::new(item_column(key).into(), values));
+    }
+    let responses = DataFrame::new(n, columns)?;
+    let comments = DataFrame::new(
+        c_ids.len(),
+        vec![
+            Column::new(col::RESPONSE_ID.into(), c_ids),
+            Column::new(col::ITEM.into(), c_items),
+            Column::new(col::TERMS.into(), c_terms),
+            Column::new(col::TEXT.into(), c_texts),
+        ],
+    )?;
+    Ok(Some(Batch {
+        responses,
+        comments,
+        first_id,
+        last_id,
+    }))
+}
+
+fn write_ipc(path: &Path, df: &mut DataFrame) -> Result<(), AnalyticsError> {
+    let tmp = path.with_extension("tmp");
+    let file = File::create(&tmp).map_err(|e| AnalyticsError::io(&tmp, e))?;
+    IpcWriter::new(file).finish(df)?;
+    std::fs::rename(&tmp, path).map_err(|e| AnalyticsError::io(path, e))?;
+    Ok(())
+}
+
+fn read_ipc(path: &Path) -> Result<DataFrame, AnalyticsError> {
+    let file = File::open(path).map_err(|e| AnalyticsError::io(path, e))?;
+    Ok(IpcReader::new(file).finish()?)
+}
+
+fn scan(path: &Path) -> Result<LazyFrame, AnalyticsError> {
+    let p = PlRefPath::try_from_path(path)?;
+    Ok(LazyFrame::scan_ipc(
+        p,
+        Default::default(),
+        Default::default(),
+    )?)
+}
+
+impl Snapshot {
+    /// Opens the snapshot in `dir` and brings it up to date with the database,
+    /// rebuilding it when it is missing, unreadable, of another database or
+    /// of an older layout, or when the forms gained a 5-point item.
+    pub fn refresh(
+        conn: &mut DbConnection,
+        dir: &Path,
+        database: &str,
+    ) -> Result<(Snapshot, RefreshStats), AnalyticsError> {
+        std::fs::create_dir_all(dir).map_err(|e| AnalyticsError::io(dir, e))?;
+        let lock = std::sync::Arc::new(lock_dir(dir)?);
+        let versions = version_items(conn)?;
+        let items: Vec<String> = versions
+            .values()
+            .flat_map(|v| v.likert.iter().cloned())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let current = std::fs::read(dir.join(MANIFEST))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Manifest>(&b).ok())
+            .filter(|m| m.format == FORMAT && m.database == database && m.items == items)
+            .filter(|m| {
+                m.parts
+                    .iter()
+                    .all(|p| dir.join(&p.responses).is_file() && dir.join(&p.comments).is_file())
+            });
+        let current = match current {
+            Some(m) if m.max_id > 0 => {
+                let key: Option<String> = responses::table
+                    .find(m.max_id)
+                    .select(responses::idempotency_key)
+                    .first(conn)
+                    .optional()?;
+                (key == m.anchor).then_some(m)
+            }
+            other => other,
+        };
+        let (mut snap, rebuilt) = match current {
+            Some(manifest) => (
+                Snapshot {
+                    dir: dir.to_owned(),
+                    manifest,
+                    _lock: lock.clone(),
+                },
+                false,
+            ),
+            None => (
+                Snapshot {
+                    dir: dir.to_owned(),
+                    _lock: lock,
+                    manifest: Manifest {
+                        format: FORMAT,
+                        database: database.to_owned(),
+                        items,
+                        parts: Vec::new(),
+                        max_id: 0,
+                        anchor: None,
+                        rows: 0,
+                        next_part: 0,
+                    },
+                },
+                true,
+            ),
+        };
+        let added = snap.append(conn, &versions)?;
+        if added > 0 {
+            snap.manifest.anchor = responses::table
+                .find(snap.manifest.max_id)
+                .select(responses::idempotency_key)
+                .first(conn)
+                .optional()?;
+        }
+        if snap.manifest.parts.len() > MAX_PARTS {
+            snap.compact()?;
+        }
+        if rebuilt || added > 0 {
+            snap.save_manifest()?;
+        }
+        snap.remove_strays();
+        let stats = RefreshStats {
+            rebuilt,
+            added,
+            total: snap.manifest.rows,
+            parts: snap.manifest.parts.len(),
+        };
+        Ok((snap, stats))
+    }
+
+    /// Deletes the snapshot and reads everything again.
+    pub fn rebuild(
+        conn: &mut DbConnection,
+        dir: &Path,
+        database: &str,
+    ) -> Result<(Snapshot, RefreshStats), AnalyticsError> {
+        {
+            std::fs::create_dir_all(dir).map_err(|e| AnalyticsError::io(dir, e))?;
+            let _lock = lock_dir(dir)?;
+            let _ = std::fs::remove_file(dir.join(MANIFEST));
+        }
+        Self::refresh(conn, dir, database)
+    }
+
+    fn append(
+        &mut self,
+        conn: &mut DbConnection,
+        versions: &HashMap<i32, VersionItems>,
+    ) -> Result<u64, AnalyticsError> {
+        let mut added = 0;
+        // Ids just below the newest held may still commit late (PostgreSQL).
+        let window_start = (self.manifest.max_id - LATE_COMMIT_WINDOW).max(0);
+        let held: HashSet<i64> = if self.manifest.rows > 0 {
+            let ids = self
+                .responses()?
+                .select([col(col::RESPONSE_ID)])
+                .filter(col(col::RESPONSE_ID).gt(lit(window_start)))
+                .collect()?;
+            ids.column(col::RESPONSE_ID)?
+                .i64()?
+                .into_no_null_iter()
+                .collect()
+        } else {
+            HashSet::new()
+        };
+        let mut after = window_start;
+        let items = self.manifest.items.clone();
+        while let Some(mut batch) = read_batch(conn, after, CHUNK, &held, &items, versions)? {
+            after = batch.last_id;
+            let rows = batch.responses.height() as u64;
+            if rows == 0 {
+                continue;
+            }
+            let n = self.manifest.next_part;
+            self.manifest.next_part += 1;
+            let part = Part {
+                responses: format!("responses-{n:06}.arrow"),
+                comments: format!("comments-{n:06}.arrow"),
+                first_id: batch.first_id,
+                last_id: batch.last_id,
+                rows,
+            };
+            write_ipc(&self.dir.join(&part.responses), &mut batch.responses)?;
+            write_ipc(&self.dir.join(&part.comments), &mut batch.comments)?;
+            self.manifest.max_id = self.manifest.max_id.max(batch.last_id);
+            self.manifest.rows += rows;
+            self.manifest.parts.push(part);
+            added += rows;
+        }
+        Ok(added)
+    }
+
+    /// Merges all parts into one (sorted by response id).
+    fn compact(&mut self) -> Result<(), AnalyticsError> {
+        let n = self.manifest.next_part;
+        self.manifest.next_part += 1;
+        let mut merged = Part {
+            responses: format!("responses-{n:06}.arrow"),
+            comments: format!("comments-{n:06}.arrow"),
+            first_id: self
+                .manifest
+                .parts
+                .iter()
+                .map(|p| p.first_id)
+                .min()
+                .unwrap_or(0),
+            last_id: self.manifest.max_id,
+            rows: self.manifest.rows,
+        };
+        let mut responses = self
+            .responses()?
+            .sort([col::RESPONSE_ID], Default::default())
+            .collect()?;
+        let mut comments = self.comments()?.collect()?;
+        merged.rows = responses.height() as u64;
+        write_ipc(&self.dir.join(&merged.responses), &mut responses)?;
+        write_ipc(&self.dir.join(&merged.comments), &mut comments)?;
+        self.manifest.parts = vec![merged];
+        Ok(())
+    }
+
+    fn save_manifest(&self) -> Result<(), AnalyticsError> {
+        let path = self.dir.join(MANIFEST);
+        let tmp = self.dir.join("manifest.tmp");
+        let json = serde_json::to_vec_pretty(&self.manifest).expect("manifest serializes");
+        std::fs::write(&tmp, json).map_err(|e| AnalyticsError::io(&tmp, e))?;
+        std::fs::rename(&tmp, &path).map_err(|e| AnalyticsError::io(&path, e))
+    }
+
+    /// Removes part files the manifest does not name (left by a crash or a compaction).
+    fn remove_strays(&self) {
+        let keep: HashSet<&str> = self
+            .manifest
+            .parts
+            .iter()
+            .flat_map(|p| [p.responses.as_str(), p.comments.as_str()])
+            .collect();
+        if let Ok(entries) = std::fs::read_dir(&self.dir) {
+            for e in entries.flatten() {
+                let name = e.file_name();
+                let name = name.to_string_lossy();
+                let ours = name.starts_with("responses-") || name.starts_with("comments-");
+                if ours && !keep.contains(name.as_ref()) {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
+    }
+
+    /// The 5-point item keys held, in column order.
+    pub fn items(&self) -> &[String] {
+        &self.manifest.items
+    }
+
+    pub fn rows(&self) -> u64 {
+        self.manifest.rows
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// All responses, lazily, in response-id order.
+    pub fn responses(&self) -> Result<LazyFrame, AnalyticsError> {
+        self.concat(|p| &p.responses, || empty_responses(&self.manifest.items))
+    }
+
+    /// All free-text answers (`response_id`, `item`, `terms`, `text`), lazily.
+    pub fn comments(&self) -> Result<LazyFrame, AnalyticsError> {
+        self.concat(|p| &p.comments, empty_comments)
+    }
+
+    fn concat(
+        &self,
+        file: impl Fn(&Part) -> &String,
+        empty: impl Fn() -> DataFrame,
+    ) -> Result<LazyFrame, AnalyticsError> {
+        if self.manifest.parts.is_empty() {
+            return Ok(empty().lazy());
+        }
+        let frames = self
+            .manifest
+            .parts
+            .iter()
+            .map(|p| scan(&self.dir.join(file(p))))
+            .collect::<Result<Vec<_>, _>>()?;
+        if frames.len() == 1 {
+            return Ok(frames.into_iter().next().expect("one frame"));
+        }
+        Ok(concat(
+            frames,
+            UnionArgs {
+                rechunk: false,
+                parallel: true,
+                maintain_order: true,
+                ..Default::default()
+            },
+        )?)
+    }
+
+    /// Reads one part eagerly (tests and tools).
+    pub fn read_all(&self) -> Result<DataFrame, AnalyticsError> {
+        let mut out = empty_responses(&self.manifest.items);
+        for p in &self.manifest.parts {
+            out.vstack_mut_owned(read_ipc(&self.dir.join(&p.responses))?)?;
+        }
+        Ok(out)
+    }
+}
+
+/// The response frame's schema with no rows.
+pub fn empty_responses(items: &[String]) -> DataFrame {
+    let mut columns = vec![
+        Column::new_empty(col::RESPONSE_ID.into(), &DataType::Int64),
+        Column::new_empty(col::DAY.into(), &DataType::Date),
+        Column::new_empty(col::OFFICE.into(), &DataType::UInt16),
+        Column::new_empty(col::CHANNEL.into(), &DataType::UInt8),
+        Column::new_empty(col::FORM_VERSION.into(), &DataType::UInt16),
+        Column::new_empty(col::COUNTER.into(), &DataType::UInt32),
+        Column::new_empty(col::STAFF.into(), &DataType::UInt32),
+        Column::new_empty(col::SERVICE_TYPE.into(), &DataType::UInt16),
+    ];
+    for k in items {
+        columns.push(Column::new_empty(item_column(k).into(), &DataType::UInt8));
+    }
+    DataFrame::new(0, columns).expect("empty frame")
+}
+
+fn empty_comments() -> DataFrame {
+    DataFrame::new(
+        0,
+        vec![
+            Column::new_empty(col::RESPONSE_ID.into(), &DataType::Int64),
+            Column::new_empty(col::ITEM.into(), &DataType::String),
+            Column::new_empty(col::TERMS.into(), &DataType::String),
+            Column::new_empty(col::TEXT.into(), &DataType::String),
+        ],
+    )
+    .expect("empty frame")
+}
+
+/// Where the snapshot of a database lives by default: beside a SQLite file, or
+/// under `data/` for PostgreSQL, named after the database so that two
+/// databases never share one.
+pub fn default_dir(url: &crate::db::DatabaseUrl) -> PathBuf {
+    match url.engine() {
+        crate::db::Engine::Sqlite => PathBuf::from(format!("{}.snapshot", url.expose())),
+        crate::db::Engine::Postgres => {
+            PathBuf::from("data").join(format!("snapshot-{}", &fingerprint(url)[..12]))
+        }
+    }
+}
+
+/// A stable fingerprint of a database URL (secrets included in the hash, never printed).
+pub fn fingerprint(url: &crate::db::DatabaseUrl) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(url.expose().as_bytes()))
+}

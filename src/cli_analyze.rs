@@ -1,0 +1,420 @@
+//! `manyi analyze`, `manyi standard` and `manyi snapshot`: command-line glue
+//! around the analytics module, and the plain-text rendering of its results.
+
+use std::fmt::Write as _;
+
+use anyhow::Context;
+
+use crate::analytics::{
+    self, Analysis, AnalyticsError, Dim, Filter, Options, RocYear, Snapshot, Source, snapshot,
+    standards,
+};
+use crate::config::Settings;
+use crate::db::{self, DbConnection, DbError};
+use crate::forms::Channel;
+
+/// What `manyi analyze` (and the JSON API) was asked, before checking.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnalyzeRequest {
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub office: Option<String>,
+    pub county: Option<String>,
+    #[serde(default = "default_by")]
+    pub by: String,
+    #[serde(default = "default_form")]
+    pub form: String,
+    pub channel: Option<String>,
+    #[serde(default)]
+    pub json: bool,
+}
+
+fn default_by() -> String {
+    "year,item".into()
+}
+
+fn default_form() -> String {
+    "counter".into()
+}
+
+/// A checked request: the filter (offices resolved to ids) and the grouping.
+#[derive(Debug, Clone)]
+pub struct CheckedRequest {
+    pub filter: Filter,
+    pub by: Vec<Dim>,
+}
+
+fn invalid(field: &str, msg: impl std::fmt::Display) -> AnalyticsError {
+    AnalyticsError::Invalid(format!("{field}: {msg}"))
+}
+
+impl AnalyzeRequest {
+    /// Checks every field, naming the one that is wrong. Offices are looked up
+    /// among `visible` (the caller's scope): another office is "not found".
+    pub fn check(
+        &self,
+        visible: &[crate::offices::Office],
+    ) -> Result<CheckedRequest, AnalyticsError> {
+        let year = |field: &str, v: &Option<String>| {
+            v.as_deref()
+                .map(|s| RocYear::parse(s).map_err(|e| invalid(field, e)))
+                .transpose()
+        };
+        let from = year("from", &self.from)?;
+        let to = year("to", &self.to)?;
+        if let (Some(f), Some(t)) = (from, to)
+            && f > t
+        {
+            return Err(invalid("from", format!("{f} is after to = {t}")));
+        }
+        let by = Dim::parse_list(&self.by)?;
+        if self.form.trim().is_empty() {
+            return Err(invalid("form", "must not be empty"));
+        }
+        let offices: Vec<i32> = match (&self.office, &self.county) {
+            (Some(_), Some(_)) => {
+                return Err(invalid("county", "give an office or a county, not both"));
+            }
+            (Some(code), None) => {
+                let o = visible
+                    .iter()
+                    .find(|o| o.code == code.trim())
+                    .ok_or_else(|| {
+                        AnalyticsError::NotFound(format!("office: no office `{code}`"))
+                    })?;
+                vec![o.id]
+            }
+            (None, Some(county)) => {
+                let ids: Vec<i32> = visible
+                    .iter()
+                    .filter(|o| o.county_zh == county.trim() || o.county_en == county.trim())
+                    .map(|o| o.id)
+                    .collect();
+                if ids.is_empty() {
+                    return Err(AnalyticsError::NotFound(format!(
+                        "county: no offices in `{county}`"
+                    )));
+                }
+                ids
+            }
+            (None, None) => visible.iter().map(|o| o.id).collect(),
+        };
+        let channels = match &self.channel {
+            None => Vec::new(),
+            Some(list) => list
+                .split(',')
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| {
+                    Channel::parse(s.trim()).ok_or_else(|| {
+                        invalid("channel", format!("`{s}` is not counter, web or internal"))
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        Ok(CheckedRequest {
+            filter: Filter {
+                form: self.form.trim().to_owned(),
+                from,
+                to,
+                offices,
+                channels,
+            },
+            by,
+        })
+    }
+}
+
+fn connect(settings: &Settings) -> anyhow::Result<db::PooledConnection> {
+    let pool = db::connect_pool(&settings.database_url, 1)?;
+    let mut conn = pool.get().map_err(DbError::Pool)?;
+    db::run_migrations(&mut conn)?;
+    Ok(conn)
+}
+
+pub fn source(settings: &Settings) -> Source {
+    Source {
+        snapshot_dir: settings.snapshot_dir.clone(),
+        database: settings.database_url.clone(),
+    }
+}
+
+pub fn options(settings: &Settings) -> Options {
+    Options {
+        staff_min_n: settings.staff_min_n,
+        ..Options::default()
+    }
+}
+
+/// Runs a checked request for the offices in `visible`.
+pub fn run_request(
+    conn: &mut DbConnection,
+    settings: &Settings,
+    req: &AnalyzeRequest,
+    visible: &[crate::offices::Office],
+) -> Result<Analysis, AnalyticsError> {
+    let checked = req.check(visible)?;
+    let allowed: Vec<i32> = visible.iter().map(|o| o.id).collect();
+    analytics::run(
+        conn,
+        &source(settings),
+        checked.filter,
+        &allowed,
+        &checked.by,
+        &options(settings),
+    )
+}
+
+pub fn analyze(settings: &Settings, req: AnalyzeRequest) -> anyhow::Result<()> {
+    let mut conn = connect(settings)?;
+    let offices = crate::offices::list_offices(&mut conn)?;
+    let analysis = run_request(&mut conn, settings, &req, &offices)?;
+    if req.json {
+        println!("{}", serde_json::to_string_pretty(&analysis)?);
+    } else {
+        print!("{}", render_text(&analysis));
+    }
+    Ok(())
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map(|x| format!("{:.1}%", x * 100.0))
+        .unwrap_or_else(|| "-".into())
+}
+
+fn num(v: Option<f64>, digits: usize) -> String {
+    v.map(|x| format!("{x:.digits$}"))
+        .unwrap_or_else(|| "-".into())
+}
+
+fn group_label(g: &analytics::metrics::Group) -> String {
+    let mut parts = Vec::new();
+    if let Some(y) = g.year {
+        parts.push(format!("{y}年"));
+    }
+    if let Some(q) = g.quarter {
+        parts.push(format!("Q{q}"));
+    }
+    if let Some(m) = g.month {
+        parts.push(format!("{m}月"));
+    }
+    for v in [
+        &g.county,
+        &g.office_name,
+        &g.counter,
+        &g.staff,
+        &g.service_type_name,
+        &g.channel,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        parts.push(v.clone());
+    }
+    if g.office_name.is_none()
+        && let Some(o) = &g.office
+    {
+        parts.push(o.clone());
+    }
+    if let Some(l) = &g.label_zh {
+        parts.push(l.clone());
+    }
+    parts.join(" · ")
+}
+
+/// The analysis as text: Traditional Chinese headings first, English second.
+pub fn render_text(a: &Analysis) -> String {
+    let mut s = String::new();
+    let range = |y: Option<RocYear>| y.map(|y| y.to_string()).unwrap_or_else(|| "…".into());
+    let _ = writeln!(
+        s,
+        "滿意度分析 Satisfaction analysis · 問卷 form `{}` · 民國 {}–{} 年 · {} 份回應 responses",
+        a.form,
+        range(a.from),
+        range(a.to),
+        a.responses
+    );
+    for n in &a.notes {
+        let _ = writeln!(s, "註 note: {n}");
+    }
+    let _ = writeln!(s, "\n## 滿意度 Satisfaction (95% 信賴區間 CI)");
+    let _ = writeln!(
+        s,
+        "{:<40} {:>7} {:>6} {:>15} {:>7} {:>17} {:>7} {:>7}",
+        "group", "n", "mean", "mean CI", "rate", "rate CI", "dissat", "±pts"
+    );
+    for r in &a.metrics {
+        let f = &r.figures;
+        let ci = |c: Option<analytics::stats::Interval>, p: bool| {
+            c.map(|c| {
+                if p {
+                    format!("{:.1}–{:.1}%", c.low * 100.0, c.high * 100.0)
+                } else {
+                    format!("{:.2}–{:.2}", c.low, c.high)
+                }
+            })
+            .unwrap_or_else(|| "-".into())
+        };
+        let _ = writeln!(
+            s,
+            "{:<40} {:>7} {:>6} {:>15} {:>7} {:>17} {:>7} {:>7}{}",
+            group_label(&r.group),
+            f.n,
+            num(f.mean, 2),
+            ci(f.mean_ci, false),
+            pct(f.rate),
+            ci(f.rate_ci, true),
+            pct(f.dissatisfied_rate),
+            num(f.sampling_error_points, 1),
+            if f.suppressed {
+                "  (n < floor: withheld 未達最低樣本數)"
+            } else {
+                ""
+            }
+        );
+    }
+    if !a.changes.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n## 變化 Changes (Holm 校正 adjusted; * = 顯著 significant at 5%)"
+        );
+        for c in &a.changes {
+            let _ = writeln!(
+                s,
+                "{} vs {} · {:<32} rate {} → {} ({}{}) p={}  mean {} → {} (p={}{})",
+                c.period,
+                c.previous,
+                group_label(&c.group),
+                pct(c.rate_previous),
+                pct(c.rate),
+                c.rate_diff
+                    .map(|d| format!("{:+.1} pts", d * 100.0))
+                    .unwrap_or_else(|| "-".into()),
+                if c.rate_significant { " *" } else { "" },
+                num(c.rate_p_adjusted, 4),
+                num(c.mean_previous, 2),
+                num(c.mean, 2),
+                num(c.mean_p_adjusted, 4),
+                if c.mean_significant { " *" } else { "" },
+            );
+        }
+    }
+    if !a.reliability.is_empty() {
+        let _ = writeln!(s, "\n## 信度 Reliability (Cronbach's alpha)");
+        for r in &a.reliability {
+            let _ = writeln!(
+                s,
+                "{}年 alpha = {} (n = {}, {} items){}",
+                r.year,
+                num(r.alpha, 3),
+                r.n,
+                r.items.len(),
+                if r.below_floor {
+                    "  低於 0.7 below 0.7"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
+    if !a.drivers.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n## 重要度-表現度分析 Importance-performance (r with overall)"
+        );
+        for d in &a.drivers {
+            let _ = writeln!(
+                s,
+                "{}年 #{:<2} {:<24} r = {}  mean = {}  {} {}",
+                d.year,
+                d.rank.map(|r| r.to_string()).unwrap_or_else(|| "-".into()),
+                d.label_zh,
+                num(d.importance, 3),
+                num(d.performance, 2),
+                d.quadrant_zh.unwrap_or("-"),
+                d.quadrant.map(|q| q.label_en()).unwrap_or("")
+            );
+        }
+    }
+    let _ = writeln!(s, "\n## 未達標準 Below standard");
+    if a.shortfalls.is_empty() {
+        let _ = writeln!(s, "(none 無)");
+    }
+    for f in &a.shortfalls {
+        let _ = writeln!(
+            s,
+            "{}年 {} {} {:.1}% < {:.1}% (gap {:.1} pts; 不滿意 {:.1}%){}",
+            f.year,
+            f.office_name,
+            f.label_zh,
+            f.rate * 100.0,
+            f.standard * 100.0,
+            f.gap_points,
+            f.dissatisfied_rate * 100.0,
+            if f.significantly_below {
+                " 顯著 significant"
+            } else {
+                ""
+            }
+        );
+    }
+    s
+}
+
+pub fn set_standard(
+    settings: &Settings,
+    year: &str,
+    rate: f64,
+    office: Option<&str>,
+    county: Option<&str>,
+) -> anyhow::Result<()> {
+    let mut conn = connect(settings)?;
+    let year = RocYear::parse(year).context("--year")?;
+    let scope = match (office, county) {
+        (Some(code), _) => {
+            let o = crate::offices::find_office_by_code(&mut conn, code)?
+                .with_context(|| format!("--office: no office `{code}`"))?;
+            standards::StandardScope::Office(o.id)
+        }
+        (None, Some(c)) => standards::StandardScope::County(c.trim().to_owned()),
+        (None, None) => standards::StandardScope::All,
+    };
+    standards::set(&mut conn, year, &scope, rate, "command line")?;
+    println!("standard for {year}: {:.1}% ({scope:?})", rate * 100.0);
+    Ok(())
+}
+
+pub fn list_standards(settings: &Settings) -> anyhow::Result<()> {
+    let mut conn = connect(settings)?;
+    for s in standards::list(&mut conn)? {
+        println!(
+            "{}\t{:?}\t{:.1}%\t{}",
+            s.year,
+            s.scope,
+            s.min_rate * 100.0,
+            s.set_by
+        );
+    }
+    Ok(())
+}
+
+pub fn snapshot(settings: &Settings, rebuild: bool) -> anyhow::Result<()> {
+    let mut conn = connect(settings)?;
+    let started = std::time::Instant::now();
+    let fp = snapshot::fingerprint(&settings.database_url);
+    let (_, stats) = if rebuild {
+        Snapshot::rebuild(&mut conn, &settings.snapshot_dir, &fp)?
+    } else {
+        Snapshot::refresh(&mut conn, &settings.snapshot_dir, &fp)?
+    };
+    println!(
+        "{}: {} added, {} responses in {} part(s){} in {:.2} s",
+        settings.snapshot_dir.display(),
+        stats.added,
+        stats.total,
+        stats.parts,
+        if stats.rebuilt { ", rebuilt" } else { "" },
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

@@ -1,0 +1,761 @@
+//! The analytics pipeline against a small fixture whose every figure is
+//! worked out here from the literal scores (and the formulas of
+//! `analytics::stats`, each tested there against scipy/statsmodels/pingouin).
+//! Runs on both engines: import → snapshot → polars → results.
+
+use diesel::prelude::*;
+use manyi::analytics::metrics::MetricRow;
+use manyi::analytics::stats::{self, Tally};
+use manyi::analytics::{Analysis, Snapshot, snapshot, standards};
+use manyi::cli_analyze::AnalyzeRequest;
+use manyi::db::DbConnection;
+use manyi::db::schema::{form_versions, responses};
+use manyi::forms::{Form, Item, ItemKind, LikertScale, Text};
+use manyi::survey::import::{self, ImportSummary};
+
+use crate::helpers::{Engine, TestDb, prepare, seed_org, settings};
+
+/// Like `helpers::on_both_engines`, for plain (not async) tests: polars
+/// blocks in place, which a current-thread async runtime does not allow.
+macro_rules! on_both_engines_sync {
+    ($(async fn $name:ident($engine:ident) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+                fn run($engine: Engine) $body
+
+                #[test]
+                fn sqlite() {
+                    run(Engine::Sqlite)
+                }
+
+                #[test]
+                fn postgres() {
+                    run(Engine::Postgres)
+                }
+            }
+        )*
+    };
+}
+
+/// Counter form, version 1: staff_attitude, staff_efficiency, waiting_time, overall.
+const V1: &str = "\
+office_code,submitted_at,channel,service_type,counter,staff_attitude,staff_efficiency,waiting_time,overall,comment
+JS,112/03/15 09:30,counter,,,5,5,4,5,櫃檯人員服務親切，效率很好
+JS,112/05/02,counter,,,4,4,3,4,
+JS,2023-08-01 10:00,counter,,,3,4,3,3,
+JS,112-11-20 14:30,counter,,,2,2,1,2,叫號很慢，等候很久
+JS,113/02/01,counter,,,5,5,5,5,服務親切
+JS,113/03/03,counter,,,5,4,4,5,
+JS,113/04/10,counter,,,4,4,4,4,
+JS,113/05/20,counter,,,4,3,2,4,
+JS,113/06/11,counter,,,1,2,1,1,等太久了，叫號系統很慢，態度不佳
+DA,113/01/05,counter,,1,4,4,4,4,
+DA,113/07/07,counter,,1,4,5,4,4,
+DA,113/09/09,counter,,,4,4,,4,
+DA,114/02/02,counter,,,3,3,3,3,
+";
+
+/// Version 2 (from August 113): waiting_time replaced by queue_system.
+const V2: &str = "\
+office_code,submitted_at,channel,service_type,counter,staff_attitude,staff_efficiency,queue_system,overall,comment
+JS,113/08/01,counter,,,5,5,4,5,
+JS,113/10/10,counter,,,3,4,2,3,叫號機常故障，叫號很慢
+";
+
+fn t(scores: &[u8]) -> Tally {
+    Tally::from_scores(scores.iter().copied())
+}
+
+fn v2_form(v1: &Form) -> Form {
+    let mut f = v1.clone();
+    f.items.retain(|i| i.key != "waiting_time");
+    let at = f.items.iter().position(|i| i.key == "overall").unwrap();
+    f.items.insert(
+        at,
+        Item {
+            key: "queue_system".into(),
+            text: Text::new("叫號系統", "Queue ticket system"),
+            help: None,
+            required: true,
+            dimension: Some("efficiency".into()),
+            overall: false,
+            kind: ItemKind::Likert5 {
+                scale: LikertScale::Satisfaction,
+                allow_na: false,
+            },
+        },
+    );
+    f
+}
+
+fn register(conn: &mut DbConnection, form: &Form) -> i32 {
+    diesel::insert_into(form_versions::table)
+        .values((
+            form_versions::form_key.eq(&form.key),
+            form_versions::version_hash.eq(form.version_hash()),
+            form_versions::title_zh.eq(&form.title.zh_tw),
+            form_versions::title_en.eq(&form.title.en),
+            form_versions::definition.eq(form.canonical_json()),
+            form_versions::first_loaded_at.eq(chrono::Utc::now().naive_utc()),
+            form_versions::retired.eq(false),
+        ))
+        .returning(form_versions::id)
+        .get_result(conn)
+        .unwrap()
+}
+
+fn import(conn: &mut DbConnection, form: &Form, version: i32, csv: &str) -> ImportSummary {
+    let ctx = import::context(conn, form, version).unwrap();
+    import::import_responses(conn, "fixture.csv", csv.as_bytes(), &ctx).unwrap()
+}
+
+struct Fixture {
+    _db: TestDb,
+    settings: manyi::config::Settings,
+    conn: manyi::db::PooledConnection,
+    _snap_dir: tempfile::TempDir,
+}
+
+fn fixture(engine: Engine) -> Fixture {
+    let db = TestDb::new(engine);
+    let state = prepare(&db);
+    let mut conn = state.pool.get().unwrap();
+    seed_org(&mut conn);
+    let v1 = state.catalog.get("counter").unwrap().form.clone();
+    let v1_id = state.form_version_ids["counter"];
+    let s = import(&mut conn, &v1, v1_id, V1);
+    assert_eq!((s.responses, s.already_imported), (13, 0));
+    let v2 = v2_form(&v1);
+    let v2_id = register(&mut conn, &v2);
+    assert_eq!(import(&mut conn, &v2, v2_id, V2).responses, 2);
+    let snap_dir = tempfile::tempdir().unwrap();
+    let mut settings = settings(&db);
+    settings.snapshot_dir = snap_dir.path().join("snap");
+    Fixture {
+        _db: db,
+        settings,
+        conn,
+        _snap_dir: snap_dir,
+    }
+}
+
+fn analyse(f: &mut Fixture, req: AnalyzeRequest) -> Analysis {
+    let offices = manyi::offices::list_offices(&mut f.conn).unwrap();
+    manyi::cli_analyze::run_request(&mut f.conn, &f.settings, &req, &offices).unwrap()
+}
+
+fn req(by: &str) -> AnalyzeRequest {
+    AnalyzeRequest {
+        by: by.into(),
+        form: "counter".into(),
+        ..AnalyzeRequest::default()
+    }
+}
+
+fn row<'a>(a: &'a Analysis, year: i32, item: &str) -> &'a MetricRow {
+    a.metrics
+        .iter()
+        .find(|r| r.group.year == Some(year) && r.group.item.as_deref() == Some(item))
+        .unwrap_or_else(|| panic!("no row {year} {item}"))
+}
+
+fn close(a: f64, b: f64) {
+    assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+}
+
+fn check_figures(r: &MetricRow, want: &Tally) {
+    let f = &r.figures;
+    assert_eq!(f.n, want.n, "{:?}", r.group);
+    close(f.mean.unwrap(), want.mean().unwrap());
+    close(f.rate.unwrap(), want.rate().unwrap());
+    close(
+        f.dissatisfied_rate.unwrap(),
+        want.dissatisfied_rate().unwrap(),
+    );
+    let w = stats::wilson(want.top2, want.n).unwrap();
+    close(f.rate_ci.unwrap().low, w.low);
+    close(f.rate_ci.unwrap().high, w.high);
+    match stats::t_interval(want) {
+        Some(ci) => {
+            close(f.mean_ci.unwrap().low, ci.low);
+            close(f.mean_ci.unwrap().high, ci.high);
+        }
+        None => assert!(f.mean_ci.is_none()),
+    }
+    close(
+        f.sampling_error_points.unwrap(),
+        stats::sampling_error_points(want.n).unwrap(),
+    );
+}
+
+on_both_engines_sync! {
+    async fn figures_per_year_and_item(engine) {
+        let mut f = fixture(engine);
+        let a = analyse(&mut f, req("year,item"));
+        assert_eq!(a.responses, 15);
+        // 112: JS only.
+        check_figures(row(&a, 112, "staff_attitude"), &t(&[5, 4, 3, 2]));
+        check_figures(row(&a, 112, "waiting_time"), &t(&[4, 3, 3, 1]));
+        check_figures(row(&a, 112, "overall"), &t(&[5, 4, 3, 2]));
+        // 113: both offices and both form versions.
+        let sa113 = t(&[5, 5, 4, 4, 1, 4, 4, 4, 5, 3]);
+        check_figures(row(&a, 113, "staff_attitude"), &sa113);
+        // Missing answer (DA 113/09/09) and the item dropped by version 2.
+        check_figures(row(&a, 113, "waiting_time"), &t(&[5, 4, 4, 2, 1, 4, 4]));
+        // Only version 2 asks it.
+        check_figures(row(&a, 113, "queue_system"), &t(&[4, 2]));
+        assert!(a.metrics.iter().all(|r| !(r.group.year == Some(112)
+            && r.group.item.as_deref() == Some("queue_system"))));
+        // Hand check of one row: 113 staff attitude, 10 answers summing to 39.
+        let r = row(&a, 113, "staff_attitude");
+        close(r.figures.mean.unwrap(), 3.9);
+        close(r.figures.rate.unwrap(), 0.8);
+        close(r.figures.dissatisfied_rate.unwrap(), 0.1);
+        assert_eq!(r.group.label_zh.as_deref(), Some("櫃檯人員服務態度"));
+        // n = 1: a mean, no interval; its Wilson interval is statsmodels' (0.0, 0.7935)
+        // for 0 of 1 satisfied.
+        let one = row(&a, 114, "overall");
+        assert_eq!(one.figures.n, 1);
+        assert_eq!(one.figures.mean, Some(3.0));
+        assert!(one.figures.mean_ci.is_none());
+        assert!(one.figures.sd.is_none());
+        // Items nobody answered have no rows (n = 0), e.g. facilities.
+        assert!(!a.metrics.iter().any(|r| r.group.item.as_deref() == Some("facilities")));
+        // Rows come in key order: year, then form order of items.
+        let order: Vec<(i32, String)> = a
+            .metrics
+            .iter()
+            .map(|r| (r.group.year.unwrap(), r.group.item.clone().unwrap()))
+            .collect();
+        assert_eq!(order[0], (112, "staff_attitude".to_string()));
+        let mut sorted = order.clone();
+        sorted.sort_by_key(|(y, _)| *y);
+        assert_eq!(order, sorted);
+    }
+
+    async fn offices_counties_dimensions_and_equal_answers(engine) {
+        let mut f = fixture(engine);
+        let mut r = req("year,office");
+        r.from = Some("113".into());
+        r.to = Some("113".into());
+        let a = analyse(&mut f, r);
+        let da = a.metrics.iter().find(|m| m.group.office.as_deref() == Some("DA")).unwrap();
+        // All answers equal (4, 4, 4): sd 0, interval collapses to the mean.
+        check_figures(da, &t(&[4, 4, 4]));
+        assert_eq!(da.figures.sd, Some(0.0));
+        let ci = da.figures.mean_ci.unwrap();
+        assert_eq!((ci.low, ci.high), (4.0, 4.0));
+        // Without `item` the figures are those of the overall item.
+        let js = a.metrics.iter().find(|m| m.group.office.as_deref() == Some("JS")).unwrap();
+        check_figures(js, &t(&[5, 5, 4, 4, 1, 5, 3]));
+        assert!(a.notes.iter().any(|n| n.contains("overall")));
+
+        // Counties: Kinmen (JS) and Taipei (DA) from offices.
+        let mut r = req("county");
+        r.from = Some("113".into());
+        r.to = Some("113".into());
+        let a = analyse(&mut f, r);
+        let km = a.metrics.iter().find(|m| m.group.county.as_deref() == Some("金門縣")).unwrap();
+        check_figures(km, &t(&[5, 5, 4, 4, 1, 5, 3]));
+
+        // Dimensions pool their items' answers: efficiency = staff_efficiency +
+        // waiting_time (+ queue_system in version 2), 113.
+        let mut r = req("year,dimension");
+        r.from = Some("113".into());
+        r.to = Some("113".into());
+        let a = analyse(&mut f, r);
+        let eff = a
+            .metrics
+            .iter()
+            .find(|m| m.group.dimension.as_deref() == Some("efficiency"))
+            .unwrap();
+        let mut want = t(&[5, 4, 4, 3, 2, 4, 5, 4, 5, 4]);
+        want.add(&t(&[5, 4, 4, 2, 1, 4, 4]));
+        want.add(&t(&[4, 2]));
+        check_figures(eff, &want);
+        assert_eq!(eff.group.label_zh.as_deref(), Some("服務效率"));
+
+        // A year without responses: no rows, no error (n = 0).
+        let mut r = req("year,item");
+        r.from = Some("100".into());
+        r.to = Some("101".into());
+        let a = analyse(&mut f, r);
+        assert_eq!(a.responses, 0);
+        assert!(a.metrics.is_empty() && a.changes.is_empty() && a.drivers.is_empty());
+    }
+
+    async fn changes_are_tested_and_holm_adjusted(engine) {
+        let mut f = fixture(engine);
+        let a = analyse(&mut f, req("year,item"));
+        let items = [
+            ("staff_attitude", t(&[5, 4, 3, 2]), t(&[5, 5, 4, 4, 1, 4, 4, 4, 5, 3])),
+            ("staff_efficiency", t(&[5, 4, 4, 2]), t(&[5, 4, 4, 3, 2, 4, 5, 4, 5, 4])),
+            ("waiting_time", t(&[4, 3, 3, 1]), t(&[5, 4, 4, 2, 1, 4, 4])),
+            ("overall", t(&[5, 4, 3, 2]), t(&[5, 5, 4, 4, 1, 4, 4, 4, 5, 3])),
+        ];
+        let p_rates: Vec<Option<f64>> = items
+            .iter()
+            .map(|(_, then, now)| {
+                stats::two_proportion_z(now.top2, now.n, then.top2, then.n).map(|r| r.p_value)
+            })
+            .collect();
+        let p_means: Vec<Option<f64>> = items
+            .iter()
+            .map(|(_, then, now)| stats::welch_t(now, then).map(|r| r.p_value))
+            .collect();
+        let (adj_r, adj_m) = (stats::holm(&p_rates), stats::holm(&p_means));
+        for (i, (key, then, now)) in items.iter().enumerate() {
+            let c = a
+                .changes
+                .iter()
+                .find(|c| c.period == "113" && c.group.item.as_deref() == Some(*key))
+                .unwrap_or_else(|| panic!("no change for {key}"));
+            assert_eq!(c.previous, "112");
+            assert_eq!((c.n, c.n_previous), (now.n, then.n));
+            close(c.rate_diff.unwrap(), now.rate().unwrap() - then.rate().unwrap());
+            close(c.rate_test.unwrap().p_value, p_rates[i].unwrap());
+            close(c.rate_p_adjusted.unwrap(), adj_r[i].unwrap());
+            close(c.mean_test.unwrap().p_value, p_means[i].unwrap());
+            close(c.mean_p_adjusted.unwrap(), adj_m[i].unwrap());
+            assert_eq!(c.rate_significant, adj_r[i].unwrap() < 0.05);
+        }
+        // queue_system has no 112 answers: no change row. 114 vs 113 exists (n = 1:
+        // a z-test, but no Welch test without a variance).
+        assert!(!a.changes.iter().any(|c| c.group.item.as_deref() == Some("queue_system")));
+        let c = a
+            .changes
+            .iter()
+            .find(|c| c.period == "114" && c.group.item.as_deref() == Some("overall"))
+            .unwrap();
+        assert!(c.mean_test.is_none());
+        assert!(c.rate_test.is_some());
+
+        // Quarter over quarter: 113Q1 vs 112Q4 for the overall item.
+        let a = analyse(&mut f, req("year,quarter"));
+        let q = a
+            .changes
+            .iter()
+            .find(|c| c.period == "113Q1" && c.group.item.as_deref() == Some("overall"))
+            .unwrap();
+        assert_eq!(q.previous, "112Q4");
+        // 112Q4: JS 112-11-20 (2); 113Q1: JS 5, 5 and DA 4.
+        assert_eq!((q.n, q.n_previous), (3, 1));
+    }
+
+    async fn reliability_drivers_and_ipa(engine) {
+        let mut f = fixture(engine);
+        let a = analyse(&mut f, req("year,item"));
+        // Scale: the items required in both versions and answered, i.e.
+        // staff_attitude and staff_efficiency (waiting_time is not in version 2).
+        let r113 = a.reliability.iter().find(|r| r.year == 113).unwrap();
+        assert_eq!(r113.items, ["staff_attitude", "staff_efficiency"]);
+        assert_eq!(r113.n, 10);
+        // pingouin 0.5 cronbach_alpha on the 10 (staff_attitude, staff_efficiency)
+        // pairs of 113: 0.8672086720867209
+        close(r113.alpha.unwrap(), 0.867_208_672_086_720_9);
+        assert!(!r113.below_floor);
+
+        // Importance = Pearson's r with overall (scipy pearsonr on the pairs).
+        let d = |item: &str| {
+            a.drivers
+                .iter()
+                .find(|d| d.year == 113 && d.item == item)
+                .unwrap()
+        };
+        // staff_attitude equals overall in every 113 response: r = 1.
+        close(d("staff_attitude").importance.unwrap(), 1.0);
+        // scipy pearsonr([5,4,4,3,2,4,5,4,5,4], [5,5,4,4,1,4,4,4,5,3]) = 0.7874992309581577
+        close(d("staff_efficiency").importance.unwrap(), 0.787_499_230_958_157_7);
+        assert_eq!(d("staff_attitude").rank, Some(1));
+        // waiting_time: 7 complete pairs; queue_system: 2 pairs (r undefined below 3).
+        assert_eq!(d("waiting_time").pairs, 7);
+        assert!(d("queue_system").importance.is_none());
+        // IPA: split at the means over the items with both axes.
+        let scored: Vec<_> = a
+            .drivers
+            .iter()
+            .filter(|d| d.year == 113 && d.importance.is_some())
+            .collect();
+        let gi = scored.iter().map(|d| d.importance.unwrap()).sum::<f64>() / scored.len() as f64;
+        let gp = scored.iter().map(|d| d.performance.unwrap()).sum::<f64>() / scored.len() as f64;
+        for d in &scored {
+            close(d.grand_importance.unwrap(), gi);
+            let want = manyi::analytics::drivers::Quadrant::of(
+                d.importance.unwrap(),
+                d.performance.unwrap(),
+                gi,
+                gp,
+            );
+            assert_eq!(d.quadrant, Some(want));
+        }
+        // staff_attitude: the strongest driver, mean 3.9 against the items' mean.
+        assert_eq!(d("staff_attitude").performance, Some(3.9));
+    }
+
+    async fn standards_and_shortfalls(engine) {
+        let mut f = fixture(engine);
+        let year = manyi::analytics::RocYear::new(113).unwrap();
+        standards::set(&mut f.conn, year, &standards::StandardScope::All, 0.9, "test").unwrap();
+        let a = analyse(&mut f, req("year,item"));
+        // JS 113 overall: 5,5,4,4,1,5,3 → 5/7 satisfied; DA 113: 3/3 (not listed).
+        let s = a
+            .shortfalls
+            .iter()
+            .find(|s| s.office == "JS" && s.item == "overall" && s.year == 113)
+            .unwrap();
+        assert!(s.overall);
+        close(s.rate, 5.0 / 7.0);
+        close(s.gap_points, (0.9 - 5.0 / 7.0) * 100.0);
+        close(s.dissatisfied_rate, 1.0 / 7.0);
+        close(s.below_test.unwrap().p_value, stats::below_standard(5, 7, 0.9).unwrap().p_value);
+        assert!(!a.shortfalls.iter().any(|s| s.office == "DA" && s.year == 113));
+        // No standard for 112: nothing listed for it.
+        assert!(!a.shortfalls.iter().any(|s| s.year == 112));
+        // A county standard wins over the general one; an office's over both.
+        standards::set(
+            &mut f.conn,
+            year,
+            &standards::StandardScope::County("金門縣".into()),
+            0.7,
+            "test",
+        )
+        .unwrap();
+        let a = analyse(&mut f, req("year,item"));
+        assert!(!a.shortfalls.iter().any(|s| s.office == "JS" && s.item == "overall"));
+        // Standards are kept or raised: a lower one the next year is refused.
+        let next = manyi::analytics::RocYear::new(114).unwrap();
+        let err = standards::set(&mut f.conn, next, &standards::StandardScope::All, 0.8, "test")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("rate:") && err.contains("previous year"), "{err}");
+        assert_eq!(standards::list(&mut f.conn).unwrap().len(), 2);
+    }
+
+    async fn snapshot_is_incremental_and_a_cache(engine) {
+        let mut f = fixture(engine);
+        let first = analyse(&mut f, req("year,item"));
+        let again = analyse(&mut f, req("year,item"));
+        // Identical input, identical output, order included.
+        assert_eq!(
+            serde_json::to_string(&first).unwrap(),
+            serde_json::to_string(&again).unwrap()
+        );
+        let fp = snapshot::fingerprint(&f.settings.database_url);
+        let dir = f.settings.snapshot_dir.clone();
+        let (_, stats) = Snapshot::refresh(&mut f.conn, &dir, &fp).unwrap();
+        assert_eq!((stats.added, stats.total, stats.rebuilt), (0, 15, false));
+        // New responses are appended, not re-read.
+        let form = {
+            let json: String = form_versions::table
+                .filter(form_versions::form_key.eq("counter"))
+                .order(form_versions::id)
+                .select(form_versions::definition)
+                .first(&mut f.conn)
+                .unwrap();
+            serde_json::from_str::<Form>(&json).unwrap()
+        };
+        let v1_id: i32 = form_versions::table
+            .filter(form_versions::form_key.eq("counter"))
+            .order(form_versions::id)
+            .select(form_versions::id)
+            .first(&mut f.conn)
+            .unwrap();
+        let more = "office_code,submitted_at,channel,service_type,counter,overall,comment\nDA,114/03/03,counter,,,5,\n";
+        assert_eq!(import(&mut f.conn, &form, v1_id, more).responses, 1);
+        let (snap, stats) = Snapshot::refresh(&mut f.conn, &dir, &fp).unwrap();
+        assert_eq!((stats.added, stats.total, stats.rebuilt), (1, 16, false));
+        assert_eq!(snap.read_all().unwrap().height(), 16);
+        // The snapshot holds its directory's lock until dropped.
+        drop(snap);
+        let after = analyse(&mut f, req("year,item"));
+        check_figures(row(&after, 114, "overall"), &t(&[3, 5]));
+        // Deleting the snapshot loses nothing: it is rebuilt with the same results.
+        std::fs::remove_dir_all(&dir).unwrap();
+        let rebuilt = analyse(&mut f, req("year,item"));
+        assert_eq!(
+            serde_json::to_string(&after).unwrap(),
+            serde_json::to_string(&rebuilt).unwrap()
+        );
+        let (_, stats) = Snapshot::refresh(&mut f.conn, &dir, &fp).unwrap();
+        assert_eq!((stats.added, stats.total), (0, 16));
+        // The snapshot's row count is the database's.
+        let in_db: i64 = responses::table.count().get_result(&mut f.conn).unwrap();
+        assert_eq!(in_db, 16);
+    }
+
+    async fn comment_terms(engine) {
+        let mut f = fixture(engine);
+        let a = analyse(&mut f, req("year,item"));
+        let terms = &a.terms;
+        // Comments: 112 two, 113 three; dissatisfied (overall ≤ 2): 112-11-20 and
+        // 113/06/11; satisfied (≥ 4): 112/03/15 and 113/02/01; 113/10/10 is neutral.
+        assert_eq!((terms.dissatisfied_comments, terms.satisfied_comments), (2, 2));
+        let y113 = terms.periods.iter().find(|p| p.year == 113).unwrap();
+        assert_eq!(y113.comments, 3);
+        // 叫號 appears in two 113 comments (once twice): df 2, count 3.
+        let jiao = y113.top.iter().find(|t| t.term == "叫號").unwrap();
+        assert_eq!((jiao.comments, jiao.count), (2, 2 + 1));
+        assert_eq!(y113.top[0].term, "叫號");
+        // Over-represented among the dissatisfied: 叫號 (2 of their terms, none
+        // among the satisfied), with the comments as examples.
+        let d = terms.dissatisfied.iter().find(|t| t.term == "叫號").unwrap();
+        assert_eq!((d.dissatisfied_count, d.satisfied_count), (2, 0));
+        assert!(d.log_odds_weighted > 0.0);
+        assert_eq!(d.examples.len(), 2);
+        assert!(d.examples.iter().any(|e| e.contains("等太久了")));
+        // A satisfied-only term is not listed.
+        assert!(!terms.dissatisfied.iter().any(|t| t.term == "服務親切"));
+    }
+
+    async fn import_is_all_or_nothing(engine) {
+        let db = TestDb::new(engine);
+        let state = prepare(&db);
+        let mut conn = state.pool.get().unwrap();
+        seed_org(&mut conn);
+        let form = state.catalog.get("counter").unwrap().form.clone();
+        let vid = state.form_version_ids["counter"];
+        let ctx = import::context(&mut conn, &form, vid).unwrap();
+        let bad = "\
+office_code,submitted_at,channel,service_type,counter,staff_attitude,overall,comment
+JS,113/05/02,counter,,,5,5,ok
+XX,113/13/02,phone,nosuch,,6,4,
+DA,2099-01-01,counter,,9,,,
+";
+        let err = import::import_responses(&mut conn, "bad.csv", bad.as_bytes(), &ctx)
+            .unwrap_err()
+            .to_string();
+        for want in [
+            "bad.csv: the file was not imported",
+            "row 3, column office_code: no office `XX`",
+            "row 3, column submitted_at: `113/13/02`: no such day",
+            "row 3, column channel: `phone` is not counter, web or internal",
+            "row 3, column service_type: no service type `nosuch`",
+            "row 3, column staff_attitude: `6` is not a score 1-5",
+            "row 4, column submitted_at: in the future",
+            "row 4, column counter: office `DA` has no counter `9`",
+            "row 4: no scores",
+        ] {
+            assert!(err.contains(want), "missing `{want}` in:\n{err}");
+        }
+        assert_eq!(crate::helpers::response_count(&mut conn), 0, "nothing stored");
+        // A header naming something that is not an item of the form.
+        let err = import::import_responses(
+            &mut conn,
+            "h.csv",
+            "office_code,submitted_at,channel,service_type,counter,colour,comment\n".as_bytes(),
+            &ctx,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("row 1, column colour: not a 5-point item of form `counter`"), "{err}");
+        // Big5 with ROC dates imports; the same file again stores nothing new.
+        let good = "office_code,submitted_at,channel,service_type,counter,staff_attitude,overall,comment\r\nJS,113/05/02,counter,戶籍謄本,,5,4,櫃檯人員很親切\r\n";
+        let (big5, _, _) = encoding_rs::BIG5.encode(good);
+        let s = import::import_responses(&mut conn, "big5.csv", &big5, &ctx).unwrap();
+        assert_eq!((s.responses, s.answers, s.already_imported), (1, 3, 0));
+        let s = import::import_responses(&mut conn, "big5.csv", &big5, &ctx).unwrap();
+        assert_eq!((s.responses, s.already_imported), (0, 1));
+        assert_eq!(crate::helpers::response_count(&mut conn), 1);
+        let text: Option<String> = manyi::db::schema::answers::table
+            .filter(manyi::db::schema::answers::item_key.eq("comment"))
+            .select(manyi::db::schema::answers::text_value)
+            .first(&mut conn)
+            .unwrap();
+        assert_eq!(text.as_deref(), Some("櫃檯人員很親切"));
+        // 113/05/02 with no time is noon Taipei, 04:00 UTC.
+        let at: chrono::NaiveDateTime = responses::table
+            .select(responses::submitted_at)
+            .first(&mut conn)
+            .unwrap();
+        assert_eq!(at.to_string(), "2024-05-02 04:00:00");
+    }
+}
+
+#[test]
+fn staff_figures_below_the_floor_are_withheld() {
+    use manyi::analytics::metrics::{Key, metric_rows};
+    use manyi::analytics::{FormItems, Options, Reference};
+    let items = FormItems {
+        form: "counter".into(),
+        items: vec![],
+        overall: None,
+        dimensions: vec![],
+    };
+    let mut folded = std::collections::BTreeMap::new();
+    let few = Tally::from_scores([5u8; 29]);
+    let enough = Tally::from_scores([4u8; 30]);
+    folded.insert(
+        Key {
+            staff: Some(1),
+            ..Key::default()
+        },
+        few,
+    );
+    folded.insert(
+        Key {
+            staff: Some(2),
+            ..Key::default()
+        },
+        enough,
+    );
+    folded.insert(
+        Key {
+            office: Some(1),
+            ..Key::default()
+        },
+        few,
+    );
+    let rows = metric_rows(&folded, &items, &Reference::default(), &Options::default());
+    let by_staff = |s: &str| rows.iter().find(|r| r.group.staff.as_deref() == Some(s));
+    // Reference has no staff names: ids show as "(none)"; order by key.
+    assert_eq!(rows.len(), 3);
+    let withheld: Vec<bool> = rows.iter().map(|r| r.figures.suppressed).collect();
+    // Keys sort office (Some) before staff-only keys? office: Some(1) > None, so
+    // the two staff rows (office None) come first: staff 1 (29, withheld), staff 2 (30).
+    assert_eq!(withheld, [true, false, false]);
+    assert!(rows[0].figures.mean.is_none() && rows[0].figures.rate.is_none());
+    assert_eq!(rows[0].figures.n, 29);
+    assert_eq!(rows[1].figures.mean, Some(4.0));
+    let _ = by_staff;
+}
+
+#[test]
+fn analyze_request_names_the_bad_field() {
+    let visible = vec![];
+    let bad = |r: AnalyzeRequest| r.check(&visible).unwrap_err().to_string();
+    assert!(
+        bad(AnalyzeRequest {
+            from: Some("abc".into()),
+            ..req("year")
+        })
+        .starts_with("from:")
+    );
+    assert!(
+        bad(AnalyzeRequest {
+            from: Some("113".into()),
+            to: Some("110".into()),
+            ..req("year")
+        })
+        .starts_with("from:")
+    );
+    assert!(bad(req("year,colour")).starts_with("by:"));
+    assert!(bad(req("item,dimension")).starts_with("by:"));
+    assert!(
+        bad(AnalyzeRequest {
+            office: Some("ZZ".into()),
+            ..req("year")
+        })
+        .starts_with("office:")
+    );
+    assert!(
+        bad(AnalyzeRequest {
+            county: Some("火星".into()),
+            ..req("year")
+        })
+        .starts_with("county:")
+    );
+    assert!(
+        bad(AnalyzeRequest {
+            channel: Some("fax".into()),
+            ..req("year")
+        })
+        .starts_with("channel:")
+    );
+}
+
+mod http {
+    use serde_json::Value;
+
+    use super::*;
+    use crate::helpers::{Browser, on_both_engines, spawn_app};
+
+    on_both_engines! {
+        async fn api_is_scoped_by_role_and_office(engine) {
+            let app = spawn_app(engine).await;
+            {
+                let mut conn = app.conn();
+                seed_org(&mut conn);
+                let json: String = form_versions::table
+                    .filter(form_versions::form_key.eq("counter"))
+                    .select(form_versions::definition)
+                    .first(&mut conn)
+                    .unwrap();
+                let form: Form = serde_json::from_str(&json).unwrap();
+                let id: i32 = form_versions::table
+                    .filter(form_versions::form_key.eq("counter"))
+                    .select(form_versions::id)
+                    .first(&mut conn)
+                    .unwrap();
+                import(&mut conn, &form, id, V1);
+            }
+            // Not logged in: 401.
+            let res = app.get("/api/v1/analytics/metrics?by=year,office").await;
+            assert_eq!(res.status(), 401);
+
+            // A director sees their office only; asking for another is "not found".
+            let b = Browser::new(&app);
+            b.login("dir-js").await;
+            let res = b.get("/api/v1/analytics/metrics?by=year,office&from=113&to=113").await;
+            assert_eq!(res.status(), 200);
+            let body: Value = res.json().await.unwrap();
+            let rows = body["metrics"].as_array().unwrap();
+            assert_eq!(rows.len(), 1, "{body}");
+            assert_eq!(rows[0]["office"], "JS");
+            assert_eq!(rows[0]["year"], 113);
+            // JS 113 overall: 5, 5, 4, 4, 1.
+            assert_eq!(rows[0]["n"], 5);
+            assert!((rows[0]["mean"].as_f64().unwrap() - 3.8).abs() < 1e-12);
+            assert!((rows[0]["rate"].as_f64().unwrap() - 0.8).abs() < 1e-12);
+            let res = b.get("/api/v1/analytics/metrics?office=DA").await;
+            assert_eq!(res.status(), 404);
+            // Bad input: 400 naming the field.
+            let res = b.get("/api/v1/analytics/metrics?by=year,colour").await;
+            assert_eq!(res.status(), 400);
+            let body: Value = res.json().await.unwrap();
+            assert_eq!(body["error"]["field"], "by");
+            let res = b.get("/api/v1/analytics/metrics?form=counter&colour=red").await;
+            assert_eq!(res.status(), 400);
+            assert!(res.text().await.unwrap().contains("colour"));
+            let res = b.get("/api/v1/analytics/nonsense").await;
+            assert_eq!(res.status(), 404);
+
+            // The county administrator sees Kinmen's offices (JS; JC has no data), not Taipei's.
+            let b = Browser::new(&app);
+            b.login("kinmen").await;
+            let body: Value = b
+                .get("/api/v1/analytics/metrics?by=office")
+                .await
+                .json()
+                .await
+                .unwrap();
+            let offices: Vec<&str> = body["metrics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["office"].as_str().unwrap())
+                .collect();
+            assert_eq!(offices, ["JS"]);
+            // The system administrator sees both, and every part of the analysis.
+            let b = Browser::new(&app);
+            b.login("admin").await;
+            let body: Value = b.get("/api/v1/analytics/all?by=office").await.json().await.unwrap();
+            let offices: Vec<&str> = body["metrics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["office"].as_str().unwrap())
+                .collect();
+            // In office order (JS was registered before DA).
+            assert_eq!(offices, ["JS", "DA"]);
+            for key in ["metrics", "changes", "reliability", "drivers", "shortfalls", "terms", "complaints", "notes"] {
+                assert!(body.get(key).is_some(), "missing {key}");
+            }
+            // Counter staff see none of it.
+            let b = Browser::new(&app);
+            b.login("ctr-js").await;
+            assert_eq!(b.get("/api/v1/analytics/metrics").await.status(), 403);
+        }
+    }
+}
