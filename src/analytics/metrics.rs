@@ -557,3 +557,54 @@ pub fn changes(
     }
     out
 }
+
+/// The figures as a frame (one row per group), for exports and charts.
+pub fn metrics_frame(rows: &[MetricRow]) -> PolarsResult<DataFrame> {
+    let s =
+        |f: &dyn Fn(&Group) -> Option<String>| rows.iter().map(|r| f(&r.group)).collect::<Vec<_>>();
+    let i =
+        |f: &dyn Fn(&Group) -> Option<i32>| rows.iter().map(|r| f(&r.group)).collect::<Vec<_>>();
+    let x = |f: &dyn Fn(&Figures) -> Option<f64>| {
+        rows.iter().map(|r| f(&r.figures)).collect::<Vec<_>>()
+    };
+    DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new("year".into(), i(&|g| g.year)),
+            Column::new("quarter".into(), i(&|g| g.quarter)),
+            Column::new("month".into(), i(&|g| g.month)),
+            Column::new("county".into(), s(&|g| g.county.clone())),
+            Column::new("office".into(), s(&|g| g.office.clone())),
+            Column::new("office_name".into(), s(&|g| g.office_name.clone())),
+            Column::new("counter".into(), s(&|g| g.counter.clone())),
+            Column::new("staff".into(), s(&|g| g.staff.clone())),
+            Column::new("service_type".into(), s(&|g| g.service_type.clone())),
+            Column::new("channel".into(), s(&|g| g.channel.clone())),
+            Column::new("dimension".into(), s(&|g| g.dimension.clone())),
+            Column::new("item".into(), s(&|g| g.item.clone())),
+            Column::new("label_zh".into(), s(&|g| g.label_zh.clone())),
+            Column::new("label_en".into(), s(&|g| g.label_en.clone())),
+            Column::new(
+                "n".into(),
+                rows.iter().map(|r| r.figures.n).collect::<Vec<_>>(),
+            ),
+            Column::new("mean".into(), x(&|f| f.mean)),
+            Column::new("mean_low".into(), x(&|f| f.mean_ci.map(|c| c.low))),
+            Column::new("mean_high".into(), x(&|f| f.mean_ci.map(|c| c.high))),
+            Column::new("rate".into(), x(&|f| f.rate)),
+            Column::new("rate_low".into(), x(&|f| f.rate_ci.map(|c| c.low))),
+            Column::new("rate_high".into(), x(&|f| f.rate_ci.map(|c| c.high))),
+            Column::new("dissatisfied_rate".into(), x(&|f| f.dissatisfied_rate)),
+            Column::new(
+                "sampling_error_points".into(),
+                x(&|f| f.sampling_error_points),
+            ),
+            Column::new(
+                "suppressed".into(),
+                rows.iter()
+                    .map(|r| r.figures.suppressed)
+                    .collect::<Vec<_>>(),
+            ),
+        ],
+    )
+}

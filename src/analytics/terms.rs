@@ -116,7 +116,7 @@ pub struct DissatisfiedTerm {
     pub satisfied_count: u64,
     /// Weighted log-odds (a z-score): above 1.96 is a clear over-representation.
     pub log_odds_weighted: f64,
-    /// Up to three comments of dissatisfied respondents with the term.
+    /// Up to three different comments of dissatisfied respondents with the term.
     pub examples: Vec<String>,
 }
 
@@ -231,7 +231,7 @@ pub fn terms(
                 }
                 for w in seen {
                     let ex = examples.entry(w).or_default();
-                    if ex.len() < 3 {
+                    if ex.len() < 3 && !ex.iter().any(|e| e == text) {
                         ex.push(text.to_owned());
                     }
                 }

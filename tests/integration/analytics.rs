@@ -208,6 +208,11 @@ on_both_engines_sync! {
         check_figures(row(&a, 113, "queue_system"), &t(&[4, 2]));
         assert!(a.metrics.iter().all(|r| !(r.group.year == Some(112)
             && r.group.item.as_deref() == Some("queue_system"))));
+        // The same figures as a frame (for exports).
+        let frame = manyi::analytics::metrics::metrics_frame(&a.metrics).unwrap();
+        assert_eq!(frame.height(), a.metrics.len());
+        let n: Vec<u64> = frame.column("n").unwrap().u64().unwrap().into_no_null_iter().collect();
+        assert_eq!(n, a.metrics.iter().map(|r| r.figures.n).collect::<Vec<_>>());
         // Hand check of one row: 113 staff attitude, 10 answers summing to 39.
         let r = row(&a, 113, "staff_attitude");
         close(r.figures.mean.unwrap(), 3.9);
@@ -570,6 +575,124 @@ DA,2099-01-01,counter,,9,,,
             .first(&mut conn)
             .unwrap();
         assert_eq!(at.to_string(), "2024-05-02 04:00:00");
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn insert_case(
+    conn: &mut DbConnection,
+    no: &str,
+    office: &str,
+    channel: &str,
+    category: &str,
+    status: &str,
+    dates: (&str, &str, Option<&str>, Option<&str>),
+) {
+    use manyi::db::schema::{case_categories, cases, offices};
+    let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let office_id: i32 = offices::table
+        .filter(offices::code.eq(office))
+        .select(offices::id)
+        .first(conn)
+        .unwrap();
+    let category_id: i32 = case_categories::table
+        .filter(case_categories::code.eq(category))
+        .select(case_categories::id)
+        .first(conn)
+        .unwrap();
+    diesel::insert_into(cases::table)
+        .values((
+            cases::case_no.eq(no),
+            cases::office_id.eq(office_id),
+            cases::channel.eq(channel),
+            cases::category_id.eq(category_id),
+            cases::subject.eq("主旨"),
+            cases::content.eq("內容"),
+            cases::language.eq("zh-TW"),
+            cases::confidential.eq(false),
+            cases::status.eq(status),
+            cases::deadline_kind.eq("mailbox"),
+            cases::received_on.eq(d(dates.0)),
+            cases::due_on.eq(d(dates.1)),
+            cases::due_assumed.eq(false),
+            cases::first_reply_on.eq(dates.2.map(d)),
+            cases::closed_on.eq(dates.3.map(d)),
+            cases::created_at.eq(chrono::Utc::now().naive_utc()),
+        ))
+        .execute(conn)
+        .unwrap();
+}
+
+on_both_engines_sync! {
+    async fn complaint_figures_by_hand(engine) {
+        let mut f = fixture(engine);
+        // March 2024 (ROC 113), ordinary working weeks on the office calendar.
+        let c = &mut f.conn;
+        // Answered in 2 working days (Wed), closed in 4 (Fri): on time.
+        insert_case(c, "JS-113-1", "JS", "mailbox", "waiting", "closed",
+            ("2024-03-04", "2024-03-07", Some("2024-03-06"), Some("2024-03-08")));
+        // Answered the next Monday: 5 working days, after the due date: late.
+        insert_case(c, "JS-113-2", "JS", "mailbox", "waiting", "replied",
+            ("2024-03-04", "2024-03-07", Some("2024-03-11"), None));
+        // Accepted, never answered, long past due: late and overdue.
+        insert_case(c, "JS-113-3", "JS", "petition_written", "attitude", "accepted",
+            ("2024-03-05", "2024-03-08", None, None));
+        // Not accepted: received, but not timed.
+        insert_case(c, "JS-113-4", "JS", "mailbox", "attitude", "not_accepted",
+            ("2024-03-05", "2024-03-08", None, None));
+        // Another office: answered and closed the next day.
+        insert_case(c, "DA-113-1", "DA", "mailbox", "waiting", "closed",
+            ("2024-03-06", "2024-03-11", Some("2024-03-07"), Some("2024-03-07")));
+        let mut r = req("year");
+        r.from = Some("113".into());
+        r.to = Some("113".into());
+        let a = analyse(&mut f, r);
+        let c = a.complaints.as_ref().unwrap();
+        let row = |cat: &str| {
+            c.rows
+                .iter()
+                .find(|r| r.group["category"] == cat && r.group["year"] == "113")
+                .unwrap()
+        };
+        let w = row("waiting");
+        assert_eq!((w.received, w.accepted, w.timed, w.on_time, w.overdue), (3, 3, 3, 2, 0));
+        close(w.on_time_rate.unwrap(), 2.0 / 3.0);
+        // Days to first reply 2, 5, 1: median 2, p90 (nearest rank ⌈0.9·3⌉ = 3rd) 5.
+        assert_eq!(w.median_days_to_first_reply, Some(2.0));
+        assert_eq!(w.p90_days_to_first_reply, Some(5));
+        // Days to closure 4, 1: median 2.5, p90 (⌈1.8⌉ = 2nd) 4.
+        assert_eq!(w.median_days_to_close, Some(2.5));
+        assert_eq!(w.p90_days_to_close, Some(4));
+        let at = row("attitude");
+        assert_eq!((at.received, at.accepted, at.timed, at.on_time, at.overdue), (2, 1, 1, 0, 1));
+        assert_eq!(at.on_time_rate, Some(0.0));
+        assert_eq!(at.median_days_to_first_reply, None);
+        let review: Vec<(&str, &str, &str, u64)> = c
+            .review
+            .iter()
+            .map(|r| (r.category.as_str(), r.outcome.as_str(), r.timeliness.as_str(), r.count))
+            .collect();
+        assert_eq!(
+            review,
+            [
+                ("attitude", "not_accepted", "not_applicable", 1),
+                ("attitude", "open", "late", 1),
+                ("waiting", "answered", "late", 1),
+                ("waiting", "answered", "on_time", 2),
+            ]
+        );
+        // By office and channel: JS's mailbox cases only.
+        let mut r = req("year,office,channel");
+        r.office = Some("JS".into());
+        let a = analyse(&mut f, r);
+        let rows = &a.complaints.as_ref().unwrap().rows;
+        let mailbox_waiting = rows
+            .iter()
+            .find(|r| r.group["channel"] == "mailbox" && r.group["category"] == "waiting")
+            .unwrap();
+        assert_eq!(mailbox_waiting.group["office"], "JS");
+        assert_eq!(mailbox_waiting.received, 2);
+        assert!(!rows.iter().any(|r| r.group["office"] == "DA"));
     }
 }
 
