@@ -376,3 +376,155 @@ fn forms_retire_refuses_that_version() {
             .retired
     );
 }
+
+mod analytics_commands {
+    use super::manyi;
+    use crate::helpers::{Engine, TestDb, prepare, seed_org};
+
+    fn both(engine: Engine) {
+        let db = TestDb::new(engine);
+        {
+            let state = prepare(&db);
+            seed_org(&mut state.pool.get().unwrap());
+        }
+        let work = tempfile::tempdir().unwrap();
+        let csv = work.path().join("paper.csv");
+        std::fs::write(
+            &csv,
+            "\u{feff}office_code,submitted_at,channel,service_type,counter,staff_attitude,overall,comment\n\
+             JS,112/05/02,counter,,,5,4,\n\
+             JS,113/05/02 10:30,counter,戶籍謄本,,4,5,叫號很快\n\
+             JS,113/06/02,counter,,,2,1,等太久\n",
+        )
+        .unwrap();
+        let snap = work.path().join("snap");
+        let run = |args: &[&str]| {
+            let out = manyi()
+                .current_dir(work.path())
+                .env("MANYI_SNAPSHOT_DIR", &snap)
+                .arg("--database-url")
+                .arg(db.url.expose())
+                .args(args)
+                .output()
+                .unwrap();
+            (
+                out.status.success(),
+                String::from_utf8_lossy(&out.stdout).into_owned(),
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            )
+        };
+        let forms = crate::helpers::forms_dir();
+        let forms = forms.to_str().unwrap();
+        let (ok, out, err) = run(&[
+            "import",
+            "responses",
+            csv.to_str().unwrap(),
+            "--form",
+            "counter",
+            "--forms",
+            forms,
+        ]);
+        assert!(ok, "{err}");
+        assert!(out.contains("3 response(s)"), "{out}");
+        // A bad file: every error, nothing stored, non-zero exit.
+        let bad = work.path().join("bad.csv");
+        std::fs::write(
+            &bad,
+            "office_code,submitted_at,channel,service_type,counter,overall,comment\nJS,113/02/30,,,,9,\n",
+        )
+        .unwrap();
+        let (ok, _, err) = run(&[
+            "import",
+            "responses",
+            bad.to_str().unwrap(),
+            "--forms",
+            forms,
+        ]);
+        assert!(!ok);
+        assert!(
+            err.contains("row 2, column submitted_at") && err.contains("row 2, column overall"),
+            "{err}"
+        );
+
+        let (ok, out, err) = run(&[
+            "analyze",
+            "--from",
+            "112",
+            "--to",
+            "113",
+            "--by",
+            "year,item",
+            "--json",
+        ]);
+        assert!(ok, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["responses"], 3);
+        let overall_113 = v["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["year"] == 113 && m["item"] == "overall")
+            .unwrap();
+        assert_eq!(overall_113["n"], 2);
+        assert_eq!(overall_113["mean"], 3.0);
+        assert_eq!(overall_113["rate"], 0.5);
+        for key in [
+            "metrics",
+            "changes",
+            "reliability",
+            "drivers",
+            "shortfalls",
+            "terms",
+            "complaints",
+            "notes",
+        ] {
+            assert!(v.get(key).is_some(), "missing {key}");
+        }
+        // Text output: Traditional Chinese headings first.
+        let (ok, out, _) = run(&["analyze", "--office", "JS", "--by", "year"]);
+        assert!(ok);
+        assert!(
+            out.contains("滿意度分析 Satisfaction analysis") && out.contains("113年"),
+            "{out}"
+        );
+        // Bad flags name themselves.
+        let (ok, _, err) = run(&["analyze", "--by", "year,colour"]);
+        assert!(!ok);
+        assert!(err.contains("by: `colour`"), "{err}");
+        let (ok, _, err) = run(&["analyze", "--from", "abc"]);
+        assert!(!ok && err.contains("from:"), "{err}");
+        // Standards from the command line, then a shortfall.
+        let (ok, _, err) = run(&[
+            "standard", "set", "--year", "113", "--rate", "0.9", "--office", "JS",
+        ]);
+        assert!(ok, "{err}");
+        let (ok, out, _) = run(&["analyze", "--from", "113", "--to", "113", "--json"]);
+        assert!(ok);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let s = v["shortfalls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["item"] == "overall")
+            .unwrap();
+        assert_eq!(s["office"], "JS");
+        assert!((s["gap_points"].as_f64().unwrap() - 40.0).abs() < 1e-9);
+        // The snapshot is a cache: rebuild reads everything again.
+        let (ok, out, err) = run(&["snapshot", "rebuild"]);
+        assert!(ok, "{err}");
+        assert!(
+            out.contains("3 responses") && out.contains("rebuilt"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn import_analyze_standard_snapshot_sqlite() {
+        both(Engine::Sqlite);
+    }
+
+    #[test]
+    fn import_analyze_standard_snapshot_postgres() {
+        both(Engine::Postgres);
+    }
+}
