@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::AnalyticsError;
 use crate::calendar::Calendar;
 use crate::cases::CaseStatus;
-use crate::cases::views::{median, p90};
+use crate::cases::views::{median, outcome_and_timeliness, p90};
 use crate::db::DbConnection;
 use crate::db::schema::{case_categories, cases, offices};
 
@@ -30,18 +30,7 @@ pub fn load_cases(
     to: NaiveDate,
     today: NaiveDate,
 ) -> Result<DataFrame, AnalyticsError> {
-    type Row = (
-        String,
-        String,
-        String,
-        String,
-        String,
-        NaiveDate,
-        NaiveDate,
-        Option<NaiveDate>,
-        Option<NaiveDate>,
-    );
-    let rows: Vec<Row> = cases::table
+    let rows: Vec<CaseRow> = cases::table
         .inner_join(case_categories::table)
         .inner_join(offices::table)
         .filter(cases::office_id.eq_any(office_ids))
@@ -129,19 +118,7 @@ pub fn facts(
     calendar: &Calendar,
     today: NaiveDate,
 ) -> CaseFacts {
-    let outcome = match status {
-        CaseStatus::NotAccepted => "not_accepted",
-        CaseStatus::Transferred => "transferred",
-        s if s.is_open() => "open",
-        _ => "answered",
-    };
-    let timeliness = match (outcome, first_reply) {
-        ("not_accepted" | "transferred", _) => "not_applicable",
-        (_, Some(r)) if r <= due => "on_time",
-        (_, Some(_)) => "late",
-        (_, None) if due < today => "late",
-        (_, None) => "pending",
-    };
+    let (outcome, timeliness) = outcome_and_timeliness(status, due, first_reply, today);
     CaseFacts {
         office,
         county,

@@ -259,6 +259,31 @@ mod tests {
     }
 }
 
+/// A case's outcome (answered, not_accepted, transferred, open) and
+/// timeliness (on_time, late, pending, not_applicable) as of `today`: the
+/// periodic review's classification, shared with the analytics.
+pub fn outcome_and_timeliness(
+    status: CaseStatus,
+    due: NaiveDate,
+    first_reply: Option<NaiveDate>,
+    today: NaiveDate,
+) -> (&'static str, &'static str) {
+    let outcome = match status {
+        CaseStatus::NotAccepted => "not_accepted",
+        CaseStatus::Transferred => "transferred",
+        s if s.is_open() => "open",
+        _ => "answered",
+    };
+    let timeliness = match (outcome, first_reply) {
+        ("not_accepted" | "transferred", _) => "not_applicable",
+        (_, Some(r)) if r <= due => "on_time",
+        (_, Some(_)) => "late",
+        (_, None) if due < today => "late",
+        (_, None) => "pending",
+    };
+    (outcome, timeliness)
+}
+
 /// One cell of the periodic review table (category × outcome × timeliness).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct ReviewCell {
@@ -295,19 +320,7 @@ pub fn review_table(
     let mut cells: BTreeMap<(String, &'static str, &'static str), i64> = BTreeMap::new();
     for (category, status, due, first_reply) in rows {
         let status = CaseStatus::parse(&status).unwrap_or(CaseStatus::Received);
-        let outcome = match status {
-            CaseStatus::NotAccepted => "not_accepted",
-            CaseStatus::Transferred => "transferred",
-            s if s.is_open() => "open",
-            _ => "answered",
-        };
-        let timeliness = match (outcome, first_reply) {
-            ("not_accepted" | "transferred", _) => "not_applicable",
-            (_, Some(r)) if r <= due => "on_time",
-            (_, Some(_)) => "late",
-            (_, None) if due < today => "late",
-            (_, None) => "pending",
-        };
+        let (outcome, timeliness) = outcome_and_timeliness(status, due, first_reply, today);
         *cells.entry((category, outcome, timeliness)).or_default() += 1;
     }
     Ok(cells
