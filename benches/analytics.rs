@@ -185,13 +185,25 @@ fn filtered(dir: &Path) -> LazyFrame {
 }
 
 /// The same group-bys as `analyze(by = year, item)`, written by hand.
+fn step(name: &str, t: &mut Instant) {
+    if std::env::var_os("MANYI_BENCH_STEPS").is_some() {
+        eprintln!("  {name}: {:.3} s", t.elapsed().as_secs_f64());
+    }
+    *t = Instant::now();
+}
+
 fn floor(dir: &Path) -> usize {
+    let mut t = Instant::now();
     let keys = items();
     let lf = filtered(dir);
     let year = (col(c::DAY).dt().year() - lit(1911)).alias("year");
+    let inputs: Vec<Expr> = keys
+        .iter()
+        .flat_map(|k| manyi::analytics::metrics::tally_inputs(k))
+        .collect();
     let tallies: Vec<Expr> = keys
         .iter()
-        .flat_map(|k| manyi::analytics::metrics::tally_exprs(k))
+        .flat_map(|k| manyi::analytics::metrics::tally_aggs(k))
         .collect();
     let mut rows = 0;
     // Count.
@@ -201,22 +213,27 @@ fn floor(dir: &Path) -> usize {
         .collect()
         .unwrap()
         .height();
+    step("count", &mut t);
     // Figures (and changes) by year and item.
     rows += lf
         .clone()
+        .with_columns(inputs.clone())
         .group_by([year.clone()])
         .agg(tallies.clone())
         .collect()
         .unwrap()
         .height();
+    step("by year", &mut t);
     // By year, office and item (shortfalls).
     rows += lf
         .clone()
+        .with_columns(inputs)
         .group_by([year.clone(), col(c::OFFICE)])
         .agg(tallies)
         .collect()
         .unwrap()
         .height();
+    step("by year and office", &mut t);
     // Reliability: complete rows, sums and sums of squares.
     let scale: Vec<&String> = keys
         .iter()
@@ -227,45 +244,63 @@ fn floor(dir: &Path) -> usize {
         .map(|k| col(item_column(k).as_str()).is_not_null())
         .reduce(|a, b| a.and(b))
         .unwrap();
-    let f = |k: &str| col(item_column(k).as_str()).cast(DataType::Float64);
-    let total = scale.iter().map(|k| f(k)).reduce(|a, b| a + b).unwrap();
+    let x = |k: &str| col(item_column(k).as_str());
+    let total = scale
+        .iter()
+        .map(|k| x(k).cast(DataType::UInt16))
+        .reduce(|a, b| a + b)
+        .unwrap();
+    let mut inputs = vec![total.alias("tot")];
     let mut aggs = vec![
         col(c::RESPONSE_ID).count(),
-        total.clone().sum().alias("st"),
-        (total.clone() * total).sum().alias("qt"),
+        col("tot").sum().alias("st"),
+        col("tot2").sum().alias("qt"),
     ];
     for k in &scale {
-        aggs.push(f(k).sum().alias(format!("s{k}")));
-        aggs.push((f(k) * f(k)).sum().alias(format!("q{k}")));
+        inputs.push((x(k) * x(k)).alias(format!("q{k}")));
+        aggs.push(x(k).sum().alias(format!("s{k}")));
+        aggs.push(col(format!("q{k}")).sum());
     }
     rows += lf
         .clone()
         .filter(complete)
-        .group_by([year.clone()])
+        .with_columns(inputs)
+        .with_columns([
+            (col("tot").cast(DataType::UInt32) * col("tot").cast(DataType::UInt32)).alias("tot2"),
+            year.clone(),
+        ])
+        .group_by([col("year")])
         .agg(aggs)
         .collect()
         .unwrap()
         .height();
+    step("reliability", &mut t);
     // Drivers: pair sums with overall.
-    let o = f("overall");
+    let o = x("overall");
+    let mut inputs = vec![year.clone()];
     let mut aggs = Vec::new();
     for k in keys.iter().filter(|k| *k != "overall") {
-        let xm = f(k) + o.clone() * lit(0.0);
-        let om = o.clone() + f(k) * lit(0.0);
-        aggs.push(xm.clone().count().alias(format!("n{k}")));
-        aggs.push(xm.clone().sum().alias(format!("sx{k}")));
-        aggs.push(om.clone().sum().alias(format!("sy{k}")));
-        aggs.push((xm.clone() * xm.clone()).sum().alias(format!("sxx{k}")));
-        aggs.push((om.clone() * om.clone()).sum().alias(format!("syy{k}")));
-        aggs.push((xm * om).sum().alias(format!("sxy{k}")));
+        let xm = x(k) + o.clone() * lit(0u8);
+        let om = o.clone() + x(k) * lit(0u8);
+        inputs.push(xm.clone().alias(format!("x{k}")));
+        inputs.push(om.clone().alias(format!("y{k}")));
+        inputs.push((xm.clone() * xm.clone()).alias(format!("xx{k}")));
+        inputs.push((om.clone() * om.clone()).alias(format!("yy{k}")));
+        inputs.push((xm * om).alias(format!("xy{k}")));
+        aggs.push(col(format!("x{k}")).count().alias(format!("n{k}")));
+        for p in ["x", "y", "xx", "yy", "xy"] {
+            aggs.push(col(format!("{p}{k}")).sum().alias(format!("s{p}{k}")));
+        }
     }
     rows += lf
         .clone()
-        .group_by([year.clone()])
+        .with_columns(inputs)
+        .group_by([col("year")])
         .agg(aggs)
         .collect()
         .unwrap()
         .height();
+    step("drivers", &mut t);
     // Comments with their year and overall score.
     rows += lf
         .select([
@@ -282,6 +317,7 @@ fn floor(dir: &Path) -> usize {
         .collect()
         .unwrap()
         .height();
+    step("comments", &mut t);
     rows
 }
 

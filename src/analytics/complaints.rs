@@ -12,6 +12,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use super::AnalyticsError;
+use super::Collect;
 use crate::calendar::Calendar;
 use crate::cases::CaseStatus;
 use crate::cases::views::{median, outcome_and_timeliness, p90};
@@ -275,14 +276,14 @@ pub fn figures(cases: LazyFrame, by: &[CaseDim]) -> Result<Vec<ComplaintRow>, An
     ];
     let keys: Vec<Expr> = by.iter().map(|d| col(d.column())).collect();
     let df = if keys.is_empty() {
-        cases.select(aggs).collect()?
+        cases.select(aggs).run()?
     } else {
         let names: Vec<PlSmallStr> = by.iter().map(|d| d.column().into()).collect();
         cases
             .group_by(keys)
             .agg(aggs)
             .sort(names, Default::default())
-            .collect()?
+            .run()?
     };
     let reply = df.column("reply")?.as_materialized_series().clone();
     let close = df.column("close")?.as_materialized_series().clone();
@@ -336,7 +337,7 @@ pub fn review(cases: LazyFrame) -> Result<Vec<ReviewCell>, AnalyticsError> {
         .group_by([col("category"), col("outcome"), col("timeliness")])
         .agg([len().alias("count")])
         .sort(["category", "outcome", "timeliness"], Default::default())
-        .collect()?;
+        .run()?;
     let s = |name: &str| -> Result<Vec<String>, AnalyticsError> {
         Ok(df
             .column(name)?

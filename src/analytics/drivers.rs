@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 use serde::Serialize;
 
+use super::Collect;
 use super::metrics::Key;
 use super::snapshot::{col, item_column};
 use super::stats::{self, PairSums, Tally};
@@ -24,10 +25,6 @@ pub struct Reliability {
     pub alpha: Option<f64>,
     /// Alpha below the floor (0.7 by default).
     pub below_floor: bool,
-}
-
-fn f64_col(c: &str) -> Expr {
-    col(c).cast(DataType::Float64)
 }
 
 fn get_f64(df: &DataFrame, name: &str, row: usize) -> Result<f64, AnalyticsError> {
@@ -93,27 +90,37 @@ pub fn reliability(
         .map(|k| col(item_column(k).as_str()).is_not_null())
         .reduce(|a, b| a.and(b))
         .expect("two or more items");
+    // Derived per-row columns first, then plain sums (polars' fast path).
     let total = scale
         .iter()
-        .map(|k| f64_col(&item_column(k)))
+        .map(|k| col(item_column(k).as_str()).cast(DataType::UInt16))
         .reduce(|a, b| a + b)
         .expect("two or more items");
+    let mut inputs = vec![total.alias("tot")];
+    for k in scale {
+        let x = col(item_column(k).as_str());
+        inputs.push((x.clone() * x).alias(format!("q|{k}")));
+    }
     let mut aggs = vec![
         col(col::RESPONSE_ID).count().alias("n"),
-        total.clone().sum().alias("st"),
-        (total.clone() * total).sum().alias("qt"),
+        col("tot").sum().alias("st"),
+        col("tot2").sum().alias("qt"),
     ];
     for k in scale {
-        let x = f64_col(&item_column(k));
-        aggs.push(x.clone().sum().alias(format!("s|{k}")));
-        aggs.push((x.clone() * x).sum().alias(format!("q|{k}")));
+        aggs.push(col(item_column(k).as_str()).sum().alias(format!("s|{k}")));
+        aggs.push(col(format!("q|{k}")).sum());
     }
     let df = lf
         .filter(complete)
-        .group_by([year_expr()])
+        .with_columns(inputs)
+        .with_columns([
+            (col("tot").cast(DataType::UInt32) * col("tot").cast(DataType::UInt32)).alias("tot2"),
+            year_expr(),
+        ])
+        .group_by([col("year")])
         .agg(aggs)
         .sort(["year"], Default::default())
-        .collect()?;
+        .run()?;
     let years = years_of(&df)?;
     let mut out = Vec::new();
     for (row, year) in years.into_iter().enumerate() {
@@ -230,25 +237,33 @@ pub fn drivers(
     if candidates.is_empty() {
         return Ok(Vec::new());
     }
-    let o = f64_col(&item_column(&overall));
+    let o = col(item_column(&overall).as_str());
+    // Per item: both answers, or null (x + o·0 is null when o is, and x
+    // otherwise); their squares and product fit in 8 bits (≤ 25).
+    let mut inputs = vec![year_expr()];
     let mut aggs = Vec::new();
     for k in &candidates {
-        let x = f64_col(&item_column(k));
-        // Null unless both answers are present.
-        let xm = x.clone() + o.clone() * lit(0.0);
-        let om = o.clone() + x * lit(0.0);
-        aggs.push(xm.clone().count().alias(format!("n|{k}")));
-        aggs.push(xm.clone().sum().alias(format!("sx|{k}")));
-        aggs.push(om.clone().sum().alias(format!("sy|{k}")));
-        aggs.push((xm.clone() * xm.clone()).sum().alias(format!("sxx|{k}")));
-        aggs.push((om.clone() * om.clone()).sum().alias(format!("syy|{k}")));
-        aggs.push((xm * om).sum().alias(format!("sxy|{k}")));
+        let x = col(item_column(k).as_str());
+        let xm = x.clone() + o.clone() * lit(0u8);
+        let om = o.clone() + x * lit(0u8);
+        inputs.push(xm.clone().alias(format!("x|{k}")));
+        inputs.push(om.clone().alias(format!("y|{k}")));
+        inputs.push((xm.clone() * xm.clone()).alias(format!("xx|{k}")));
+        inputs.push((om.clone() * om.clone()).alias(format!("yy|{k}")));
+        inputs.push((xm * om).alias(format!("xy|{k}")));
+        aggs.push(col(format!("x|{k}")).count().alias(format!("n|{k}")));
+        aggs.push(col(format!("x|{k}")).sum().alias(format!("sx|{k}")));
+        aggs.push(col(format!("y|{k}")).sum().alias(format!("sy|{k}")));
+        aggs.push(col(format!("xx|{k}")).sum().alias(format!("sxx|{k}")));
+        aggs.push(col(format!("yy|{k}")).sum().alias(format!("syy|{k}")));
+        aggs.push(col(format!("xy|{k}")).sum().alias(format!("sxy|{k}")));
     }
     let df = lf
-        .group_by([year_expr()])
+        .with_columns(inputs)
+        .group_by([col("year")])
         .agg(aggs)
         .sort(["year"], Default::default())
-        .collect()?;
+        .run()?;
     let mut out = Vec::new();
     for (row, year) in years_of(&df)?.into_iter().enumerate() {
         let mut rows: Vec<DriverRow> = Vec::new();

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use polars::prelude::*;
 use serde::Serialize;
 
+use super::Collect;
 use super::snapshot::{self, Snapshot, col};
 use super::{AnalyticsError, Filter, FormItems};
 use crate::db::DbConnection;
@@ -205,7 +206,7 @@ pub fn load_input(
     let used: Vec<i32> = responses
         .clone()
         .select([col(col::FORM_VERSION).unique()])
-        .collect()?
+        .run()?
         .column(col::FORM_VERSION)?
         .u16()?
         .into_no_null_iter()

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 use serde::Serialize;
 
+use super::Collect;
 use super::snapshot::{col, item_column};
 use super::stats::{self, Interval, Tally, TestResult};
 use super::{AnalyticsError, Dim, FormItems, Options, Reference};
@@ -75,24 +76,36 @@ fn key_name(d: Dim) -> &'static str {
     }
 }
 
-/// The aggregation expressions of one item column: n, Σx, Σx², top-2, bottom-2.
-pub fn tally_exprs(item: &str) -> [Expr; 5] {
+/// Per-row inputs of the tallies of one item: its square and its top-2 and
+/// bottom-2 indicators, as narrow integer columns (null where unanswered).
+/// Computed before the group-by so that the group-by itself only sums plain
+/// columns, which polars aggregates on its fast path (an expression inside
+/// an aggregation is evaluated group by group, several times slower).
+pub fn tally_inputs(item: &str) -> [Expr; 3] {
     let c = item_column(item);
-    let x = col(c.as_str()).cast(DataType::UInt32);
+    let x = col(c.as_str());
+    [
+        (x.clone() * x.clone()).alias(format!("q|{item}")),
+        x.clone()
+            .gt_eq(lit(4u8))
+            .cast(DataType::UInt8)
+            .alias(format!("t|{item}")),
+        x.lt_eq(lit(2u8))
+            .cast(DataType::UInt8)
+            .alias(format!("b|{item}")),
+    ]
+}
+
+/// The aggregations of one item's tallies over [`tally_inputs`]: n, Σx, Σx²,
+/// top-2, bottom-2 (polars sums 8-bit integers into 64 bits).
+pub fn tally_aggs(item: &str) -> [Expr; 5] {
+    let c = item_column(item);
     [
         col(c.as_str()).count().alias(format!("n|{item}")),
-        x.clone().sum().alias(format!("s|{item}")),
-        (x.clone() * x).sum().alias(format!("q|{item}")),
-        col(c.as_str())
-            .gt_eq(lit(4u8))
-            .cast(DataType::UInt32)
-            .sum()
-            .alias(format!("t|{item}")),
-        col(c.as_str())
-            .lt_eq(lit(2u8))
-            .cast(DataType::UInt32)
-            .sum()
-            .alias(format!("b|{item}")),
+        col(c.as_str()).sum().alias(format!("s|{item}")),
+        col(format!("q|{item}")).sum(),
+        col(format!("t|{item}")).sum(),
+        col(format!("b|{item}")).sum(),
     ]
 }
 
@@ -105,12 +118,15 @@ fn u64_at(df: &DataFrame, name: &str, row: usize) -> Result<u64, AnalyticsError>
 /// tallies for every item. Groups come back sorted.
 pub fn tallies(lf: LazyFrame, by: &[Dim], items: &[String]) -> Result<Cells, AnalyticsError> {
     let dims = row_dims(by);
-    let aggs: Vec<Expr> = items.iter().flat_map(|i| tally_exprs(i)).collect();
+    let inputs: Vec<Expr> = items.iter().flat_map(|i| tally_inputs(i)).collect();
+    let aggs: Vec<Expr> = items.iter().flat_map(|i| tally_aggs(i)).collect();
+    let lf = lf.with_columns(inputs);
     let df = if dims.is_empty() {
-        lf.select(aggs).collect()?
+        lf.select(aggs).run()?
     } else {
         let keys: Vec<Expr> = dims.iter().map(|d| key_expr(*d)).collect();
-        lf.group_by(keys).agg(aggs).collect()?
+        let names: Vec<Expr> = dims.iter().map(|d| col(key_name(*d))).collect();
+        lf.with_columns(keys).group_by(names).agg(aggs).run()?
     };
     let mut cells = Cells::new();
     let key_cols: Vec<(Dim, Series)> = dims
@@ -607,4 +623,62 @@ pub fn metrics_frame(rows: &[MetricRow]) -> PolarsResult<DataFrame> {
             ),
         ],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analytics::snapshot::empty_responses;
+
+    /// 300 answers of 5 and 200 of 1 in two years: sums beyond 8 and 16 bits
+    /// must not wrap (polars sums 8-bit columns into 64 bits).
+    fn frame() -> LazyFrame {
+        let n = 500;
+        let days: Vec<i32> = (0..n)
+            .map(|i| if i < 300 { 19_723 } else { 19_358 })
+            .collect();
+        let scores: Vec<Option<u8>> = (0..n).map(|i| Some(if i < 300 { 5 } else { 1 })).collect();
+        let mut df = empty_responses(&["overall".to_owned()]);
+        df = df
+            .vstack(
+                &DataFrame::new(
+                    n,
+                    vec![
+                        Column::new(col::RESPONSE_ID.into(), (1..=n as i64).collect::<Vec<_>>()),
+                        Column::new(col::DAY.into(), days)
+                            .cast(&DataType::Date)
+                            .unwrap(),
+                        Column::new(col::OFFICE.into(), vec![1u16; n]),
+                        Column::new(col::CHANNEL.into(), vec![0u8; n]),
+                        Column::new(col::FORM_VERSION.into(), vec![1u16; n]),
+                        Column::new(col::COUNTER.into(), vec![None::<u32>; n]),
+                        Column::new(col::STAFF.into(), vec![None::<u32>; n]),
+                        Column::new(col::SERVICE_TYPE.into(), vec![None::<u16>; n]),
+                        Column::new(item_column("overall").into(), scores),
+                    ],
+                )
+                .unwrap(),
+            )
+            .unwrap();
+        df.lazy()
+    }
+
+    #[test]
+    fn wide_sums_do_not_wrap() {
+        let items = ["overall".to_owned()];
+        let all = tallies(frame(), &[], &items).unwrap();
+        let t = all.values().next().unwrap()[0];
+        // 300·5 + 200·1 = 1700; 300·25 + 200·1 = 7700.
+        assert_eq!(
+            (t.n, t.sum, t.sum_sq, t.top2, t.bottom2),
+            (500, 1700, 7700, 300, 200)
+        );
+        let by_year = tallies(frame(), &[Dim::Year], &items).unwrap();
+        let years: Vec<(Option<i32>, u64, u64)> = by_year
+            .iter()
+            .map(|(k, t)| (k.year, t[0].sum, t[0].sum_sq))
+            .collect();
+        // 19_723 = 2024-01-01 (113), 19_358 = 2023-01-01 (112).
+        assert_eq!(years, [(Some(112), 200, 200), (Some(113), 1500, 7500)]);
+    }
 }

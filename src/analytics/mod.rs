@@ -348,6 +348,7 @@ pub fn analyze(
     standards_list: &[standards::Standard],
     options: &Options,
 ) -> Result<Analysis, AnalyticsError> {
+    use Collect as _;
     use polars::prelude::col;
     let keys = input.items.keys();
     let mut notes = Vec::new();
@@ -357,7 +358,7 @@ pub fn analyze(
         // Not `len()`: over several parts polars 0.55 rewrites it into a
         // UInt128 sum, which needs a feature this build leaves out.
         .select([col(snapshot::col::RESPONSE_ID).count().alias("n")])
-        .collect()?
+        .run()?
         .column("n")?
         .get(0)?
         .extract::<u64>()
@@ -522,4 +523,19 @@ pub fn run(
         by: case_by,
     });
     Ok(analysis)
+}
+
+/// Collects a lazy frame on polars' streaming engine: measured here several
+/// times faster than the in-memory engine for the wide group-bys of the
+/// pipeline, in a third of the memory (docs/BENCHMARKS.md).
+pub trait Collect {
+    fn run(self) -> polars::prelude::PolarsResult<polars::prelude::DataFrame>;
+}
+
+impl Collect for polars::prelude::LazyFrame {
+    fn run(self) -> polars::prelude::PolarsResult<polars::prelude::DataFrame> {
+        Ok(self
+            .collect_with_engine(polars::prelude::Engine::Streaming)?
+            .unwrap_single())
+    }
 }

@@ -19,6 +19,7 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::AnalyticsError;
+use super::Collect;
 use crate::db::DbConnection;
 use crate::db::schema::{answers, form_versions, responses};
 use crate::forms::{Channel, Form, ItemKind};
@@ -313,8 +314,11 @@ fn read_batch(
 
 fn write_ipc(path: &Path, df: &mut DataFrame) -> Result<(), AnalyticsError> {
     let tmp = path.with_extension("tmp");
-    let file = File::create(&tmp).map_err(|e| AnalyticsError::io(&tmp, e))?;
-    IpcWriter::new(file).finish(df)?;
+    let mut file = File::create(&tmp).map_err(|e| AnalyticsError::io(&tmp, e))?;
+    IpcWriter::new(&mut file).finish(df)?;
+    // On disk before the manifest names it: a crash never leaves the manifest
+    // pointing at a torn file.
+    file.sync_all().map_err(|e| AnalyticsError::io(&tmp, e))?;
     std::fs::rename(&tmp, path).map_err(|e| AnalyticsError::io(path, e))?;
     Ok(())
 }
@@ -449,7 +453,7 @@ impl Snapshot {
                 .responses()?
                 .select([col(col::RESPONSE_ID)])
                 .filter(col(col::RESPONSE_ID).gt(lit(window_start)))
-                .collect()?;
+                .run()?;
             ids.column(col::RESPONSE_ID)?
                 .i64()?
                 .into_no_null_iter()
@@ -504,8 +508,8 @@ impl Snapshot {
         let mut responses = self
             .responses()?
             .sort([col::RESPONSE_ID], Default::default())
-            .collect()?;
-        let mut comments = self.comments()?.collect()?;
+            .run()?;
+        let mut comments = self.comments()?.run()?;
         merged.rows = responses.height() as u64;
         write_ipc(&self.dir.join(&merged.responses), &mut responses)?;
         write_ipc(&self.dir.join(&merged.comments), &mut comments)?;
@@ -517,7 +521,9 @@ impl Snapshot {
         let path = self.dir.join(MANIFEST);
         let tmp = self.dir.join("manifest.tmp");
         let json = serde_json::to_vec_pretty(&self.manifest).expect("manifest serializes");
-        std::fs::write(&tmp, json).map_err(|e| AnalyticsError::io(&tmp, e))?;
+        let mut file = File::create(&tmp).map_err(|e| AnalyticsError::io(&tmp, e))?;
+        std::io::Write::write_all(&mut file, &json).map_err(|e| AnalyticsError::io(&tmp, e))?;
+        file.sync_all().map_err(|e| AnalyticsError::io(&tmp, e))?;
         std::fs::rename(&tmp, &path).map_err(|e| AnalyticsError::io(&path, e))
     }
 

@@ -19,6 +19,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use super::AnalyticsError;
+use super::Collect;
 use super::snapshot::{col as c, item_column};
 
 const DOMAIN: &str = include_str!("../../assets/terms/domain.txt");
@@ -181,7 +182,7 @@ pub fn terms(
             JoinArgs::new(JoinType::Inner),
         )
         .sort([c::RESPONSE_ID, c::ITEM], Default::default())
-        .collect()?;
+        .run()?;
     let years = df
         .column("year")?
         .as_materialized_series()
