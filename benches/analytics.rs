@@ -7,8 +7,9 @@
 //! responses over ROC years 112-113, 370 offices in 22 counties, 10 items
 //! each, 5% with a comment; then times, each in a fresh child process so
 //! that its peak memory (VmHWM) is its own:
-//! - `floor`: the group-bys the analysis needs, written directly as polars
-//!   lazy queries and collected, nothing else;
+//! - `floor`: the polars queries the analysis runs (a count of answers per
+//!   item, the one group-by of every additive sum, the comments join),
+//!   collected and nothing else;
 //! - `full`: `analytics::analyze` by year and item, with changes, reliability,
 //!   drivers, IPA, shortfalls and comment terms.
 //!
@@ -22,7 +23,9 @@ use std::time::Instant;
 
 use manyi::analytics::load::OfficeRef;
 use manyi::analytics::snapshot::{col as c, item_column};
-use manyi::analytics::{self, AnalysisInput, Dim, Filter, FormItems, Options, Reference};
+use manyi::analytics::{
+    self, AnalysisInput, Collect, Dim, Filter, FormItems, Options, Reference, summary,
+};
 use manyi::forms::FormCatalog;
 use polars::prelude::*;
 use rand::{RngExt, SeedableRng};
@@ -184,7 +187,6 @@ fn filtered(dir: &Path) -> LazyFrame {
     )
 }
 
-/// The same group-bys as `analyze(by = year, item)`, written by hand.
 fn step(name: &str, t: &mut Instant) {
     if std::env::var_os("MANYI_BENCH_STEPS").is_some() {
         eprintln!("  {name}: {:.3} s", t.elapsed().as_secs_f64());
@@ -192,116 +194,37 @@ fn step(name: &str, t: &mut Instant) {
     *t = Instant::now();
 }
 
+/// The polars work of `analyze(by = year, item)` and nothing else: the count
+/// of answers per item, the one group-by of every additive sum (the query the
+/// pipeline builds, collected), and the comments joined with their year and
+/// overall score. No folding, no statistics, no results.
 fn floor(dir: &Path) -> usize {
     let mut t = Instant::now();
     let keys = items();
     let lf = filtered(dir);
-    let year = (col(c::DAY).dt().year() - lit(1911)).alias("year");
-    let inputs: Vec<Expr> = keys
-        .iter()
-        .flat_map(|k| manyi::analytics::metrics::tally_inputs(k))
-        .collect();
-    let tallies: Vec<Expr> = keys
-        .iter()
-        .flat_map(|k| manyi::analytics::metrics::tally_aggs(k))
-        .collect();
     let mut rows = 0;
-    // Count.
-    rows += lf
-        .clone()
-        .select([col(c::RESPONSE_ID).count()])
-        .collect()
-        .unwrap()
-        .height();
+    let mut counts = vec![col(c::RESPONSE_ID).count()];
+    counts.extend(keys.iter().map(|k| col(item_column(k).as_str()).count()));
+    rows += lf.clone().select(counts).run().unwrap().height();
     step("count", &mut t);
-    // Figures (and changes) by year and item.
-    rows += lf
-        .clone()
-        .with_columns(inputs.clone())
-        .group_by([year.clone()])
-        .agg(tallies.clone())
-        .collect()
-        .unwrap()
-        .height();
-    step("by year", &mut t);
-    // By year, office and item (shortfalls).
-    rows += lf
-        .clone()
-        .with_columns(inputs)
-        .group_by([year.clone(), col(c::OFFICE)])
-        .agg(tallies)
-        .collect()
-        .unwrap()
-        .height();
-    step("by year and office", &mut t);
-    // Reliability: complete rows, sums and sums of squares.
-    let scale: Vec<&String> = keys
-        .iter()
-        .filter(|k| *k != "overall" && *k != "volunteer_attitude")
-        .collect();
-    let complete = scale
-        .iter()
-        .map(|k| col(item_column(k).as_str()).is_not_null())
-        .reduce(|a, b| a.and(b))
-        .unwrap();
-    let x = |k: &str| col(item_column(k).as_str());
-    let total = scale
-        .iter()
-        .map(|k| x(k).cast(DataType::UInt16))
-        .reduce(|a, b| a + b)
-        .unwrap();
-    let mut inputs = vec![total.alias("tot")];
-    let mut aggs = vec![
-        col(c::RESPONSE_ID).count(),
-        col("tot").sum().alias("st"),
-        col("tot2").sum().alias("qt"),
-    ];
-    for k in &scale {
-        inputs.push((x(k) * x(k)).alias(format!("q{k}")));
-        aggs.push(x(k).sum().alias(format!("s{k}")));
-        aggs.push(col(format!("q{k}")).sum());
-    }
-    rows += lf
-        .clone()
-        .filter(complete)
-        .with_columns(inputs)
-        .with_columns([
-            (col("tot").cast(DataType::UInt32) * col("tot").cast(DataType::UInt32)).alias("tot2"),
-            year.clone(),
-        ])
-        .group_by([col("year")])
-        .agg(aggs)
-        .collect()
-        .unwrap()
-        .height();
-    step("reliability", &mut t);
-    // Drivers: pair sums with overall.
-    let o = x("overall");
-    let mut inputs = vec![year.clone()];
-    let mut aggs = Vec::new();
-    for k in keys.iter().filter(|k| *k != "overall") {
-        let xm = x(k) + o.clone() * lit(0u8);
-        let om = o.clone() + x(k) * lit(0u8);
-        inputs.push(xm.clone().alias(format!("x{k}")));
-        inputs.push(om.clone().alias(format!("y{k}")));
-        inputs.push((xm.clone() * xm.clone()).alias(format!("xx{k}")));
-        inputs.push((om.clone() * om.clone()).alias(format!("yy{k}")));
-        inputs.push((xm * om).alias(format!("xy{k}")));
-        aggs.push(col(format!("x{k}")).count().alias(format!("n{k}")));
-        for p in ["x", "y", "xx", "yy", "xy"] {
-            aggs.push(col(format!("{p}{k}")).sum().alias(format!("s{p}{k}")));
-        }
-    }
-    rows += lf
-        .clone()
-        .with_columns(inputs)
-        .group_by([col("year")])
-        .agg(aggs)
-        .collect()
-        .unwrap()
-        .height();
-    step("drivers", &mut t);
-    // Comments with their year and overall score.
+    let fi = form_items();
+    let all: std::collections::HashSet<String> = keys.iter().cloned().collect();
+    let plan = summary::Plan {
+        items: keys.clone(),
+        scale: manyi::analytics::drivers::scale_items(&fi, 1, &all),
+        overall: fi.overall.clone(),
+        candidates: manyi::analytics::drivers::candidates(&fi),
+    };
+    rows += summary::query(
+        lf.clone(),
+        &summary::keys_for(&[Dim::Year, Dim::Item]),
+        &plan,
+    )
+    .run()
+    .unwrap()
+    .height();
+    step("summary group-by", &mut t);
+    let year = (col(c::DAY).dt().year() - lit(1911)).alias("year");
     rows += lf
         .select([
             col(c::RESPONSE_ID),
@@ -314,7 +237,7 @@ fn floor(dir: &Path) -> usize {
             [col(c::RESPONSE_ID)],
             JoinArgs::new(JoinType::Inner),
         )
-        .collect()
+        .run()
         .unwrap()
         .height();
     step("comments", &mut t);

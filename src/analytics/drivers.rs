@@ -3,14 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use polars::prelude::*;
 use serde::Serialize;
 
-use super::Collect;
 use super::metrics::Key;
-use super::snapshot::{col, item_column};
 use super::stats::{self, PairSums, Tally};
-use super::{AnalyticsError, FormItems, Options};
+use super::summary::ScaleSums;
+use super::{FormItems, Options};
 
 /// Cronbach's alpha of one year.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -25,24 +23,6 @@ pub struct Reliability {
     pub alpha: Option<f64>,
     /// Alpha below the floor (0.7 by default).
     pub below_floor: bool,
-}
-
-fn get_f64(df: &DataFrame, name: &str, row: usize) -> Result<f64, AnalyticsError> {
-    Ok(df.column(name)?.get(row)?.extract::<f64>().unwrap_or(0.0))
-}
-
-fn year_expr() -> Expr {
-    (col(col::DAY).dt().year() - lit(1911)).alias("year")
-}
-
-fn years_of(df: &DataFrame) -> Result<Vec<i32>, AnalyticsError> {
-    Ok(df
-        .column("year")?
-        .as_materialized_series()
-        .cast(&DataType::Int32)?
-        .i32()?
-        .into_no_null_iter()
-        .collect())
 }
 
 /// Tallies by year and item from finer ones (e.g. by year, office and item).
@@ -76,80 +56,38 @@ pub fn scale_items(
         .collect()
 }
 
-/// Cronbach's alpha per year over `scale` (listwise complete responses).
+/// Cronbach's alpha per year over `scale`, from the complete-case sums.
 pub fn reliability(
-    lf: LazyFrame,
+    sums: &BTreeMap<i32, ScaleSums>,
     scale: &[String],
     options: &Options,
-) -> Result<Vec<Reliability>, AnalyticsError> {
+) -> Vec<Reliability> {
     if scale.len() < 2 {
-        return Ok(Vec::new());
+        return Vec::new();
     }
-    let complete = scale
-        .iter()
-        .map(|k| col(item_column(k).as_str()).is_not_null())
-        .reduce(|a, b| a.and(b))
-        .expect("two or more items");
-    // Derived per-row columns first, then plain sums (polars' fast path).
-    let total = scale
-        .iter()
-        .map(|k| col(item_column(k).as_str()).cast(DataType::UInt16))
-        .reduce(|a, b| a + b)
-        .expect("two or more items");
-    let mut inputs = vec![total.alias("tot")];
-    for k in scale {
-        let x = col(item_column(k).as_str());
-        inputs.push((x.clone() * x).alias(format!("q|{k}")));
-    }
-    let mut aggs = vec![
-        col(col::RESPONSE_ID).count().alias("n"),
-        col("tot").sum().alias("st"),
-        col("tot2").sum().alias("qt"),
-    ];
-    for k in scale {
-        aggs.push(col(item_column(k).as_str()).sum().alias(format!("s|{k}")));
-        aggs.push(col(format!("q|{k}")).sum());
-    }
-    let df = lf
-        .filter(complete)
-        .with_columns(inputs)
-        .with_columns([
-            (col("tot").cast(DataType::UInt32) * col("tot").cast(DataType::UInt32)).alias("tot2"),
-            year_expr(),
-        ])
-        .group_by([col("year")])
-        .agg(aggs)
-        .sort(["year"], Default::default())
-        .run()?;
-    let years = years_of(&df)?;
-    let mut out = Vec::new();
-    for (row, year) in years.into_iter().enumerate() {
-        let n = get_f64(&df, "n", row)?;
-        let var = |s: f64, q: f64| (n > 1.0).then(|| (q - s * s / n) / (n - 1.0));
-        let total_var = var(get_f64(&df, "st", row)?, get_f64(&df, "qt", row)?);
-        let item_vars: Option<Vec<f64>> = scale
-            .iter()
-            .map(|k| {
-                Ok(var(
-                    get_f64(&df, &format!("s|{k}"), row)?,
-                    get_f64(&df, &format!("q|{k}"), row)?,
-                ))
-            })
-            .collect::<Result<Vec<_>, AnalyticsError>>()?
-            .into_iter()
-            .collect();
-        let alpha = item_vars
-            .zip(total_var)
-            .and_then(|(iv, tv)| stats::cronbach_alpha(&iv, tv));
-        out.push(Reliability {
-            year,
-            items: scale.to_vec(),
-            n: n as u64,
-            alpha,
-            below_floor: alpha.is_some_and(|a| a < options.alpha_floor),
-        });
-    }
-    Ok(out)
+    sums.iter()
+        .filter(|(_, s)| s.n > 0)
+        .map(|(&year, s)| {
+            let n = s.n as f64;
+            let var = |sum: f64, sq: f64| (n > 1.0).then(|| (sq - sum * sum / n) / (n - 1.0));
+            let item_vars: Option<Vec<f64>> = s
+                .sums
+                .iter()
+                .zip(&s.sums_sq)
+                .map(|(a, b)| var(*a, *b))
+                .collect();
+            let alpha = item_vars
+                .zip(var(s.total, s.total_sq))
+                .and_then(|(iv, tv)| stats::cronbach_alpha(&iv, tv));
+            Reliability {
+                year,
+                items: scale.to_vec(),
+                n: s.n,
+                alpha,
+                below_floor: alpha.is_some_and(|a| a < options.alpha_floor),
+            }
+        })
+        .collect()
 }
 
 /// IPA quadrant, split at the grand means of importance and performance.
@@ -217,65 +155,32 @@ pub struct DriverRow {
     pub grand_performance: Option<f64>,
 }
 
-/// Key drivers and IPA quadrants per year. Without an overall item there is
-/// nothing to correlate with, and the result is empty.
-/// `perf` holds the item tallies keyed by year and item (see [`by_year_item`]).
-pub fn drivers(
-    lf: LazyFrame,
-    items: &FormItems,
-    perf: &BTreeMap<Key, Tally>,
-) -> Result<Vec<DriverRow>, AnalyticsError> {
-    let Some(overall) = items.overall.clone() else {
-        return Ok(Vec::new());
-    };
-    let candidates: Vec<String> = items
+/// The items correlated with the overall item: every other 5-point item.
+pub fn candidates(items: &FormItems) -> Vec<String> {
+    if items.overall.is_none() {
+        return Vec::new();
+    }
+    items
         .items
         .iter()
         .filter(|i| !i.overall)
         .map(|i| i.key.clone())
-        .collect();
-    if candidates.is_empty() {
-        return Ok(Vec::new());
-    }
-    let o = col(item_column(&overall).as_str());
-    // Per item: both answers, or null (x + o·0 is null when o is, and x
-    // otherwise); their squares and product fit in 8 bits (≤ 25).
-    let mut inputs = vec![year_expr()];
-    let mut aggs = Vec::new();
-    for k in &candidates {
-        let x = col(item_column(k).as_str());
-        let xm = x.clone() + o.clone() * lit(0u8);
-        let om = o.clone() + x * lit(0u8);
-        inputs.push(xm.clone().alias(format!("x|{k}")));
-        inputs.push(om.clone().alias(format!("y|{k}")));
-        inputs.push((xm.clone() * xm.clone()).alias(format!("xx|{k}")));
-        inputs.push((om.clone() * om.clone()).alias(format!("yy|{k}")));
-        inputs.push((xm * om).alias(format!("xy|{k}")));
-        aggs.push(col(format!("x|{k}")).count().alias(format!("n|{k}")));
-        aggs.push(col(format!("x|{k}")).sum().alias(format!("sx|{k}")));
-        aggs.push(col(format!("y|{k}")).sum().alias(format!("sy|{k}")));
-        aggs.push(col(format!("xx|{k}")).sum().alias(format!("sxx|{k}")));
-        aggs.push(col(format!("yy|{k}")).sum().alias(format!("syy|{k}")));
-        aggs.push(col(format!("xy|{k}")).sum().alias(format!("sxy|{k}")));
-    }
-    let df = lf
-        .with_columns(inputs)
-        .group_by([col("year")])
-        .agg(aggs)
-        .sort(["year"], Default::default())
-        .run()?;
+        .collect()
+}
+
+/// Key drivers and IPA quadrants per year, from the pair sums of each
+/// candidate with the overall item and the item tallies by year (`perf`, see
+/// [`by_year_item`]). Without an overall item the result is empty.
+pub fn drivers(
+    pairs: &BTreeMap<i32, Vec<PairSums>>,
+    candidates: &[String],
+    items: &FormItems,
+    perf: &BTreeMap<Key, Tally>,
+) -> Vec<DriverRow> {
     let mut out = Vec::new();
-    for (row, year) in years_of(&df)?.into_iter().enumerate() {
+    for (&year, sums) in pairs {
         let mut rows: Vec<DriverRow> = Vec::new();
-        for k in &candidates {
-            let s = PairSums {
-                n: get_f64(&df, &format!("n|{k}"), row)? as u64,
-                sx: get_f64(&df, &format!("sx|{k}"), row)?,
-                sy: get_f64(&df, &format!("sy|{k}"), row)?,
-                sxx: get_f64(&df, &format!("sxx|{k}"), row)?,
-                syy: get_f64(&df, &format!("syy|{k}"), row)?,
-                sxy: get_f64(&df, &format!("sxy|{k}"), row)?,
-            };
+        for (k, s) in candidates.iter().zip(sums) {
             let idx = items.items.iter().position(|i| &i.key == k);
             let tally = perf
                 .get(&Key {
@@ -294,7 +199,7 @@ pub fn drivers(
                 item: k.clone(),
                 label_zh: info.zh_tw.clone(),
                 label_en: info.en.clone(),
-                importance: stats::pearson(&s),
+                importance: stats::pearson(s),
                 pairs: s.n,
                 rank: None,
                 performance: tally.mean(),
@@ -337,5 +242,5 @@ pub fn drivers(
         }
         out.extend(rows);
     }
-    Ok(out)
+    out
 }

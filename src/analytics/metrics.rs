@@ -39,7 +39,7 @@ pub struct Key {
 pub type Cells = BTreeMap<Key, Vec<Tally>>;
 
 /// Dimensions that are columns of the snapshot (not derived afterwards).
-fn row_dims(by: &[Dim]) -> Vec<Dim> {
+pub(crate) fn row_dims(by: &[Dim]) -> Vec<Dim> {
     let mut out = Vec::new();
     for d in by {
         let d = match d {
@@ -55,7 +55,7 @@ fn row_dims(by: &[Dim]) -> Vec<Dim> {
     out
 }
 
-fn key_expr(d: Dim) -> Expr {
+pub(crate) fn key_expr(d: Dim) -> Expr {
     match d {
         Dim::Year => (col(col::DAY).dt().year() - lit(1911)).alias("year"),
         Dim::Quarter => col(col::DAY).dt().quarter().alias("quarter"),
@@ -69,7 +69,7 @@ fn key_expr(d: Dim) -> Expr {
     }
 }
 
-fn key_name(d: Dim) -> &'static str {
+pub(crate) fn key_name(d: Dim) -> &'static str {
     match d {
         Dim::County => "office",
         d => d.as_str(),
@@ -109,7 +109,7 @@ pub fn tally_aggs(item: &str) -> [Expr; 5] {
     ]
 }
 
-fn u64_at(df: &DataFrame, name: &str, row: usize) -> Result<u64, AnalyticsError> {
+pub(crate) fn u64_at(df: &DataFrame, name: &str, row: usize) -> Result<u64, AnalyticsError> {
     let v = df.column(name)?.get(row)?;
     Ok(v.extract::<u64>().unwrap_or(0))
 }
@@ -128,7 +128,16 @@ pub fn tallies(lf: LazyFrame, by: &[Dim], items: &[String]) -> Result<Cells, Ana
         let names: Vec<Expr> = dims.iter().map(|d| col(key_name(*d))).collect();
         lf.with_columns(keys).group_by(names).agg(aggs).run()?
     };
+    let keys = read_keys(&df, &dims)?;
     let mut cells = Cells::new();
+    for (row, key) in keys.into_iter().enumerate() {
+        cells.insert(key, read_tallies(&df, row, items)?);
+    }
+    Ok(cells)
+}
+
+/// The key of every row of a group-by's result over `dims` (row dimensions).
+pub(crate) fn read_keys(df: &DataFrame, dims: &[Dim]) -> Result<Vec<Key>, AnalyticsError> {
     let key_cols: Vec<(Dim, Series)> = dims
         .iter()
         .map(|d| {
@@ -140,6 +149,7 @@ pub fn tallies(lf: LazyFrame, by: &[Dim], items: &[String]) -> Result<Cells, Ana
             ))
         })
         .collect::<Result<_, AnalyticsError>>()?;
+    let mut out = Vec::with_capacity(df.height());
     for row in 0..df.height() {
         let mut key = Key::default();
         for (d, s) in &key_cols {
@@ -156,19 +166,28 @@ pub fn tallies(lf: LazyFrame, by: &[Dim], items: &[String]) -> Result<Cells, Ana
                 _ => {}
             }
         }
-        let mut t = Vec::with_capacity(items.len());
-        for i in items {
-            t.push(Tally {
-                n: u64_at(&df, &format!("n|{i}"), row)?,
-                sum: u64_at(&df, &format!("s|{i}"), row)?,
-                sum_sq: u64_at(&df, &format!("q|{i}"), row)?,
-                top2: u64_at(&df, &format!("t|{i}"), row)?,
-                bottom2: u64_at(&df, &format!("b|{i}"), row)?,
-            });
-        }
-        cells.insert(key, t);
+        out.push(key);
     }
-    Ok(cells)
+    Ok(out)
+}
+
+/// The tallies of every item in one row of a group-by's result.
+pub(crate) fn read_tallies(
+    df: &DataFrame,
+    row: usize,
+    items: &[String],
+) -> Result<Vec<Tally>, AnalyticsError> {
+    let mut t = Vec::with_capacity(items.len());
+    for i in items {
+        t.push(Tally {
+            n: u64_at(df, &format!("n|{i}"), row)?,
+            sum: u64_at(df, &format!("s|{i}"), row)?,
+            sum_sq: u64_at(df, &format!("q|{i}"), row)?,
+            top2: u64_at(df, &format!("t|{i}"), row)?,
+            bottom2: u64_at(df, &format!("b|{i}"), row)?,
+        });
+    }
+    Ok(t)
 }
 
 /// Folds the cells to the requested grouping: offices into counties (when
@@ -186,7 +205,23 @@ pub fn fold(
         .as_ref()
         .and_then(|k| items.items.iter().position(|i| &i.key == k));
     for (key, tallies) in cells {
-        let mut k = key.clone();
+        // Keep only the dimensions asked for (cells may be finer).
+        let keep = |d: Dim| by.contains(&d);
+        let mut k = Key {
+            year: key.year.filter(|_| keep(Dim::Year)),
+            quarter: key.quarter.filter(|_| keep(Dim::Quarter)),
+            month: key.month.filter(|_| keep(Dim::Month)),
+            county: None,
+            office: key
+                .office
+                .filter(|_| keep(Dim::Office) || keep(Dim::County)),
+            counter: key.counter.filter(|_| keep(Dim::Counter)),
+            staff: key.staff.filter(|_| keep(Dim::Staff)),
+            service_type: key.service_type.filter(|_| keep(Dim::ServiceType)),
+            channel: key.channel.filter(|_| keep(Dim::Channel)),
+            dimension: None,
+            item: None,
+        };
         if by.contains(&Dim::County) {
             let county = k
                 .office

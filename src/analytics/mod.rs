@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod snapshot;
 pub mod standards;
 pub mod stats;
+pub mod summary;
 pub mod terms;
 
 use std::collections::BTreeMap;
@@ -341,30 +342,32 @@ pub struct ComplaintsResult {
 /// Labels of keys, for results that name offices, counters, staff and service types.
 pub type Labels = BTreeMap<i64, (String, String)>;
 
-/// Runs every analysis of one request over the filtered input.
+/// Runs every analysis of one request over the filtered input: a cheap count
+/// of answers per item, one pass for every additive sum ([`summary`]), one
+/// join for the comments; all figures are folded from those sums.
 pub fn analyze(
     input: &AnalysisInput,
     by: &[Dim],
     standards_list: &[standards::Standard],
     options: &Options,
 ) -> Result<Analysis, AnalyticsError> {
-    use Collect as _;
-    use polars::prelude::col;
     let keys = input.items.keys();
     let mut notes = Vec::new();
-    let responses = input
-        .responses
-        .clone()
-        // Not `len()`: over several parts polars 0.55 rewrites it into a
-        // UInt128 sum, which needs a feature this build leaves out.
-        .select([col(snapshot::col::RESPONSE_ID).count().alias("n")])
-        .run()?
-        .column("n")?
-        .get(0)?
-        .extract::<u64>()
-        .unwrap_or(0);
-    let cells = metrics::tallies(input.responses.clone(), by, &keys)?;
-    let folded = metrics::fold(&cells, by, &input.items, &input.reference);
+    let (responses, answers) = summary::answered(input.responses.clone(), &keys)?;
+    let answered: std::collections::HashSet<String> = answers
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(k, _)| k)
+        .collect();
+    let plan = summary::Plan {
+        items: keys.clone(),
+        scale: drivers::scale_items(&input.items, input.versions.len(), &answered),
+        overall: input.items.overall.clone(),
+        candidates: drivers::candidates(&input.items),
+    };
+    let sums = summary::summarize(input.responses.clone(), &summary::keys_for(by), &plan)?;
+
+    let folded = metrics::fold(&sums.cells, by, &input.items, &input.reference);
     let metric_rows = metrics::metric_rows(&folded, &input.items, &input.reference, options);
     if !by.contains(&Dim::Item) && !by.contains(&Dim::Dimension) {
         notes.push(match &input.items.overall {
@@ -383,12 +386,7 @@ pub fn analyze(
         change_by.push(Dim::Item);
     }
     change_by.sort();
-    let change_folded = if change_by == by {
-        folded.clone()
-    } else {
-        let c = metrics::tallies(input.responses.clone(), &change_by, &keys)?;
-        metrics::fold(&c, &change_by, &input.items, &input.reference)
-    };
+    let change_folded = metrics::fold(&sums.cells, &change_by, &input.items, &input.reference);
     let changes = metrics::changes(
         &change_folded,
         quarterly,
@@ -398,14 +396,8 @@ pub fn analyze(
     );
 
     let office_by = [Dim::Year, Dim::Office, Dim::Item];
-    let oc = metrics::tallies(input.responses.clone(), &office_by, &keys)?;
-    let office_folded = metrics::fold(&oc, &office_by, &input.items, &input.reference);
-    let answered: std::collections::HashSet<String> = office_folded
-        .keys()
-        .filter_map(|k| k.item.map(|i| input.items.items[i].key.clone()))
-        .collect();
-    let scale = drivers::scale_items(&input.items, input.versions.len(), &answered);
-    let reliability = drivers::reliability(input.responses.clone(), &scale, options)?;
+    let office_folded = metrics::fold(&sums.cells, &office_by, &input.items, &input.reference);
+    let reliability = drivers::reliability(&sums.scale, &plan.scale, options);
     if reliability.iter().any(|r| r.below_floor) {
         notes.push(format!(
             "Cronbach's alpha below {} in some years: the scale's items may not measure one thing (信度偏低)",
@@ -413,11 +405,11 @@ pub fn analyze(
         ));
     }
     let driver_rows = drivers::drivers(
-        input.responses.clone(),
+        &sums.pairs,
+        &plan.candidates,
         &input.items,
         &drivers::by_year_item(&office_folded),
-    )?;
-
+    );
     let shortfalls = standards::shortfalls(
         &office_folded,
         standards_list,
