@@ -22,7 +22,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use manyi::analytics::load::OfficeRef;
-use manyi::analytics::snapshot::{col as c, item_column};
+use manyi::analytics::snapshot::{ResponseColumns, col as c, item_column};
 use manyi::analytics::{
     self, AnalysisInput, Collect, Dim, Filter, FormItems, Options, Reference, summary,
 };
@@ -91,14 +91,7 @@ fn generate(dir: &Path, n: usize) {
     let start = chrono::NaiveDate::from_ymd_opt(2023, 1, 1).unwrap();
     let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
     let base = (start - epoch).num_days() as i32;
-    let mut ids = Vec::with_capacity(n);
-    let mut days = Vec::with_capacity(n);
-    let mut offices = Vec::with_capacity(n);
-    let mut channels = Vec::with_capacity(n);
-    let mut forms = Vec::with_capacity(n);
-    let mut counters = Vec::with_capacity(n);
-    let mut staff = Vec::with_capacity(n);
-    let mut services = Vec::with_capacity(n);
+    let mut cols = ResponseColumns::with_capacity(n);
     let mut scores: Vec<Vec<Option<u8>>> = vec![Vec::with_capacity(n); keys.len()];
     let (mut c_ids, mut c_items, mut c_terms, mut c_texts) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -106,14 +99,14 @@ fn generate(dir: &Path, n: usize) {
     let segmented: Vec<String> = COMMENTS.iter().map(|t| seg.terms(t).join(" ")).collect();
     for i in 0..n {
         let office = rng.random_range(1..=OFFICES);
-        ids.push(i as i64 + 1);
-        days.push(base + rng.random_range(0..731));
-        offices.push(office);
-        channels.push(if rng.random_bool(0.9) { 0u8 } else { 1u8 });
-        forms.push(1u16);
-        counters.push(Some(office as u32 * 10 + rng.random_range(0..8)));
-        staff.push(Some(office as u32 * 20 + rng.random_range(0..15)));
-        services.push(Some(rng.random_range(1..=11u16)));
+        cols.ids.push(i as i64 + 1);
+        cols.days.push(base + rng.random_range(0..731));
+        cols.offices.push(office);
+        cols.channels.push(if rng.random_bool(0.9) { 0u8 } else { 1u8 });
+        cols.forms.push(1u16);
+        cols.counters.push(Some(office as u32 * 10 + rng.random_range(0..8)));
+        cols.staff.push(Some(office as u32 * 20 + rng.random_range(0..15)));
+        cols.services.push(Some(rng.random_range(1..=11u16)));
         let level: f64 = 4.3 + (office % 7) as f64 * 0.05 + rng.random_range(-1.5..1.0);
         for (k, col) in scores.iter_mut().enumerate() {
             if k == 4 && rng.random_bool(0.3) {
@@ -133,22 +126,8 @@ fn generate(dir: &Path, n: usize) {
             c_texts.push(COMMENTS[which].to_string());
         }
     }
-    let mut columns = vec![
-        Column::new(c::RESPONSE_ID.into(), ids),
-        Column::new(c::DAY.into(), days)
-            .cast(&DataType::Date)
-            .unwrap(),
-        Column::new(c::OFFICE.into(), offices),
-        Column::new(c::CHANNEL.into(), channels),
-        Column::new(c::FORM_VERSION.into(), forms),
-        Column::new(c::COUNTER.into(), counters),
-        Column::new(c::STAFF.into(), staff),
-        Column::new(c::SERVICE_TYPE.into(), services),
-    ];
-    for (k, v) in keys.iter().zip(scores) {
-        columns.push(Column::new(item_column(k).into(), v));
-    }
-    let mut df = DataFrame::new(n, columns).unwrap();
+    cols.scores = scores;
+    let mut df = cols.into_frame(&keys).unwrap();
     IpcWriter::new(std::fs::File::create(dir.join("responses.arrow")).unwrap())
         .finish(&mut df)
         .unwrap();

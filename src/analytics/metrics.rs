@@ -663,7 +663,7 @@ pub fn metrics_frame(rows: &[MetricRow]) -> PolarsResult<DataFrame> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analytics::snapshot::empty_responses;
+    use crate::analytics::snapshot::ResponseColumns;
 
     /// 300 answers of 5 and 200 of 1 in two years: sums beyond 8 and 16 bits
     /// must not wrap (polars sums 8-bit columns into 64 bits).
@@ -673,28 +673,18 @@ mod tests {
             .map(|i| if i < 300 { 19_723 } else { 19_358 })
             .collect();
         let scores: Vec<Option<u8>> = (0..n).map(|i| Some(if i < 300 { 5 } else { 1 })).collect();
-        let mut df = empty_responses(&["overall".to_owned()]);
-        df = df
-            .vstack(
-                &DataFrame::new(
-                    n,
-                    vec![
-                        Column::new(col::RESPONSE_ID.into(), (1..=n as i64).collect::<Vec<_>>()),
-                        Column::new(col::DAY.into(), days)
-                            .cast(&DataType::Date)
-                            .unwrap(),
-                        Column::new(col::OFFICE.into(), vec![1u16; n]),
-                        Column::new(col::CHANNEL.into(), vec![0u8; n]),
-                        Column::new(col::FORM_VERSION.into(), vec![1u16; n]),
-                        Column::new(col::COUNTER.into(), vec![None::<u32>; n]),
-                        Column::new(col::STAFF.into(), vec![None::<u32>; n]),
-                        Column::new(col::SERVICE_TYPE.into(), vec![None::<u16>; n]),
-                        Column::new(item_column("overall").into(), scores),
-                    ],
-                )
-                .unwrap(),
-            )
-            .unwrap();
+        let cols = ResponseColumns {
+            ids: (1..=n as i64).collect(),
+            days,
+            offices: vec![1; n],
+            channels: vec![0; n],
+            forms: vec![1; n],
+            counters: vec![None; n],
+            staff: vec![None; n],
+            services: vec![None; n],
+            scores: vec![scores],
+        };
+        let df = cols.into_frame(&["overall".to_owned()]).unwrap();
         df.lazy()
     }
 

@@ -175,6 +175,57 @@ type ResponseTuple = (
     Option<i32>,
 );
 
+/// The response frame's columns before they become a frame (the snapshot
+/// writer, tests and the benchmark's generator build it the same way).
+#[derive(Debug, Clone, Default)]
+pub struct ResponseColumns {
+    pub ids: Vec<i64>,
+    /// Taipei calendar day, days since 1970-01-01.
+    pub days: Vec<i32>,
+    pub offices: Vec<u16>,
+    pub channels: Vec<u8>,
+    pub forms: Vec<u16>,
+    pub counters: Vec<Option<u32>>,
+    pub staff: Vec<Option<u32>>,
+    pub services: Vec<Option<u16>>,
+    /// One vector per item, in the order of the item keys given to `into_frame`.
+    pub scores: Vec<Vec<Option<u8>>>,
+}
+
+impl ResponseColumns {
+    pub fn with_capacity(n: usize) -> Self {
+        ResponseColumns {
+            ids: Vec::with_capacity(n),
+            days: Vec::with_capacity(n),
+            offices: Vec::with_capacity(n),
+            channels: Vec::with_capacity(n),
+            forms: Vec::with_capacity(n),
+            counters: Vec::with_capacity(n),
+            staff: Vec::with_capacity(n),
+            services: Vec::with_capacity(n),
+            scores: Vec::new(),
+        }
+    }
+
+    pub fn into_frame(self, items: &[String]) -> PolarsResult<DataFrame> {
+        let n = self.ids.len();
+        let mut columns = vec![
+            Column::new(col::RESPONSE_ID.into(), self.ids),
+            Column::new(col::DAY.into(), self.days).cast(&DataType::Date)?,
+            Column::new(col::OFFICE.into(), self.offices),
+            Column::new(col::CHANNEL.into(), self.channels),
+            Column::new(col::FORM_VERSION.into(), self.forms),
+            Column::new(col::COUNTER.into(), self.counters),
+            Column::new(col::STAFF.into(), self.staff),
+            Column::new(col::SERVICE_TYPE.into(), self.services),
+        ];
+        for (key, values) in items.iter().zip(self.scores) {
+            columns.push(Column::new(item_column(key).into(), values));
+        }
+        DataFrame::new(n, columns)
+    }
+}
+
 /// Rows of the database turned into the snapshot's two frames.
 struct Batch {
     responses: DataFrame,
@@ -261,40 +312,21 @@ fn read_batch(
     let seg = super::terms::Segmenter::shared();
     let c_terms: Vec<String> = c_texts.iter().map(|t| seg.terms(t).join(" ")).collect();
     let n = rows.len();
-    let mut ids = Vec::with_capacity(n);
-    let mut days = Vec::with_capacity(n);
-    let mut offices = Vec::with_capacity(n);
-    let mut channels = Vec::with_capacity(n);
-    let mut forms = Vec::with_capacity(n);
-    let mut counters = Vec::with_capacity(n);
-    let mut staff = Vec::with_capacity(n);
-    let mut services = Vec::with_capacity(n);
+    let mut cols = ResponseColumns::with_capacity(n);
+    cols.scores = scores;
     for r in &rows {
-        ids.push(r.0);
-        offices.push(narrow::<u16>(r.1, "office")?);
+        cols.ids.push(r.0);
+        cols.offices.push(narrow::<u16>(r.1, "office")?);
         let channel = Channel::parse(&r.2)
             .ok_or_else(|| AnalyticsError::Data(format!("response {}: channel {}", r.0, r.2)))?;
-        channels.push(channel_code(channel));
-        forms.push(narrow::<u16>(r.3, "form version")?);
-        days.push(taipei_day(r.4));
-        counters.push(r.5.map(|v| narrow::<u32>(v, "counter")).transpose()?);
-        staff.push(r.6.map(|v| narrow::<u32>(v, "staff")).transpose()?);
-        services.push(r.7.map(|v| narrow::<u16>(v, "service type")).transpose()?);
+        cols.channels.push(channel_code(channel));
+        cols.forms.push(narrow::<u16>(r.3, "form version")?);
+        cols.days.push(taipei_day(r.4));
+        cols.counters.push(r.5.map(|v| narrow::<u32>(v, "counter")).transpose()?);
+        cols.staff.push(r.6.map(|v| narrow::<u32>(v, "staff")).transpose()?);
+        cols.services.push(r.7.map(|v| narrow::<u16>(v, "service type")).transpose()?);
     }
-    let mut columns = vec![
-        Column::new(col::RESPONSE_ID.into(), ids),
-        Column::new(col::DAY.into(), days).cast(&DataType::Date)?,
-        Column::new(col::OFFICE.into(), offices),
-        Column::new(col::CHANNEL.into(), channels),
-        Column::new(col::FORM_VERSION.into(), forms),
-        Column::new(col::COUNTER.into(), counters),
-        Column::new(col::STAFF.into(), staff),
-        Column::new(col::SERVICE_TYPE.into(), services),
-    ];
-    for (key, values) in items.iter().zip(scores) {
-        columns.push(Column::new(item_column(key).into(), values));
-    }
-    let responses = DataFrame::new(n, columns)?;
+    let responses = cols.into_frame(items)?;
     let comments = DataFrame::new(
         c_ids.len(),
         vec![
