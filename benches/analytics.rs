@@ -102,10 +102,13 @@ fn generate(dir: &Path, n: usize) {
         cols.ids.push(i as i64 + 1);
         cols.days.push(base + rng.random_range(0..731));
         cols.offices.push(office);
-        cols.channels.push(if rng.random_bool(0.9) { 0u8 } else { 1u8 });
+        cols.channels
+            .push(if rng.random_bool(0.9) { 0u8 } else { 1u8 });
         cols.forms.push(1u16);
-        cols.counters.push(Some(office as u32 * 10 + rng.random_range(0..8)));
-        cols.staff.push(Some(office as u32 * 20 + rng.random_range(0..15)));
+        cols.counters
+            .push(Some(office as u32 * 10 + rng.random_range(0..8)));
+        cols.staff
+            .push(Some(office as u32 * 20 + rng.random_range(0..15)));
         cols.services.push(Some(rng.random_range(1..=11u16)));
         let level: f64 = 4.3 + (office % 7) as f64 * 0.05 + rng.random_range(-1.5..1.0);
         for (k, col) in scores.iter_mut().enumerate() {

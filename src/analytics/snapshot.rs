@@ -322,9 +322,12 @@ fn read_batch(
         cols.channels.push(channel_code(channel));
         cols.forms.push(narrow::<u16>(r.3, "form version")?);
         cols.days.push(taipei_day(r.4));
-        cols.counters.push(r.5.map(|v| narrow::<u32>(v, "counter")).transpose()?);
-        cols.staff.push(r.6.map(|v| narrow::<u32>(v, "staff")).transpose()?);
-        cols.services.push(r.7.map(|v| narrow::<u16>(v, "service type")).transpose()?);
+        cols.counters
+            .push(r.5.map(|v| narrow::<u32>(v, "counter")).transpose()?);
+        cols.staff
+            .push(r.6.map(|v| narrow::<u32>(v, "staff")).transpose()?);
+        cols.services
+            .push(r.7.map(|v| narrow::<u16>(v, "service type")).transpose()?);
     }
     let responses = cols.into_frame(items)?;
     let comments = DataFrame::new(
