@@ -578,6 +578,33 @@ DA,2099-01-01,counter,,9,,,
     }
 }
 
+on_both_engines_sync! {
+    async fn snapshot_of_a_recreated_database_is_rebuilt(engine) {
+        // Two databases under one fingerprint: what a database dropped and
+        // created again under the same URL looks like to the snapshot.
+        let mut a = fixture(engine);
+        let b = TestDb::new(engine);
+        let state = prepare(&b);
+        let mut conn_b = state.pool.get().unwrap();
+        seed_org(&mut conn_b);
+        let form = state.catalog.get("counter").unwrap().form.clone();
+        let one = "office_code,submitted_at,channel,service_type,counter,overall,comment\nJS,113/03/03,counter,,,4,\n";
+        import(&mut conn_b, &form, state.form_version_ids["counter"], one);
+        let dir = tempfile::tempdir().unwrap();
+        let (snap, stats) = Snapshot::refresh(&mut a.conn, dir.path(), "same").unwrap();
+        assert_eq!((stats.rebuilt, stats.total), (true, 15));
+        drop(snap);
+        let (snap, stats) = Snapshot::refresh(&mut conn_b, dir.path(), "same").unwrap();
+        assert!(stats.rebuilt, "the newest response's key differs: rebuilt");
+        assert_eq!(stats.total, 1);
+        assert_eq!(snap.read_all().unwrap().height(), 1);
+        drop(snap);
+        // Unchanged database: appended to, not rebuilt.
+        let (_, stats) = Snapshot::refresh(&mut conn_b, dir.path(), "same").unwrap();
+        assert_eq!((stats.rebuilt, stats.added, stats.total), (false, 0, 1));
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn insert_case(
     conn: &mut DbConnection,
