@@ -25,20 +25,6 @@ pub struct Reliability {
     pub below_floor: bool,
 }
 
-/// Tallies by year and item from finer ones (e.g. by year, office and item).
-pub fn by_year_item(finer: &BTreeMap<Key, Tally>) -> BTreeMap<Key, Tally> {
-    let mut out: BTreeMap<Key, Tally> = BTreeMap::new();
-    for (k, t) in finer {
-        let key = Key {
-            year: k.year,
-            item: k.item,
-            ..Key::default()
-        };
-        out.entry(key).or_default().add(t);
-    }
-    out
-}
-
 /// The items alpha is computed over: not the overall item, required in every
 /// version of the form in the selection, and answered at all in it (paper
 /// surveys imported from spreadsheets may carry fewer items).
@@ -170,7 +156,7 @@ pub fn candidates(items: &FormItems) -> Vec<String> {
 
 /// Key drivers and IPA quadrants per year, from the pair sums of each
 /// candidate with the overall item and the item tallies by year (`perf`, see
-/// [`by_year_item`]). Without an overall item the result is empty.
+/// `metrics::fold` by year and item). Without an overall item the result is empty.
 pub fn drivers(
     pairs: &BTreeMap<i32, Vec<PairSums>>,
     candidates: &[String],

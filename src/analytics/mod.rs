@@ -408,7 +408,12 @@ pub fn analyze(
         &sums.pairs,
         &plan.candidates,
         &input.items,
-        &drivers::by_year_item(&office_folded),
+        &metrics::fold(
+            &sums.cells,
+            &[Dim::Year, Dim::Item],
+            &input.items,
+            &input.reference,
+        ),
     );
     let shortfalls = standards::shortfalls(
         &office_folded,
