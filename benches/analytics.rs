@@ -21,7 +21,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use manyi::analytics::load::OfficeRef;
 use manyi::analytics::snapshot::{ResponseColumns, col as c, item_column};
 use manyi::analytics::{
     self, AnalysisInput, Collect, Dim, Filter, FormItems, Options, Reference, summary,
@@ -57,13 +56,16 @@ fn reference() -> Reference {
         let county = format!("縣市{:02}", id % COUNTIES as i32);
         r.offices.insert(
             id,
-            OfficeRef {
+            manyi::offices::Office {
                 id,
                 code: format!("O{id:03}"),
                 name_zh: format!("第{id}戶政事務所"),
                 name_en: format!("Office {id}"),
                 county_zh: county.clone(),
                 county_en: county,
+                active: true,
+                created_at: chrono::NaiveDateTime::default(),
+                alert_threshold: 2,
             },
         );
     }

@@ -12,23 +12,14 @@ use super::Collect;
 use super::snapshot::{self, Snapshot, col};
 use super::{AnalyticsError, Filter, FormItems};
 use crate::db::DbConnection;
-use crate::db::schema::{counters, form_versions, offices, service_types, staff};
+use crate::db::schema::{counters, form_versions, service_types, staff};
 use crate::forms::Form;
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct OfficeRef {
-    pub id: i32,
-    pub code: String,
-    pub name_zh: String,
-    pub name_en: String,
-    pub county_zh: String,
-    pub county_en: String,
-}
+use crate::offices::Office;
 
 /// Small reference tables, by id.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Reference {
-    pub offices: BTreeMap<i32, OfficeRef>,
+    pub offices: BTreeMap<i32, Office>,
     /// id → (code, name)
     pub counters: BTreeMap<i32, (String, String)>,
     pub staff: BTreeMap<i32, (String, String)>,
@@ -41,29 +32,8 @@ pub struct Reference {
 impl Reference {
     pub fn load(conn: &mut DbConnection) -> Result<Self, AnalyticsError> {
         let mut r = Reference::default();
-        type OfficeTuple = (i32, String, String, String, String, String);
-        for (id, code, name_zh, name_en, county_zh, county_en) in offices::table
-            .select((
-                offices::id,
-                offices::code,
-                offices::name_zh,
-                offices::name_en,
-                offices::county_zh,
-                offices::county_en,
-            ))
-            .load::<OfficeTuple>(conn)?
-        {
-            r.offices.insert(
-                id,
-                OfficeRef {
-                    id,
-                    code,
-                    name_zh,
-                    name_en,
-                    county_zh,
-                    county_en,
-                },
-            );
+        for office in crate::offices::list_offices(conn)? {
+            r.offices.insert(office.id, office);
         }
         for (id, code, name) in counters::table
             .select((counters::id, counters::code, counters::name_zh))
@@ -103,7 +73,7 @@ impl Reference {
         Ok(r)
     }
 
-    pub fn office_by_code(&self, code: &str) -> Option<&OfficeRef> {
+    pub fn office_by_code(&self, code: &str) -> Option<&Office> {
         self.offices.values().find(|o| o.code == code)
     }
 
