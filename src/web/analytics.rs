@@ -42,12 +42,11 @@ pub async fn analytics_api(
             "counter staff may not view the analytics".into(),
         ));
     }
-    let mut request: AnalyzeRequest =
+    let request: AnalyzeRequest =
         serde_urlencoded::from_str(req.query_string()).map_err(|e| ApiError::BadRequest {
             field: None,
             message: format!("query: {e}"),
         })?;
-    request.json = true;
     let scope = staff.scope.clone();
     let analytics = state.analytics.clone();
     let analysis = super::with_conn(&state.pool, move |conn| {
