@@ -40,6 +40,7 @@ fn bench(c: &mut Criterion) {
                     responses: N,
                     last_roc_year: Some(113),
                     years: 5,
+                    extra_taipei: 0,
                 };
                 demo::generate(&mut conn, &state.catalog, &opts).unwrap();
                 drop(conn);
@@ -59,6 +60,7 @@ fn bench(c: &mut Criterion) {
                     responses: 1,
                     last_roc_year: Some(113),
                     years: 1,
+                    extra_taipei: 0,
                 };
                 demo::generate(&mut conn, &state.catalog, &opts).unwrap();
                 drop(conn);

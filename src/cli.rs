@@ -74,6 +74,11 @@ enum Command {
         #[command(subcommand)]
         command: SnapshotCommand,
     },
+    /// The yearly trend and improvement report, and the improvement measures it plans.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
     /// Staff accounts (the first administrator is made here).
     User {
         #[command(subcommand)]
@@ -123,6 +128,54 @@ impl From<&AnalyzeArgs> for crate::cli_analyze::AnalyzeRequest {
             json: a.json,
         }
     }
+}
+
+#[derive(Debug, Subcommand)]
+enum ReportCommand {
+    /// `manyi report annual --year 113 [--office CODE | --county NAME] [--out DIR]`:
+    /// charts (PNG, SVG), HTML, PDF, ODT, XLSX, ODS and CSV.
+    Annual {
+        /// ROC year (113 = 2024).
+        #[arg(long)]
+        year: String,
+        /// One office, by code.
+        #[arg(long)]
+        office: Option<String>,
+        /// Every office of a county or city.
+        #[arg(long)]
+        county: Option<String>,
+        /// Where to write the files (created).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Any of html, pdf, odt, xlsx, ods, csv (comma-separated; default all).
+        #[arg(long, default_value = "")]
+        format: String,
+        /// The survey form reported on.
+        #[arg(long, default_value = "counter")]
+        form: String,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Record an office's improvement measure for an item or complaint
+    /// category of a year's plan (an empty text removes it).
+    Measure {
+        #[arg(long)]
+        office: String,
+        #[arg(long)]
+        year: String,
+        /// A survey item key.
+        #[arg(long)]
+        item: Option<String>,
+        /// A complaint category code.
+        #[arg(long)]
+        category: Option<String>,
+        #[arg(long)]
+        measure: String,
+        /// The unit responsible (optional).
+        #[arg(long, default_value = "")]
+        responsible: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -335,6 +388,49 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User { command } => user_command(&cli, command),
+        Command::Report { command } => {
+            let settings = settings(&cli, None, &FormsArg { forms: None })?;
+            match command {
+                ReportCommand::Annual {
+                    year,
+                    office,
+                    county,
+                    out,
+                    format,
+                    form,
+                    quiet,
+                } => crate::cli_report::annual(
+                    &settings,
+                    crate::cli_report::AnnualArgs {
+                        year,
+                        office: office.as_deref(),
+                        county: county.as_deref(),
+                        out: out.clone(),
+                        formats: format,
+                        form,
+                        quiet: *quiet,
+                    },
+                ),
+                ReportCommand::Measure {
+                    office,
+                    year,
+                    item,
+                    category,
+                    measure,
+                    responsible,
+                } => crate::cli_report::set_measure(
+                    &settings,
+                    crate::cli_report::MeasureArgs {
+                        office,
+                        year,
+                        item: item.as_deref(),
+                        category: category.as_deref(),
+                        measure,
+                        responsible,
+                    },
+                ),
+            }
+        }
         Command::Analyze(args) => crate::cli_analyze::analyze(
             &settings(&cli, None, &FormsArg { forms: None })?,
             args.into(),

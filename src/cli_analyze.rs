@@ -125,7 +125,7 @@ impl AnalyzeRequest {
     }
 }
 
-fn connect(settings: &Settings) -> anyhow::Result<db::PooledConnection> {
+pub fn connect(settings: &Settings) -> anyhow::Result<db::PooledConnection> {
     let pool = db::connect_pool(&settings.database_url, 1)?;
     let mut conn = pool.get().map_err(DbError::Pool)?;
     db::run_migrations(&mut conn)?;

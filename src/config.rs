@@ -15,7 +15,7 @@ pub const DEFAULT_DATABASE: &str = "sqlite://data/manyi.db";
 pub const DEFAULT_FORMS_DIR: &str = "survey-forms";
 
 /// Every setting, as named in the file and (upper-cased, `MANYI_` first) in the environment.
-const SETTING_KEYS: [&str; 13] = [
+const SETTING_KEYS: [&str; 14] = [
     "bind",
     "database_url",
     "forms_dir",
@@ -29,6 +29,7 @@ const SETTING_KEYS: [&str; 13] = [
     "reference_cache_seconds",
     "snapshot_dir",
     "staff_min_n",
+    "reports_dir",
 ];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -47,6 +48,7 @@ struct RawSettings {
     reference_cache_seconds: u64,
     snapshot_dir: Option<PathBuf>,
     staff_min_n: u64,
+    reports_dir: Option<PathBuf>,
 }
 
 impl Default for RawSettings {
@@ -65,6 +67,7 @@ impl Default for RawSettings {
             reference_cache_seconds: 5,
             snapshot_dir: None,
             staff_min_n: 30,
+            reports_dir: None,
         }
     }
 }
@@ -95,6 +98,9 @@ pub struct Settings {
     pub snapshot_dir: PathBuf,
     /// Figures per staff member are shown only from this many answers on.
     pub staff_min_n: u64,
+    /// Reports generated from the console (one folder per run); by default
+    /// beside the SQLite file, or under `data/` for PostgreSQL.
+    pub reports_dir: PathBuf,
 }
 
 impl Settings {
@@ -103,6 +109,7 @@ impl Settings {
         let d = RawSettings::default();
         Settings {
             snapshot_dir: crate::analytics::snapshot::default_dir(&database_url),
+            reports_dir: crate::reports::jobs::default_dir(&database_url),
             staff_min_n: d.staff_min_n,
             bind: d.bind,
             database_url,
@@ -172,6 +179,9 @@ impl Settings {
             snapshot_dir: raw
                 .snapshot_dir
                 .unwrap_or_else(|| crate::analytics::snapshot::default_dir(&database_url)),
+            reports_dir: raw
+                .reports_dir
+                .unwrap_or_else(|| crate::reports::jobs::default_dir(&database_url)),
             staff_min_n: raw.staff_min_n,
             database_url,
             forms_dir: raw.forms_dir,

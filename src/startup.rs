@@ -50,6 +50,8 @@ pub struct AppState {
     pub refs: RefCache,
     /// Where the analytics snapshot lives and how analyses run.
     pub analytics: Arc<AnalyticsSettings>,
+    /// Background report runs from the console.
+    pub reports: Arc<crate::reports::jobs::Env>,
 }
 
 #[derive(Debug, Clone)]
@@ -68,6 +70,14 @@ pub fn prepare(settings: &Settings) -> Result<AppState, StartupError> {
         tracing::info!(applied, "database migrations applied");
     }
     let form_version_ids = forms::register_catalog(&mut conn, &catalog).map_err(DbError::Query)?;
+    match crate::reports::jobs::recover(&mut conn) {
+        Ok(0) => {}
+        Ok(n) => tracing::warn!(
+            runs = n,
+            "report runs interrupted by the last stop marked failed"
+        ),
+        Err(e) => tracing::error!(error = %e, "report runs not checked"),
+    }
     for f in catalog.iter() {
         tracing::info!(form = %f.form.key, version = %&f.version_hash[..12], source = %f.source.display(), "form loaded");
     }
@@ -90,6 +100,12 @@ pub fn prepare(settings: &Settings) -> Result<AppState, StartupError> {
         analytics: Arc::new(AnalyticsSettings {
             source: crate::cli_analyze::source(settings),
             options: crate::cli_analyze::options(settings),
+        }),
+        reports: Arc::new(crate::reports::jobs::Env {
+            source: crate::cli_analyze::source(settings),
+            options: crate::cli_analyze::options(settings),
+            reports_dir: settings.reports_dir.clone(),
+            form: "counter".into(),
         }),
         refs: RefCache::new(std::time::Duration::from_secs(
             settings.reference_cache_seconds,

@@ -452,18 +452,24 @@ pub struct Source {
     pub database: crate::db::DatabaseUrl,
 }
 
-/// Brings the snapshot up to date, loads the reference tables, applies the
-/// filter and runs [`analyze`]. `allowed_offices` are the caller's scope
-/// (every office for the command line); offices named in the filter outside
-/// it are refused as unknown.
-pub fn run(
+/// The filtered input of an analysis, with what every run needs beside it.
+pub struct Prepared {
+    pub input: AnalysisInput,
+    pub standards: Vec<standards::Standard>,
+    /// The offices selected (within the caller's scope).
+    pub offices: Vec<i32>,
+}
+
+/// Brings the snapshot up to date, loads the reference tables and applies the
+/// filter. `allowed_offices` are the caller's scope (every office for the
+/// command line); offices named in the filter outside it are refused as
+/// unknown.
+pub fn prepare(
     conn: &mut crate::db::DbConnection,
     source: &Source,
     mut filter: Filter,
     allowed_offices: &[i32],
-    by: &[Dim],
-    options: &Options,
-) -> Result<Analysis, AnalyticsError> {
+) -> Result<Prepared, AnalyticsError> {
     let (snap, _) = Snapshot::refresh(
         conn,
         &source.snapshot_dir,
@@ -483,24 +489,52 @@ pub fn run(
     if filter.offices.is_empty() {
         filter.offices = reference.offices.keys().copied().collect();
     }
-    let standards_list = standards::list(conn)?;
-    let office_ids = filter.offices.clone();
+    let standards = standards::list(conn)?;
+    let offices = filter.offices.clone();
     let input = load_input(&snap, reference, &filter)?;
-    let mut analysis = analyze(&input, by, &standards_list, options)?;
+    Ok(Prepared {
+        input,
+        standards,
+        offices,
+    })
+}
 
-    // The complaint register over the same offices and years.
+/// The complaint register's cases of `offices` received in the years from
+/// `from` to `to` (all when open), one row per case as
+/// [`complaints::load_cases`] gives them, timeliness as of today (Taipei).
+pub fn load_complaints(
+    conn: &mut crate::db::DbConnection,
+    offices: &[i32],
+    from: Option<RocYear>,
+    to: Option<RocYear>,
+) -> Result<polars::prelude::DataFrame, AnalyticsError> {
     let calendar = crate::calendar::Calendar::load(conn)?;
     let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
-    let from = filter
-        .from
+    let from = from
         .map(|y| chrono::NaiveDate::from_ymd_opt(y.gregorian(), 1, 1).expect("valid year"))
         .unwrap_or(chrono::NaiveDate::from_ymd_opt(1912, 1, 1).expect("valid"));
-    let to = filter
-        .to
+    let to = to
         .map(|y| chrono::NaiveDate::from_ymd_opt(y.gregorian(), 12, 31).expect("valid year"))
         .unwrap_or(chrono::NaiveDate::from_ymd_opt(2111, 12, 31).expect("valid"));
+    complaints::load_cases(conn, offices, &calendar, from, to, today)
+}
+
+/// [`prepare`], [`analyze`] and the complaint figures over the same offices
+/// and years.
+pub fn run(
+    conn: &mut crate::db::DbConnection,
+    source: &Source,
+    filter: Filter,
+    allowed_offices: &[i32],
+    by: &[Dim],
+    options: &Options,
+) -> Result<Analysis, AnalyticsError> {
+    let (from, to) = (filter.from, filter.to);
+    let prepared = prepare(conn, source, filter, allowed_offices)?;
+    let mut analysis = analyze(&prepared.input, by, &prepared.standards, options)?;
+
     use polars::prelude::IntoLazy;
-    let cases = complaints::load_cases(conn, &office_ids, &calendar, from, to, today)?;
+    let cases = load_complaints(conn, &prepared.offices, from, to)?;
     let mut case_by = vec![complaints::CaseDim::Year, complaints::CaseDim::Category];
     for (d, c) in [
         (Dim::Quarter, complaints::CaseDim::Quarter),

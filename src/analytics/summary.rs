@@ -189,3 +189,39 @@ pub fn summarize(lf: LazyFrame, keys: &[Dim], plan: &Plan) -> Result<Summary, An
     }
     Ok(out)
 }
+
+/// Counts of the answers 1 to 5 of each item over the selection, in one pass.
+pub fn distribution(
+    lf: LazyFrame,
+    items: &[String],
+) -> Result<BTreeMap<String, [u64; 5]>, AnalyticsError> {
+    if items.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let mut exprs = Vec::new();
+    for k in items {
+        for v in 1..=5u8 {
+            exprs.push(
+                col(item_column(k).as_str())
+                    .eq(lit(v))
+                    .cast(DataType::UInt32)
+                    .sum()
+                    .alias(format!("{k}#{v}")),
+            );
+        }
+    }
+    let df = lf.select(exprs).run()?;
+    let mut out = BTreeMap::new();
+    for k in items {
+        let mut counts = [0u64; 5];
+        for (i, c) in counts.iter_mut().enumerate() {
+            *c = df
+                .column(&format!("{k}#{}", i + 1))?
+                .get(0)?
+                .extract::<u64>()
+                .unwrap_or(0);
+        }
+        out.insert(k.clone(), counts);
+    }
+    Ok(out)
+}

@@ -289,9 +289,42 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    improvement_measures (id) {
+        id -> Integer,
+        office_id -> Integer,
+        roc_year -> Integer,
+        subject_kind -> Text,
+        subject_key -> Text,
+        measure -> Text,
+        responsible -> Text,
+        updated_by -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    report_runs (id) {
+        id -> Integer,
+        roc_year -> Integer,
+        scope -> Text,
+        formats -> Text,
+        status -> Text,
+        progress -> Integer,
+        step -> Text,
+        error -> Nullable<Text>,
+        output -> Nullable<Text>,
+        requested_by -> Integer,
+        requested_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(case_events -> cases (case_id));
 diesel::joinable!(cases -> case_categories (category_id));
 diesel::joinable!(cases -> offices (office_id));
+diesel::joinable!(improvement_measures -> offices (office_id));
+diesel::joinable!(report_runs -> users (requested_by));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(alerts -> responses (response_id));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -316,4 +349,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     cases,
     case_events,
     satisfaction_standards,
+    improvement_measures,
+    report_runs,
 );

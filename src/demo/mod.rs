@@ -53,6 +53,10 @@ pub struct DemoOptions {
     /// Number of years, ending with the last year.
     #[arg(long, default_value_t = 5)]
     pub years: i32,
+    /// More Taipei district offices (0-11) beside the three: with 9, Taipei
+    /// City has 10 offices, a county report's size.
+    #[arg(long = "extra-taipei", default_value_t = 0)]
+    pub extra_taipei: usize,
 }
 
 impl Default for DemoOptions {
@@ -62,6 +66,7 @@ impl Default for DemoOptions {
             responses: 30_000,
             last_roc_year: None,
             years: 5,
+            extra_taipei: 0,
         }
     }
 }
@@ -142,6 +147,86 @@ const OFFICES: [OfficeSpec; 3] = [
         share: 0.55,
     },
 ];
+
+/// Taipei's other district offices, for county-sized demo data.
+const TAIPEI: [(&str, &str, &str); 11] = [
+    (
+        "ZZ",
+        "臺北市中正區戶政事務所",
+        "Zhongzheng District Household Registration Office",
+    ),
+    (
+        "WH",
+        "臺北市萬華區戶政事務所",
+        "Wanhua District Household Registration Office",
+    ),
+    (
+        "XY",
+        "臺北市信義區戶政事務所",
+        "Xinyi District Household Registration Office",
+    ),
+    (
+        "SL",
+        "臺北市士林區戶政事務所",
+        "Shilin District Household Registration Office",
+    ),
+    (
+        "BT",
+        "臺北市北投區戶政事務所",
+        "Beitou District Household Registration Office",
+    ),
+    (
+        "NH",
+        "臺北市內湖區戶政事務所",
+        "Neihu District Household Registration Office",
+    ),
+    (
+        "NG",
+        "臺北市南港區戶政事務所",
+        "Nangang District Household Registration Office",
+    ),
+    (
+        "WS",
+        "臺北市文山區戶政事務所",
+        "Wenshan District Household Registration Office",
+    ),
+    (
+        "SS",
+        "臺北市松山區戶政事務所",
+        "Songshan District Household Registration Office",
+    ),
+    (
+        "ZS",
+        "臺北市中山區戶政事務所",
+        "Zhongshan District Household Registration Office",
+    ),
+    (
+        "DT",
+        "臺北市大同區戶政事務所",
+        "Datong District Household Registration Office",
+    ),
+];
+
+/// The demo's offices: the three, then `extra` Taipei districts with
+/// varied trends.
+fn office_specs(extra: usize) -> Vec<OfficeSpec> {
+    let mut specs: Vec<OfficeSpec> = OFFICES.into_iter().collect();
+    for (i, (code, zh, en)) in TAIPEI.iter().take(extra).enumerate() {
+        let i = i as f64;
+        specs.push(OfficeSpec {
+            code,
+            name_zh: zh,
+            name_en: en,
+            county_zh: "臺北市",
+            county_en: "Taipei City",
+            level: 0.7 + 0.05 * (i % 5.0),
+            per_year: 0.06 * ((i % 3.0) - 1.0),
+            counters: 4 + (i as usize % 4),
+            share: 0.3 + 0.03 * i,
+        });
+    }
+    specs
+}
 
 /// Fictional staff names.
 const STAFF_NAMES: [&str; 12] = [
@@ -359,7 +444,14 @@ pub fn generate(
     let web_form = catalog.get("web").ok_or(DemoError::MissingForm("web"))?;
     let version_ids = crate::forms::register_catalog(conn, catalog)?;
 
-    for o in &OFFICES {
+    if opts.extra_taipei > TAIPEI.len() {
+        return Err(DemoError::Options(format!(
+            "extra-taipei: at most {} more offices",
+            TAIPEI.len()
+        )));
+    }
+    let specs = office_specs(opts.extra_taipei);
+    for o in &specs {
         if offices::find_office_by_code(conn, o.code)?.is_some() {
             return Err(DemoError::AlreadyPresent(o.code.to_owned()));
         }
@@ -373,7 +465,7 @@ pub fn generate(
     // Reference data first, in one transaction.
     let setup: Vec<(i32, Vec<Counter>, Vec<Staff>)> = db::write_transaction(conn, |conn| {
         let mut out = Vec::new();
-        for o in &OFFICES {
+        for o in &specs {
             let office = offices::create_office(
                 conn,
                 &NewOffice::new(o.code, o.name_zh, o.name_en, o.county_zh, o.county_en),
@@ -412,12 +504,12 @@ pub fn generate(
     })?;
 
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
-    let office_pick = WeightedIndex::new(OFFICES.iter().map(|o| o.share)).expect("positive shares");
+    let office_pick = WeightedIndex::new(specs.iter().map(|o| o.share)).expect("positive shares");
     let month_pick = WeightedIndex::new(MONTH_VOLUME).expect("positive volumes");
     let service_pick = WeightedIndex::new(SERVICE_MIX.iter().map(|s| s.1)).expect("positive mix");
 
     let mut summary = DemoSummary {
-        offices: OFFICES.len(),
+        offices: specs.len(),
         responses: 0,
         answers: 0,
         first_roc_year: first,
@@ -430,7 +522,7 @@ pub fn generate(
         let mut batch: Vec<(ResponseRow, Vec<AnswerRow>)> = Vec::with_capacity(n);
         for _ in 0..n {
             let oi = office_pick.sample(&mut rng);
-            let spec = &OFFICES[oi];
+            let spec = &specs[oi];
             let (office_id, counters, staff) = &setup[oi];
             let roc_year = rng.random_range(first..=last);
             let month = month_pick.sample(&mut rng) as u32 + 1;

@@ -52,6 +52,7 @@ pub struct Chrome {
     pub show_audit: bool,
     pub show_kiosks: bool,
     pub show_alerts: bool,
+    pub show_reports: bool,
 }
 
 impl Chrome {
@@ -68,6 +69,7 @@ impl Chrome {
             show_audit: role.can_view_audit(),
             show_kiosks: role.can_view_users(),
             show_alerts: role.can_view_audit(),
+            show_reports: role != crate::auth::Role::CounterStaff,
         }
     }
 }

@@ -6,6 +6,7 @@ mod api;
 mod console;
 mod console_cases;
 mod console_ops;
+mod console_reports;
 mod error;
 pub mod i18n;
 mod kiosk;
@@ -121,6 +122,24 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(
                 "/offices/{code}/alert-threshold",
                 web::post().to(console_ops::set_threshold),
+            )
+            .route("/reports", web::get().to(console_reports::reports_page))
+            .route("/reports", web::post().to(console_reports::start_report))
+            .route(
+                "/reports/measures",
+                web::get().to(console_reports::measures_page),
+            )
+            .route(
+                "/reports/measures",
+                web::post().to(console_reports::save_measure),
+            )
+            .route(
+                "/reports/{id}/status",
+                web::get().to(console_reports::run_status),
+            )
+            .route(
+                "/reports/{id}/files/{name:.*}",
+                web::get().to(console_reports::run_file),
             )
             .route("/password", web::get().to(console::password_page))
             .route("/password", web::post().to(console::password_submit)),

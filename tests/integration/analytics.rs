@@ -38,6 +38,7 @@ macro_rules! on_both_engines_sync {
         )*
     };
 }
+pub(crate) use on_both_engines_sync;
 
 /// Counter form, version 1: staff_attitude, staff_efficiency, waiting_time, overall.
 const V1: &str = "\
@@ -64,7 +65,7 @@ JS,113/08/01,counter,,,5,5,4,5,
 JS,113/10/10,counter,,,3,4,2,3,叫號機常故障，叫號很慢
 ";
 
-fn t(scores: &[u8]) -> Tally {
+pub(crate) fn t(scores: &[u8]) -> Tally {
     Tally::from_scores(scores.iter().copied())
 }
 
@@ -111,14 +112,14 @@ fn import(conn: &mut DbConnection, form: &Form, version: i32, csv: &str) -> Impo
     import::import_responses(conn, "fixture.csv", csv.as_bytes(), &ctx).unwrap()
 }
 
-struct Fixture {
+pub(crate) struct Fixture {
     _db: TestDb,
-    settings: manyi::config::Settings,
-    conn: manyi::db::PooledConnection,
+    pub(crate) settings: manyi::config::Settings,
+    pub(crate) conn: manyi::db::PooledConnection,
     _snap_dir: tempfile::TempDir,
 }
 
-fn fixture(engine: Engine) -> Fixture {
+pub(crate) fn fixture(engine: Engine) -> Fixture {
     let db = TestDb::new(engine);
     let state = prepare(&db);
     let mut conn = state.pool.get().unwrap();
@@ -141,12 +142,12 @@ fn fixture(engine: Engine) -> Fixture {
     }
 }
 
-fn analyse(f: &mut Fixture, req: AnalyzeRequest) -> Analysis {
+pub(crate) fn analyse(f: &mut Fixture, req: AnalyzeRequest) -> Analysis {
     let offices = manyi::offices::list_offices(&mut f.conn).unwrap();
     manyi::cli_analyze::run_request(&mut f.conn, &f.settings, &req, &offices).unwrap()
 }
 
-fn req(by: &str) -> AnalyzeRequest {
+pub(crate) fn req(by: &str) -> AnalyzeRequest {
     AnalyzeRequest {
         by: by.into(),
         form: "counter".into(),
@@ -161,7 +162,7 @@ fn row<'a>(a: &'a Analysis, year: i32, item: &str) -> &'a MetricRow {
         .unwrap_or_else(|| panic!("no row {year} {item}"))
 }
 
-fn close(a: f64, b: f64) {
+pub(crate) fn close(a: f64, b: f64) {
     assert!((a - b).abs() < 1e-9, "{a} vs {b}");
 }
 
@@ -606,7 +607,7 @@ on_both_engines_sync! {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn insert_case(
+pub(crate) fn insert_case(
     conn: &mut DbConnection,
     no: &str,
     office: &str,

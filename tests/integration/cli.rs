@@ -509,6 +509,83 @@ mod analytics_commands {
             .unwrap();
         assert_eq!(s["office"], "JS");
         assert!((s["gap_points"].as_f64().unwrap() - 40.0).abs() < 1e-9);
+        // The yearly report: a measure, then every format into --out.
+        let (ok, out, err) = run(&[
+            "report",
+            "measure",
+            "--office",
+            "JS",
+            "--year",
+            "113",
+            "--item",
+            "overall",
+            "--measure",
+            "增設叫號看板",
+        ]);
+        assert!(ok && out.contains("recorded"), "{out}{err}");
+        let out_dir = work.path().join("reports");
+        let (ok, out, err) = run(&[
+            "report",
+            "annual",
+            "--year",
+            "113",
+            "--office",
+            "JS",
+            "--out",
+            out_dir.to_str().unwrap(),
+            "--quiet",
+        ]);
+        assert!(ok, "{err}");
+        assert!(
+            out.contains("金門縣金沙鎮戶政事務所 民國 113 年報告"),
+            "{out}"
+        );
+        for ext in ["html", "pdf", "odt", "xlsx", "ods"] {
+            let f = out_dir.join(format!("annual-113-office-JS.{ext}"));
+            assert!(
+                std::fs::metadata(&f)
+                    .map(|m| m.len() > 1000)
+                    .unwrap_or(false),
+                "{}",
+                f.display()
+            );
+        }
+        for f in [
+            "csv/items.csv",
+            "charts/trend.png",
+            "charts/trend.svg",
+            "charts/ipa.png",
+        ] {
+            assert!(out_dir.join(f).exists(), "{f}");
+        }
+        let html = std::fs::read_to_string(out_dir.join("annual-113-office-JS.html")).unwrap();
+        assert!(html.contains("增設叫號看板") && html.contains("data:image/png;base64,"));
+        // Bad input names the flag and writes nothing.
+        let nowhere = work.path().join("never");
+        for (args, want) in [
+            (vec!["--year", "abc"], "year:"),
+            (
+                vec!["--year", "113", "--office", "XX"],
+                "office: no office `XX`",
+            ),
+            (vec!["--year", "113", "--format", "docx"], "format: `docx`"),
+            (
+                vec!["--year", "113", "--office", "JS", "--county", "金門縣"],
+                "county: give an office or a county",
+            ),
+        ] {
+            let mut full = vec![
+                "report",
+                "annual",
+                "--quiet",
+                "--out",
+                nowhere.to_str().unwrap(),
+            ];
+            full.extend(args);
+            let (ok, _, err) = run(&full);
+            assert!(!ok && err.contains(want), "{full:?}: {err}");
+            assert!(!nowhere.exists());
+        }
         // The snapshot is a cache: rebuild reads everything again.
         let (ok, out, err) = run(&["snapshot", "rebuild"]);
         assert!(ok, "{err}");

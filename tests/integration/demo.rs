@@ -27,6 +27,7 @@ fn run_demo(engine: Engine, seed: u64) -> (Vec<ResponseDump>, Vec<AnswerDump>) {
         responses: 3_000,
         last_roc_year: Some(113),
         years: 5,
+        extra_taipei: 0,
     };
     let summary = demo::generate(&mut conn, &state.catalog, &opts).unwrap();
     assert_eq!(summary.responses, 3_000);

@@ -102,6 +102,7 @@ pub fn settings(db: &TestDb) -> Settings {
     s.bind = "127.0.0.1:0".to_owned();
     s.forms_dir = forms_dir();
     s.snapshot_dir = db.snapshot.path().join("snapshot");
+    s.reports_dir = db.snapshot.path().join("reports");
     s.pool_size = 4;
     // Tests change offices and versions in the database and expect the next
     // request to see it; the binary-level tests run with the default cache.

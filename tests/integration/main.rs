@@ -11,5 +11,6 @@ mod cases;
 mod cli;
 mod console;
 mod demo;
+mod reports;
 mod responses;
 mod storage;

@@ -1,0 +1,253 @@
+//! Reports generated from the console in the background: a run is recorded
+//! (queued), a worker thread gathers and renders it, writing its progress to
+//! the run's row, and the files land in `reports_dir/<id>/`. A run cut short by
+//! a restart is marked failed when the service starts again.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::{Format, ReportError, Request, Scope};
+use crate::analytics::{Options, RocYear, Source};
+use crate::db::schema::report_runs as rr;
+use crate::db::{DbConnection, Pool};
+use crate::offices::Office;
+
+/// The default reports directory: beside the SQLite file, or under `data/`.
+pub fn default_dir(url: &crate::db::DatabaseUrl) -> PathBuf {
+    match url.engine() {
+        crate::db::Engine::Sqlite => PathBuf::from(format!("{}.reports", url.expose())),
+        crate::db::Engine::Postgres => PathBuf::from("data").join(format!(
+            "reports-{}",
+            &crate::analytics::snapshot::fingerprint(url)[..12]
+        )),
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Queryable)]
+pub struct Run {
+    pub id: i32,
+    pub year: i32,
+    pub scope: String,
+    pub formats: String,
+    pub status: String,
+    pub progress: i32,
+    pub step: String,
+    pub error: Option<String>,
+    pub output: Option<String>,
+    pub requested_by: i32,
+    pub requested_at: NaiveDateTime,
+    pub finished_at: Option<NaiveDateTime>,
+}
+
+impl Run {
+    pub fn status_zh(&self) -> &'static str {
+        match self.status.as_str() {
+            "queued" => "排隊中",
+            "running" => "產製中",
+            "done" => "完成",
+            _ => "失敗",
+        }
+    }
+}
+
+const COLUMNS: (
+    rr::id,
+    rr::roc_year,
+    rr::scope,
+    rr::formats,
+    rr::status,
+    rr::progress,
+    rr::step,
+    rr::error,
+    rr::output,
+    rr::requested_by,
+    rr::requested_at,
+    rr::finished_at,
+) = (
+    rr::id,
+    rr::roc_year,
+    rr::scope,
+    rr::formats,
+    rr::status,
+    rr::progress,
+    rr::step,
+    rr::error,
+    rr::output,
+    rr::requested_by,
+    rr::requested_at,
+    rr::finished_at,
+);
+
+/// Records a queued run.
+pub fn create(
+    conn: &mut DbConnection,
+    year: RocYear,
+    scope: &Scope,
+    formats: &[Format],
+    user_id: i32,
+) -> Result<i32, ReportError> {
+    let formats: Vec<&str> = formats.iter().map(|f| f.as_str()).collect();
+    Ok(crate::db::write_transaction(conn, |conn| {
+        diesel::insert_into(rr::table)
+            .values((
+                rr::roc_year.eq(year.get()),
+                rr::scope.eq(scope.key()),
+                rr::formats.eq(formats.join(",")),
+                rr::status.eq("queued"),
+                rr::progress.eq(0),
+                rr::step.eq(""),
+                rr::requested_by.eq(user_id),
+                rr::requested_at.eq(chrono::Utc::now().naive_utc()),
+            ))
+            .returning(rr::id)
+            .get_result::<i32>(conn)
+    })?)
+}
+
+pub fn get(conn: &mut DbConnection, id: i32) -> Result<Option<Run>, ReportError> {
+    Ok(rr::table
+        .filter(rr::id.eq(id))
+        .select(COLUMNS)
+        .first(conn)
+        .optional()?)
+}
+
+/// The latest runs of a user.
+pub fn list_for(
+    conn: &mut DbConnection,
+    user_id: i32,
+    limit: i64,
+) -> Result<Vec<Run>, ReportError> {
+    Ok(rr::table
+        .filter(rr::requested_by.eq(user_id))
+        .order(rr::id.desc())
+        .limit(limit)
+        .select(COLUMNS)
+        .load(conn)?)
+}
+
+/// Marks runs left queued or running by a previous process as failed.
+pub fn recover(conn: &mut DbConnection) -> Result<usize, ReportError> {
+    Ok(
+        diesel::update(rr::table.filter(rr::status.eq_any(["queued", "running"])))
+            .set((
+                rr::status.eq("failed"),
+                rr::error.eq("中斷：服務重新啟動 interrupted by a restart"),
+                rr::finished_at.eq(chrono::Utc::now().naive_utc()),
+            ))
+            .execute(conn)?,
+    )
+}
+
+fn set_progress(conn: &mut DbConnection, id: i32, done: usize, total: usize, step: &str) {
+    let pct = (done * 100 / total.max(1)).min(100) as i32;
+    if let Err(e) = diesel::update(rr::table.filter(rr::id.eq(id)))
+        .set((
+            rr::status.eq("running"),
+            rr::progress.eq(pct),
+            rr::step.eq(step),
+        ))
+        .execute(conn)
+    {
+        tracing::warn!(run = id, error = %e, "report progress not recorded");
+    }
+}
+
+/// What a background run needs beside the database.
+#[derive(Debug, Clone)]
+pub struct Env {
+    pub source: Source,
+    pub options: Options,
+    pub reports_dir: PathBuf,
+    pub form: String,
+}
+
+/// Runs a queued run to its end on this thread (the caller spawns one).
+pub fn execute(pool: &Pool, env: &Env, id: i32, visible: &[Office]) {
+    let outcome = (|| -> Result<(), ReportError> {
+        let mut conn = pool
+            .get()
+            .map_err(|e| ReportError::Render(format!("database pool: {e}")))?;
+        let run = get(&mut conn, id)?.ok_or_else(|| ReportError::NotFound(format!("run {id}")))?;
+        let request = Request {
+            year: RocYear::new(run.year)?,
+            scope: Scope::parse_key(&run.scope)?,
+            form: env.form.clone(),
+        };
+        let formats = Format::parse_list(&run.formats)?;
+        let dir = env.reports_dir.join(id.to_string());
+        let mut progress_conn = pool
+            .get()
+            .map_err(|e| ReportError::Render(format!("database pool: {e}")))?;
+        super::generate(
+            &mut conn,
+            &env.source,
+            &request,
+            visible,
+            &env.options,
+            &formats,
+            &dir,
+            &mut |done, total, step| set_progress(&mut progress_conn, id, done, total, step),
+        )?;
+        diesel::update(rr::table.filter(rr::id.eq(id)))
+            .set((
+                rr::status.eq("done"),
+                rr::progress.eq(100),
+                rr::output.eq(id.to_string()),
+                rr::finished_at.eq(chrono::Utc::now().naive_utc()),
+            ))
+            .execute(&mut conn)?;
+        Ok(())
+    })();
+    if let Err(e) = outcome {
+        tracing::error!(run = id, error = %e, "report run failed");
+        if let Ok(mut conn) = pool.get() {
+            let _ = diesel::update(rr::table.filter(rr::id.eq(id)))
+                .set((
+                    rr::status.eq("failed"),
+                    rr::error.eq(e.to_string()),
+                    rr::finished_at.eq(chrono::Utc::now().naive_utc()),
+                ))
+                .execute(&mut conn);
+        }
+    }
+}
+
+/// The files of a finished run, relative to its folder, sorted.
+pub fn files(reports_dir: &Path, run: &Run) -> Vec<String> {
+    let Some(out) = &run.output else {
+        return Vec::new();
+    };
+    let root = reports_dir.join(out);
+    let mut found = Vec::new();
+    let mut stack = vec![root.clone()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(rel) = p.strip_prefix(&root)
+                && !rel.to_string_lossy().ends_with(".tmp")
+            {
+                found.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// The path of one file of a run, if it is one of its files (no escaping the folder).
+pub fn file_path(reports_dir: &Path, run: &Run, name: &str) -> Option<PathBuf> {
+    if files(reports_dir, run).iter().any(|f| f == name) {
+        run.output.as_ref().map(|o| reports_dir.join(o).join(name))
+    } else {
+        None
+    }
+}
