@@ -4,7 +4,7 @@
 //! renders. No personal data: counts, rates, terms and comment excerpts only
 //! (comments are anonymous by design of the survey).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use diesel::prelude::*;
 use polars::prelude::*;
@@ -1024,15 +1024,6 @@ fn assemble(p: Parts<'_>) -> Report {
         follow_up,
         notes,
     }
-}
-
-/// Subjects named in the report's plan (for the console's measure editor).
-pub fn plan_subjects(report: &Report) -> BTreeSet<(SubjectKind, String)> {
-    report
-        .plan
-        .iter()
-        .map(|e| (e.kind, e.key.clone()))
-        .collect()
 }
 
 /// Masks what could identify someone in a comment excerpt: any run of
