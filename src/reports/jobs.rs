@@ -26,9 +26,11 @@ pub fn default_dir(url: &crate::db::DatabaseUrl) -> PathBuf {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Queryable)]
+#[derive(Debug, Clone, Serialize, Queryable, Selectable)]
+#[diesel(table_name = rr)]
 pub struct Run {
     pub id: i32,
+    #[diesel(column_name = roc_year)]
     pub year: i32,
     pub scope: String,
     pub formats: String,
@@ -52,34 +54,6 @@ impl Run {
         }
     }
 }
-
-const COLUMNS: (
-    rr::id,
-    rr::roc_year,
-    rr::scope,
-    rr::formats,
-    rr::status,
-    rr::progress,
-    rr::step,
-    rr::error,
-    rr::output,
-    rr::requested_by,
-    rr::requested_at,
-    rr::finished_at,
-) = (
-    rr::id,
-    rr::roc_year,
-    rr::scope,
-    rr::formats,
-    rr::status,
-    rr::progress,
-    rr::step,
-    rr::error,
-    rr::output,
-    rr::requested_by,
-    rr::requested_at,
-    rr::finished_at,
-);
 
 /// Records a queued run.
 pub fn create(
@@ -110,7 +84,7 @@ pub fn create(
 pub fn get(conn: &mut DbConnection, id: i32) -> Result<Option<Run>, ReportError> {
     Ok(rr::table
         .filter(rr::id.eq(id))
-        .select(COLUMNS)
+        .select(Run::as_select())
         .first(conn)
         .optional()?)
 }
@@ -125,7 +99,7 @@ pub fn list_for(
         .filter(rr::requested_by.eq(user_id))
         .order(rr::id.desc())
         .limit(limit)
-        .select(COLUMNS)
+        .select(Run::as_select())
         .load(conn)?)
 }
 
