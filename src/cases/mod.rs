@@ -7,9 +7,11 @@
 //! be transferred to another agency, extended (new due date, notice to the
 //! petitioner recorded) or reopened. Anything else is refused.
 
+mod access;
 mod mask;
 pub mod views;
 
+pub use access::{may_act, may_register, sees_personal_data};
 pub use mask::{mask_contact, mask_name};
 
 use std::fmt;
@@ -20,7 +22,9 @@ use serde::Serialize;
 
 use crate::auth::{AuthError, Scope, User};
 use crate::calendar::{Calendar, WorkingDays};
-use crate::db::schema::{case_categories, case_deadline_rules, case_events, cases, offices};
+use crate::db::schema::{
+    case_categories, case_counters, case_deadline_rules, case_events, cases, offices,
+};
 use crate::db::{self, DbConnection};
 
 /// Where a case came from.
@@ -413,6 +417,49 @@ fn record_event(
         .map(|_| ())
 }
 
+/// The next case number of an office's ROC year. Call inside the write
+/// transaction that stores the case: the counter row is created at the year's
+/// first case (from the highest number already in the register, for registers
+/// kept before the counter existed) and then incremented; the increment holds
+/// the row's lock until the transaction ends, so concurrent registrations, in
+/// one instance or several, get distinct numbers, and a rolled-back
+/// registration gives its number back (no gaps).
+fn next_case_number(
+    conn: &mut DbConnection,
+    office_id: i32,
+    roc_year: i32,
+    prefix: &str,
+) -> QueryResult<i32> {
+    let counter = case_counters::table.find((office_id, roc_year));
+    let known: Option<i32> = counter
+        .select(case_counters::last_no)
+        .first(conn)
+        .optional()?;
+    if known.is_none() {
+        let highest: Option<String> = cases::table
+            .filter(cases::case_no.like(format!("{prefix}%")))
+            .select(diesel::dsl::max(cases::case_no))
+            .first(conn)?;
+        let start = highest
+            .and_then(|no| no.strip_prefix(prefix).and_then(|n| n.parse::<i32>().ok()))
+            .unwrap_or(0);
+        let row = (
+            case_counters::office_id.eq(office_id),
+            case_counters::roc_year.eq(roc_year),
+            case_counters::last_no.eq(start),
+        );
+        // Two first cases at once: one creates the row, the other finds it.
+        crate::on_engine!(&mut *conn, |c| diesel::insert_into(case_counters::table)
+            .values(row)
+            .on_conflict_do_nothing()
+            .execute(c))?;
+    }
+    diesel::update(counter)
+        .set(case_counters::last_no.eq(case_counters::last_no + 1))
+        .execute(conn)?;
+    counter.select(case_counters::last_no).first(conn)
+}
+
 /// Registers a case: its number (`OFFICE-ROCYEAR-NNNNN`), its deadline, and the
 /// `received` event, in one transaction. `actor` is the staff member who typed
 /// it in (None for the citizen's own mailbox form).
@@ -431,8 +478,21 @@ pub fn register_case(
     if !matches!(new.language.as_str(), "zh-TW" | "en") {
         return Err(invalid("language", "must be zh-TW or en"));
     }
+    for (field, value, max) in [
+        ("subject", Some(new.subject.as_str()), 200),
+        ("content", Some(new.content.as_str()), 5000),
+        ("name", new.petitioner_name.as_deref(), 100),
+        ("contact", new.petitioner_contact.as_deref(), 200),
+    ] {
+        if value.is_some_and(|v| v.chars().count() > max) {
+            return Err(invalid(field, format!("at most {max} characters")));
+        }
+    }
     if let Some(a) = actor {
         a.scope().check_office(conn, new.office_id)?;
+        if !may_register(a) {
+            return Err(AuthError::Forbidden.into());
+        }
     }
     let category_id: i32 = case_categories::table
         .filter(case_categories::code.eq(&new.category_code))
@@ -452,17 +512,24 @@ pub fn register_case(
         .first(conn)
         .optional()?
         .ok_or(AuthError::NotFound)?;
+    // The same submission again (a resent form): the case stored the first time.
+    if let Some(key) = &new.idempotency_key
+        && let Some(first) = cases::table
+            .filter(cases::idempotency_key.eq(key))
+            .select(Case::as_select())
+            .first(conn)
+            .optional()?
+    {
+        return Ok(first);
+    }
     let kind = new.channel.default_deadline();
     let days = deadline_days(conn, new.office_id, kind)?;
     let due = calendar.add_working_days(new.received_on, days);
     let roc_year = new.received_on.year() - 1911;
     let prefix = format!("{office_code}-{roc_year}-");
-    db::write_transaction(conn, |conn| {
-        let taken: i64 = cases::table
-            .filter(cases::case_no.like(format!("{prefix}%")))
-            .count()
-            .get_result(conn)?;
-        let case_no = format!("{prefix}{:05}", taken + 1);
+    let stored = db::write_transaction(conn, |conn| {
+        let number = next_case_number(conn, new.office_id, roc_year, &prefix)?;
+        let case_no = format!("{prefix}{number:05}");
         diesel::insert_into(cases::table)
             .values((
                 cases::case_no.eq(&case_no),
@@ -499,7 +566,17 @@ pub fn register_case(
             &serde_json::json!({ "channel": new.channel.as_str(), "due_on": due.date }),
         )?;
         Ok(case)
-    })
+    });
+    match (stored, &new.idempotency_key) {
+        // The same form sent twice at once: the other one stored it.
+        (Err(CaseError::Db(e)), Some(key)) if db::is_unique_violation(&e) => cases::table
+            .filter(cases::idempotency_key.eq(key))
+            .select(Case::as_select())
+            .first(conn)
+            .optional()?
+            .ok_or(CaseError::Db(e)),
+        (other, _) => other,
+    }
 }
 
 /// One case, if it is in scope (404 otherwise).
@@ -533,8 +610,12 @@ pub fn apply(
     note: &str,
     today: NaiveDate,
 ) -> Result<Case, CaseError> {
+    check_action_lengths(action, note)?;
     db::write_transaction(conn, |conn| {
         let case = get_case(conn, &actor.scope(), case_id)?;
+        if !may_act(actor, &case, action) {
+            return Err(AuthError::Forbidden.into());
+        }
         let from = case.status();
         let to = action.next(from).ok_or(CaseError::IllegalTransition {
             from,
@@ -666,6 +747,38 @@ pub fn apply(
             .select(Case::as_select())
             .first(conn)?)
     })
+}
+
+/// The texts of an action and its note, each within its length.
+fn check_action_lengths(action: &Action, note: &str) -> Result<(), CaseError> {
+    let mut texts: Vec<(&'static str, &str, usize)> = vec![("note", note, 2000)];
+    match action {
+        Action::Reply { reply } => texts.push(("text", reply, 5000)),
+        Action::Transfer {
+            agency,
+            notice_to_petitioner,
+        } => {
+            texts.push(("agency", agency, 200));
+            texts.push(("notice", notice_to_petitioner, 2000));
+        }
+        Action::Extend {
+            reason,
+            notice_to_petitioner,
+            ..
+        } => {
+            texts.push(("reason", reason, 1000));
+            texts.push(("notice", notice_to_petitioner, 2000));
+        }
+        Action::Reopen { reason } => texts.push(("reason", reason, 1000)),
+        _ => {}
+    }
+    match texts
+        .into_iter()
+        .find(|(_, t, max)| t.chars().count() > *max)
+    {
+        Some((field, _, max)) => Err(invalid(field, format!("at most {max} characters"))),
+        None => Ok(()),
+    }
 }
 
 /// Hash of a citizen's lookup secret (the secret itself is shown once).

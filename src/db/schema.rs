@@ -320,6 +320,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    case_counters (office_id, roc_year) {
+        office_id -> Integer,
+        roc_year -> Integer,
+        last_no -> Integer,
+    }
+}
+
+diesel::table! {
+    login_throttle (key) {
+        key -> Text,
+        failures -> Integer,
+        next_allowed_at -> Timestamp,
+        last_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(case_events -> cases (case_id));
 diesel::joinable!(cases -> case_categories (category_id));
 diesel::joinable!(cases -> offices (office_id));
@@ -351,4 +368,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     satisfaction_standards,
     improvement_measures,
     report_runs,
+    case_counters,
+    login_throttle,
 );

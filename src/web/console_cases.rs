@@ -402,15 +402,6 @@ struct CasePage {
     handlers: Vec<StaffChoice>,
 }
 
-/// Whether this user sees the petitioner and a confidential case in full:
-/// only the director of the case's office and its assigned handler
-/// (administrators see the masked form like everyone else).
-fn sees_personal_data(user: &crate::auth::User, case: &Case) -> bool {
-    use crate::auth::Role;
-    (user.role() == Role::Director && user.office_id == Some(case.office_id))
-        || case.assigned_to == Some(user.id)
-}
-
 fn sample_actions(user_id: i32) -> Vec<cases::Action> {
     use cases::{Action, DeadlineKind, NotAcceptedReason};
     let d = NaiveDate::from_ymd_opt(2000, 1, 1).expect("valid");
@@ -461,7 +452,7 @@ pub async fn case_page(
             .optional()?
             .ok_or_else(|| PageError::not_found(lang))?;
         let case = cases::get_case(conn, &viewer.scope(), id).map_err(|e| case_error(e, lang))?;
-        let unmasked = sees_personal_data(&viewer, &case);
+        let unmasked = cases::sees_personal_data(&viewer, &case);
         let has_personal = case.petitioner_name.is_some()
             || case.petitioner_contact.is_some()
             || case.confidential;
@@ -505,7 +496,7 @@ pub async fn case_page(
     let status = case.status();
     let allowed = sample_actions(0)
         .iter()
-        .filter(|a| a.next(status).is_some())
+        .filter(|a| a.next(status).is_some() && cases::may_act(&staff.user, &case, a))
         .map(|a| a.name())
         .collect();
     let (petitioner, contact, content) = if unmasked {

@@ -192,16 +192,22 @@ pub async fn mailbox_submit(
         };
         return html(StatusCode::OK, &done, &req, &state, None);
     }
-    let limit = |s: &str, n: usize| s.chars().count() <= n;
-    if !limit(&form.subject, 200)
-        || !limit(&form.content, 5000)
-        || !limit(&form.name, 100)
-        || !limit(&form.contact, 200)
-    {
-        return Err(ApiError::BadRequest {
-            field: None,
-            message: "a field is too long".into(),
-        });
+    for (field, value, max) in [
+        ("subject", &form.subject, 200),
+        ("content", &form.content, 5000),
+        ("name", &form.name, 100),
+        ("contact", &form.contact, 200),
+    ] {
+        if value.chars().count() > max {
+            let csrf = random_hex();
+            let page = MailboxPage {
+                office,
+                categories,
+                csrf: csrf.clone(),
+                error: Some(format!("{field}: 最多 {max} 字 at most {max} characters")),
+            };
+            return html(StatusCode::BAD_REQUEST, &page, &req, &state, Some(&csrf));
+        }
     }
     let office_id = office.id;
     let new = NewCase {
@@ -220,7 +226,12 @@ pub async fn mailbox_submit(
         confidential: false,
         received_on: Utc::now().with_timezone(&taipei()).date_naive(),
         lookup_secret_hash: Some(cases::secret_hash(&secret)),
-        idempotency_key: None,
+        // The page's one-time form token: a form sent twice (a double tap, a
+        // retry after a dropped connection) is stored once.
+        idempotency_key: Some(format!(
+            "mailbox:{}",
+            crate::survey::devices::sha256_hex(&form.csrf)
+        )),
     };
     let outcome = super::with_conn(&state.pool, move |conn| {
         let cal = Calendar::load(conn)?;
@@ -232,8 +243,14 @@ pub async fn mailbox_submit(
             StatusCode::OK,
             &MailboxDone {
                 office,
+                // A resent form: the lookup code was shown the first time only.
+                secret: if case.lookup_secret_hash.as_deref() == Some(&cases::secret_hash(&secret))
+                {
+                    secret
+                } else {
+                    "（已於第一次送出時顯示 shown when first sent）".into()
+                },
                 case_no: case.case_no,
-                secret,
                 due: case.due_on.to_string(),
             },
             &req,

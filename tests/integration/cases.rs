@@ -208,11 +208,16 @@ on_both_engines! {
         assert!(matches!(cases::register_case(&mut conn, &cal, &new_case(org.js.id), Some(&da)), Err(CaseError::Auth(_))));
         // The handler must belong to the case's office.
         cases::apply(&mut conn, &cal, &js, case.id, &Action::Accept { deadline: DeadlineKind::Simple }, "", d(2024, 2, 8)).unwrap();
-        let admin = user(&mut conn, "admin");
-        match cases::apply(&mut conn, &cal, &admin, case.id, &Action::Assign { user_id: da.id }, "", d(2024, 2, 8)) {
+        match cases::apply(&mut conn, &cal, &js, case.id, &Action::Assign { user_id: da.id }, "", d(2024, 2, 8)) {
             Err(CaseError::Invalid { field, .. }) => assert_eq!(field, "user_id"),
             other => panic!("{other:?}"),
         }
+        // Administrators read the register; they do not handle an office's cases.
+        let admin = user(&mut conn, "admin");
+        assert!(matches!(
+            cases::apply(&mut conn, &cal, &admin, case.id, &Action::Assign { user_id: js.id }, "", d(2024, 2, 8)),
+            Err(CaseError::Auth(manyi::auth::AuthError::Forbidden))
+        ));
         // Bad input names its field.
         let mut bad = new_case(org.js.id);
         bad.category_code = "weather".into();
