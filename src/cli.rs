@@ -265,8 +265,11 @@ enum UserCommand {
     },
     /// List accounts.
     List,
-    /// Set a new password (read like `add` does) and end the account's sessions.
+    /// Set a new password (read like `add` does), end the account's sessions
+    /// and clear its login throttling.
     Passwd { username: String },
+    /// Clear an account's login throttling (after failed logins), audited.
+    Unlock { username: String },
 }
 
 #[derive(Debug, Args)]
@@ -605,6 +608,16 @@ fn user_command(cli: &Cli, command: &UserCommand) -> anyhow::Result<()> {
             auth::change_password(&mut conn, &user, &hash, None, None)?;
             auth::delete_other_sessions(&mut conn, user.id, -1)?;
             println!("password changed for {}", user.username);
+            Ok(())
+        }
+        UserCommand::Unlock { username } => {
+            let user = auth::find_user_by_username(&mut conn, &username.to_lowercase())?
+                .with_context(|| format!("no account `{username}`"))?;
+            let cleared = auth::unlock_account(&mut conn, &user, None, None)?;
+            println!(
+                "login throttling cleared for {} ({cleared} counters)",
+                user.username
+            );
             Ok(())
         }
     }

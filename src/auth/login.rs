@@ -1,8 +1,9 @@
 //! Password login with throttling and audit.
 
+use super::throttle::{Throttled, begin_attempt, record_success};
 use super::{
-    AuditEntry, Lockout, LoginThrottle, User, check_lockout, find_user_by_username, record_attempt,
-    record_audit, verify_password,
+    AuditEntry, LoginThrottle, User, find_user_by_username, record_attempt, record_audit,
+    verify_password,
 };
 use crate::db::DbConnection;
 
@@ -11,14 +12,15 @@ pub enum LoginError {
     /// Wrong username or password: the message never says which.
     #[error("wrong username or password")]
     BadCredentials,
-    #[error("locked")]
-    Locked(Lockout),
+    /// Too many failures lately: try again after the wait (the password was not checked).
+    #[error("too many attempts; try again in {} s", .0.retry_after_seconds)]
+    Throttled(Throttled),
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }
 
-/// Checks the lock, then the password; records the attempt and audits it.
-/// Slow on purpose (argon2): call off the async threads.
+/// Takes the throttle's gate, then checks the password; records the attempt
+/// and audits it. Slow on purpose (argon2): call off the async threads.
 pub fn login(
     conn: &mut DbConnection,
     throttle: &LoginThrottle,
@@ -27,23 +29,28 @@ pub fn login(
     client_addr: &str,
 ) -> Result<User, LoginError> {
     let username = username.trim().to_lowercase();
-    if let Some(lock) = check_lockout(conn, throttle, &username, client_addr)? {
+    if let Err(wait) = begin_attempt(conn, throttle, &username, client_addr)? {
         let office_id = find_user_by_username(conn, &username)?.and_then(|u| u.office_id);
         record_audit(
             conn,
             &AuditEntry {
                 actor: None,
-                action: "login_locked",
+                action: "login_throttled",
                 office_id,
                 target: &format!("user:{username}"),
-                detail: match lock {
-                    Lockout::Account { .. } => "account locked",
-                    Lockout::Address { .. } => "client address locked",
-                },
+                detail: &format!(
+                    "{}; retry after {} s",
+                    if wait.by_address {
+                        "client address"
+                    } else {
+                        "account"
+                    },
+                    wait.retry_after_seconds
+                ),
                 client_addr: Some(client_addr),
             },
         )?;
-        return Err(LoginError::Locked(lock));
+        return Err(LoginError::Throttled(wait));
     }
     let user = find_user_by_username(conn, &username)?;
     let ok = match &user {
@@ -53,9 +60,9 @@ pub fn login(
             false
         }
     };
-    record_attempt(conn, &username, client_addr, ok)?;
     match user {
         Some(u) if ok => {
+            record_success(conn, &username, client_addr)?;
             record_audit(
                 conn,
                 &AuditEntry {
@@ -70,6 +77,7 @@ pub fn login(
             Ok(u)
         }
         other => {
+            record_attempt(conn, &username, client_addr, false)?;
             record_audit(
                 conn,
                 &AuditEntry {

@@ -19,9 +19,9 @@ pub use password::{PasswordError, check_password_policy, hash_password, verify_p
 pub use scope::Scope;
 pub use sessions::{
     NewSession, SessionPolicy, SessionUser, create_session, delete_other_sessions, delete_session,
-    lookup_session,
+    lookup_session, session_alive,
 };
-pub use throttle::{Lockout, LoginThrottle, check_lockout, record_attempt};
+pub use throttle::{LoginThrottle, Throttled, record_attempt, unlock_account};
 pub use users::{
     NewUser, User, UserError, change_password, create_user, find_user_by_username, get_user,
     list_users, resolve_office, set_role,

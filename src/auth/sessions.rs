@@ -88,6 +88,26 @@ pub fn create_session(
 
 /// The session's user, if the token is known, unexpired (idle and absolute)
 /// and the account active. A valid session is touched; an expired one removed.
+/// Whether a session is still valid (not logged out, expired or idle, its
+/// account active), without touching it: long-lived streams check this
+/// before each delivery, so they end with the session.
+pub fn session_alive(
+    conn: &mut DbConnection,
+    session_id: i32,
+    policy: &SessionPolicy,
+) -> QueryResult<bool> {
+    let found = sessions::table
+        .inner_join(users::table)
+        .filter(sessions::id.eq(session_id))
+        .select((sessions::last_seen_at, sessions::expires_at, users::active))
+        .first::<(NaiveDateTime, NaiveDateTime, bool)>(conn)
+        .optional()?;
+    let now = Utc::now().naive_utc();
+    Ok(found.is_some_and(|(last_seen, expires, active)| {
+        active && now < expires && now - last_seen < policy.idle
+    }))
+}
+
 pub fn lookup_session(
     conn: &mut DbConnection,
     token: &str,

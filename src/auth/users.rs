@@ -42,7 +42,7 @@ pub enum UserError {
     Username,
     #[error("username: `{0}` is already taken")]
     UsernameTaken(String),
-    #[error("display_name: must not be empty")]
+    #[error("display_name: must not be empty, and at most 100 characters")]
     DisplayName,
     #[error("office: a {0} belongs to one office")]
     OfficeRequired(Role),
@@ -127,7 +127,7 @@ pub fn create_user(
     if !valid_username(&new.username) {
         return Err(UserError::Username);
     }
-    if new.display_name.trim().is_empty() {
+    if new.display_name.trim().is_empty() || new.display_name.chars().count() > 100 {
         return Err(UserError::DisplayName);
     }
     let (office_id, county) = match new.role {
@@ -305,6 +305,8 @@ pub fn change_password(
         diesel::update(users::table.find(user.id))
             .set(users::password_hash.eq(new_hash))
             .execute(conn)?;
+        // A new password starts without the old one's failed attempts.
+        super::throttle::clear_account(conn, &user.username)?;
         record_audit(
             conn,
             &AuditEntry {

@@ -16,7 +16,7 @@ use super::session::{
     LOGIN_CSRF_COOKIE, PageError, Staff, StaffForm, client_addr, cookie_secure, safe_next,
     session_cookie, tokens_match,
 };
-use crate::auth::{self, AuthError, Lockout, LoginError, NewUser, Role, Scope, User, UserError};
+use crate::auth::{self, AuthError, LoginError, NewUser, Role, Scope, User, UserError};
 use crate::forms::Lang;
 use crate::offices::{self, Office};
 use crate::startup::AppState;
@@ -200,18 +200,31 @@ pub async fn login_submit(
             .cookie(session_cookie(token, cookie_secure(&req, &state)))
             .finish()),
         Err(e) => {
-            let (status, message) = match e {
-                LoginError::Locked(Lockout::Account { minutes_left }) => (
+            let (status, message, retry_after) = match e {
+                LoginError::Throttled(wait) => (
                     actix_web::http::StatusCode::TOO_MANY_REQUESTS,
-                    t.with_minutes("login-locked-account", minutes_left),
+                    t.with_seconds(
+                        if wait.by_address {
+                            "login-throttled-address"
+                        } else {
+                            "login-throttled-account"
+                        },
+                        wait.retry_after_seconds,
+                    ),
+                    Some(wait.retry_after_seconds),
                 ),
-                LoginError::Locked(Lockout::Address { minutes_left }) => (
-                    actix_web::http::StatusCode::TOO_MANY_REQUESTS,
-                    t.with_minutes("login-locked-address", minutes_left),
+                _ => (
+                    actix_web::http::StatusCode::UNAUTHORIZED,
+                    t.s("login-bad"),
+                    None,
                 ),
-                _ => (actix_web::http::StatusCode::UNAUTHORIZED, t.s("login-bad")),
             };
-            login_page_response(&req, &state, status, next, Some(message), username)
+            let mut res = login_page_response(&req, &state, status, next, Some(message), username)?;
+            if let Some(s) = retry_after {
+                res.headers_mut()
+                    .insert(header::RETRY_AFTER, header::HeaderValue::from(s as u64));
+            }
+            Ok(res)
         }
     }
 }
@@ -255,7 +268,7 @@ pub async fn switch_lang(req: HttpRequest, q: web::Query<LangQuery>) -> HttpResp
     let cookie = Cookie::build(LANG_COOKIE, super::i18n::lang_code(lang))
         .path("/")
         .same_site(SameSite::Lax)
-        .secure(req.connection_info().scheme() == "https")
+        .secure(super::origin::policy(&req).scheme(&req) == "https")
         .max_age(actix_web::cookie::time::Duration::days(365))
         .finish();
     HttpResponse::SeeOther()
@@ -446,6 +459,8 @@ pub async fn dashboard_page(
     })
 }
 
+/// The dashboard's figures for the offices in the caller's scope.
+#[utoipa::path(get, path = "/api/v1/console/dashboard", tag = "console", security(("session" = [])), params(("office" = Option<String>, Query, description = "One office's code")), responses((status = 200, description = "Figures per office and what needs attention"), (status = 404, description = "Office not in scope", body = super::responses::ErrorBody), (status = 401, description = "Not logged in", body = super::responses::ErrorBody), (status = 403, description = "The role may not see this", body = super::responses::ErrorBody)))]
 pub async fn dashboard_api(
     state: web::Data<AppState>,
     staff: Staff,
@@ -520,6 +535,8 @@ pub async fn office_page(
     })
 }
 
+/// One office in scope with its counters and staff members.
+#[utoipa::path(get, path = "/api/v1/console/offices/{code}", tag = "console", security(("session" = [])), params(("code" = String, Path, description = "Office code")), responses((status = 200, description = "The office"), (status = 404, description = "Not in scope", body = super::responses::ErrorBody), (status = 401, description = "Not logged in", body = super::responses::ErrorBody), (status = 403, description = "The role may not see this", body = super::responses::ErrorBody)))]
 pub async fn office_api(
     state: web::Data<AppState>,
     staff: Staff,
@@ -691,6 +708,8 @@ pub async fn users_page(
     })
 }
 
+/// The staff accounts in scope (directors and administrators).
+#[utoipa::path(get, path = "/api/v1/console/users", tag = "console", security(("session" = [])), responses((status = 200, description = "Accounts"), (status = 401, description = "Not logged in", body = super::responses::ErrorBody), (status = 403, description = "The role may not see this", body = super::responses::ErrorBody)))]
 pub async fn users_api(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, ApiError> {
     if !staff.user.role().can_view_users() {
         return Err(ApiError::Forbidden(
@@ -890,6 +909,8 @@ pub async fn audit_page(
     })
 }
 
+/// The audit log of the scope (directors and administrators).
+#[utoipa::path(get, path = "/api/v1/console/audit", tag = "console", security(("session" = [])), params(("office" = Option<String>, Query, description = "One office's code")), responses((status = 200, description = "Audit entries, newest first"), (status = 401, description = "Not logged in", body = super::responses::ErrorBody), (status = 403, description = "The role may not see this", body = super::responses::ErrorBody)))]
 pub async fn audit_api(
     state: web::Data<AppState>,
     staff: Staff,

@@ -75,9 +75,9 @@ impl Tr {
         LOCALES.lookup(self.id(), key)
     }
 
-    pub fn with_minutes(&self, key: &str, minutes: i64) -> String {
+    pub fn with_seconds(&self, key: &str, seconds: i64) -> String {
         let args: HashMap<Cow<'static, str>, FluentValue<'_>> =
-            HashMap::from([(Cow::Borrowed("minutes"), FluentValue::from(minutes))]);
+            HashMap::from([(Cow::Borrowed("seconds"), FluentValue::from(seconds))]);
         LOCALES.lookup_with_args(self.id(), key, &args)
     }
 
@@ -125,8 +125,8 @@ mod tests {
         assert_eq!(Tr::new(Lang::ZhTw).s("nav-dashboard"), "儀表板");
         assert_eq!(Tr::new(Lang::En).s("nav-dashboard"), "Dashboard");
         assert_eq!(
-            Tr::new(Lang::ZhTw).with_minutes("login-locked-account", 15),
-            "登入失敗次數過多，此帳號已暫時鎖定，請於 15 分鐘後再試。"
+            Tr::new(Lang::ZhTw).with_seconds("login-throttled-account", 15),
+            "此帳號近來登入失敗次數較多，為保護帳號，請於 15 秒後再試。"
         );
     }
 }
