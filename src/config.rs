@@ -15,7 +15,7 @@ pub const DEFAULT_DATABASE: &str = "sqlite://data/manyi.db";
 pub const DEFAULT_FORMS_DIR: &str = "survey-forms";
 
 /// Every setting, as named in the file and (upper-cased, `MANYI_` first) in the environment.
-const SETTING_KEYS: [&str; 14] = [
+const SETTING_KEYS: [&str; 17] = [
     "bind",
     "database_url",
     "forms_dir",
@@ -30,6 +30,9 @@ const SETTING_KEYS: [&str; 14] = [
     "snapshot_dir",
     "staff_min_n",
     "reports_dir",
+    "public_url",
+    "trusted_proxies",
+    "login_first_delay_seconds",
 ];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -49,6 +52,9 @@ struct RawSettings {
     snapshot_dir: Option<PathBuf>,
     staff_min_n: u64,
     reports_dir: Option<PathBuf>,
+    public_url: Option<String>,
+    trusted_proxies: String,
+    login_first_delay_seconds: u32,
 }
 
 impl Default for RawSettings {
@@ -68,6 +74,9 @@ impl Default for RawSettings {
             snapshot_dir: None,
             staff_min_n: 30,
             reports_dir: None,
+            public_url: None,
+            trusted_proxies: String::new(),
+            login_first_delay_seconds: 5,
         }
     }
 }
@@ -101,6 +110,16 @@ pub struct Settings {
     /// Reports generated from the console (one folder per run); by default
     /// beside the SQLite file, or under `data/` for PostgreSQL.
     pub reports_dir: PathBuf,
+    /// The address citizens and kiosks reach the service at, e.g.
+    /// `https://manyi.example.gov.tw`: the base of every link it hands out.
+    /// Unset, links take the request's own scheme and host.
+    pub public_url: Option<String>,
+    /// Proxies whose `X-Forwarded-For/-Proto/-Host` are believed (addresses
+    /// or networks); from anyone else those headers are ignored.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Login throttling's first wait (after 3 failures of an account from one
+    /// address); each further failure doubles it (see `auth::throttle`).
+    pub login_first_delay_seconds: u32,
 }
 
 impl Settings {
@@ -122,6 +141,9 @@ impl Settings {
             device_rate_per_minute: d.device_rate_per_minute,
             kiosk_idle_seconds: d.kiosk_idle_seconds,
             reference_cache_seconds: d.reference_cache_seconds,
+            public_url: None,
+            trusted_proxies: Vec::new(),
+            login_first_delay_seconds: d.login_first_delay_seconds,
         }
     }
 }
@@ -138,6 +160,10 @@ pub enum ConfigError {
     PoolSize,
     #[error("session_idle_minutes and session_absolute_hours must be at least 1")]
     SessionTimes,
+    #[error("public_url: {0}")]
+    PublicUrl(String),
+    #[error("trusted_proxies: {0}")]
+    TrustedProxies(String),
 }
 
 /// Command-line values that override the file and the environment.
@@ -174,7 +200,19 @@ impl Settings {
             return Err(ConfigError::SessionTimes);
         }
         let database_url = DatabaseUrl::parse(&raw.database_url)?;
+        let public_url = raw
+            .public_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(parse_public_url)
+            .transpose()?;
+        let trusted_proxies = crate::web::origin::ProxyPolicy::parse_trusted(&raw.trusted_proxies)
+            .map_err(ConfigError::TrustedProxies)?;
         Ok(Settings {
+            public_url,
+            trusted_proxies,
+            login_first_delay_seconds: raw.login_first_delay_seconds.max(1),
             bind: raw.bind,
             snapshot_dir: raw
                 .snapshot_dir
@@ -195,6 +233,26 @@ impl Settings {
             reference_cache_seconds: raw.reference_cache_seconds,
         })
     }
+}
+
+/// `https://host[:port][/path]`, kept without a trailing slash.
+fn parse_public_url(u: &str) -> Result<String, ConfigError> {
+    let rest = u
+        .strip_prefix("https://")
+        .or_else(|| u.strip_prefix("http://"))
+        .ok_or_else(|| {
+            ConfigError::PublicUrl(format!("`{u}` must start with https:// or http://"))
+        })?;
+    let host = rest.split('/').next().unwrap_or("");
+    if host.is_empty()
+        || u.contains(['?', '#'])
+        || u.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(ConfigError::PublicUrl(format!(
+            "`{u}` is not an address like https://manyi.example.gov.tw"
+        )));
+    }
+    Ok(u.trim_end_matches('/').to_owned())
 }
 
 #[cfg(test)]
@@ -220,6 +278,26 @@ mod tests {
             assert_eq!(s.public_rate_per_minute, 7);
             assert_eq!(s.session_idle_minutes, 9);
             assert_eq!(s.bind, DEFAULT_BIND);
+            jail.set_env("MANYI_PUBLIC_URL", "https://manyi.example.gov.tw/");
+            jail.set_env("MANYI_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1");
+            let s = Settings::load(None, &Overrides::default()).map_err(|e| e.to_string())?;
+            assert_eq!(
+                s.public_url.as_deref(),
+                Some("https://manyi.example.gov.tw")
+            );
+            assert_eq!(s.trusted_proxies.len(), 2);
+            jail.set_env("MANYI_TRUSTED_PROXIES", "proxy.local");
+            let err = Settings::load(None, &Overrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("trusted_proxies"), "{err}");
+            jail.set_env("MANYI_TRUSTED_PROXIES", "");
+            jail.set_env("MANYI_PUBLIC_URL", "manyi.example");
+            let err = Settings::load(None, &Overrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("public_url"), "{err}");
+            jail.set_env("MANYI_PUBLIC_URL", "");
             // Every key of RawSettings is listed for the environment.
             let raw = serde_json::to_value(RawSettings::default()).unwrap();
             let mut fields: Vec<&str> = raw

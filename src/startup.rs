@@ -52,6 +52,8 @@ pub struct AppState {
     pub analytics: Arc<AnalyticsSettings>,
     /// Background report runs from the console.
     pub reports: Arc<crate::reports::jobs::Env>,
+    /// The public address and the proxies whose forwarded headers count.
+    pub proxy: crate::web::origin::ProxyPolicy,
 }
 
 #[derive(Debug, Clone)]
@@ -89,7 +91,10 @@ pub fn prepare(settings: &Settings) -> Result<AppState, StartupError> {
             idle: chrono::Duration::minutes(settings.session_idle_minutes),
             absolute: chrono::Duration::hours(settings.session_absolute_hours),
         },
-        throttle: LoginThrottle::default(),
+        throttle: LoginThrottle {
+            first_delay: chrono::Duration::seconds(settings.login_first_delay_seconds.into()),
+            ..LoginThrottle::default()
+        },
         secure_cookies: settings.secure_cookies,
         limits: Limits::new(
             settings.public_rate_per_minute,
@@ -107,6 +112,10 @@ pub fn prepare(settings: &Settings) -> Result<AppState, StartupError> {
             reports_dir: settings.reports_dir.clone(),
             form: "counter".into(),
         }),
+        proxy: crate::web::origin::ProxyPolicy {
+            public_url: settings.public_url.clone(),
+            trusted: settings.trusted_proxies.clone(),
+        },
         refs: RefCache::new(std::time::Duration::from_secs(
             settings.reference_cache_seconds,
         )),
@@ -140,6 +149,9 @@ impl Application {
         let state = web::Data::from(Arc::new(state));
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(actix_web::middleware::from_fn(
+                    crate::web::input::check_inputs,
+                ))
                 .wrap(crate::web::security_headers())
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())

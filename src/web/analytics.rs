@@ -24,6 +24,9 @@ const PARTS: [&str; 9] = [
     "summary",
 ];
 
+/// Analytics results, scoped by the session (see the README for the query
+/// parameters: year, years, by, office, county, form, channel …).
+#[utoipa::path(get, path = "/api/v1/analytics/{part}", tag = "analytics", security(("session" = [])), params(("part" = String, Path, description = "all, summary, metrics, changes, reliability, drivers, shortfalls, terms or complaints")), responses((status = 200, description = "The part's results"), (status = 400, description = "A bad query parameter; `field` names it", body = super::responses::ErrorBody), (status = 404, description = "Unknown part, or an office not in scope", body = super::responses::ErrorBody), (status = 401, description = "Not logged in", body = super::responses::ErrorBody), (status = 403, description = "The role may not see this", body = super::responses::ErrorBody)))]
 pub async fn analytics_api(
     req: HttpRequest,
     state: web::Data<AppState>,

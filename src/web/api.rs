@@ -60,6 +60,8 @@ pub async fn get_form(
     }))
 }
 
+/// The offices: code, names (zh-TW, en), county, active.
+#[utoipa::path(get, path = "/api/v1/offices", tag = "reference", responses((status = 200, description = "`{\"offices\": [...]}`")))]
 pub async fn list_offices(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let pool = state.pool.clone();
     let list = web::block(move || {
@@ -70,6 +72,8 @@ pub async fn list_offices(state: web::Data<AppState>) -> Result<HttpResponse, Ap
     Ok(HttpResponse::Ok().json(json!({ "offices": list })))
 }
 
+/// The service types (戶政業務) answers are grouped by.
+#[utoipa::path(get, path = "/api/v1/service-types", tag = "reference", responses((status = 200, description = "`{\"service_types\": [...]}`")))]
 pub async fn list_service_types(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let pool = state.pool.clone();
     let list = web::block(move || {
@@ -80,6 +84,8 @@ pub async fn list_service_types(state: web::Data<AppState>) -> Result<HttpRespon
     Ok(HttpResponse::Ok().json(json!({ "service_types": list })))
 }
 
+/// Liveness and the database engine in use.
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "`{\"status\": \"ok\", \"database\": \"sqlite\"|\"postgres\"}`"), (status = 500, description = "The database does not answer")))]
 pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let pool = state.pool.clone();
     let engine = web::block(move || {

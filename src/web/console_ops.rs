@@ -78,8 +78,7 @@ fn taipei(t: chrono::NaiveDateTime) -> String {
 }
 
 fn base_url(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
+    super::origin::policy(req).base_url(req)
 }
 
 async fn kiosks_page_with(
@@ -487,6 +486,8 @@ fn alert_json(
     })
 }
 
+/// Dissatisfaction alerts of the scope, newest first.
+#[utoipa::path(get, path = "/api/v1/console/alerts", tag = "console", security(("session" = [])), responses((status = 200, description = "Alerts"), (status = 401, description = "Not logged in", body = super::responses::ErrorBody), (status = 403, description = "The role may not see this", body = super::responses::ErrorBody)))]
 pub async fn alerts_api(
     state: web::Data<AppState>,
     staff: Staff,
@@ -516,6 +517,8 @@ struct StreamState {
     last_id: i32,
     tr: super::i18n::Tr,
     first: bool,
+    /// The viewer's session: checked before every delivery.
+    session_id: i32,
 }
 
 /// Server-sent events: `event: alert` with the alert as JSON, as soon as a
@@ -548,6 +551,7 @@ pub async fn alerts_stream(
         last_id,
         tr: staff.tr,
         first: true,
+        session_id: staff.session_id,
     };
     let stream = futures_util::stream::unfold(init, |mut s| async move {
         if s.first {
@@ -560,17 +564,22 @@ pub async fn alerts_stream(
         let notified = s.state.alert_signal.notified();
         let _ = tokio::time::timeout(StdDuration::from_secs(5), notified).await;
         let (pool, scope, after) = (s.state.pool.clone(), s.scope.clone(), s.last_id);
+        let (session_id, policy) = (s.session_id, s.state.session_policy);
         let found = web::block(move || {
             let mut conn = pool.get().map_err(DbError::Pool)?;
-            Ok::<_, ApiError>((
+            // Logged out, expired or deactivated: the stream ends with the session.
+            if !crate::auth::session_alive(&mut conn, session_id, &policy)? {
+                return Ok(None);
+            }
+            Ok::<_, ApiError>(Some((
                 alerts::alerts_after(&mut conn, &scope, after)?,
                 offices::list_offices(&mut conn)?,
-            ))
+            )))
         })
         .await;
         let mut out = String::new();
         match found {
-            Ok(Ok((list, all))) => {
+            Ok(Ok(Some((list, all)))) => {
                 for a in &list {
                     s.last_id = s.last_id.max(a.id);
                     let data = alert_json(a, &all, &s.state, &s.tr);

@@ -18,14 +18,22 @@ pub enum ApiError {
     Unauthorized(String),
     #[error("{0}")]
     Forbidden(String),
+    /// Forbidden, about one field (`survey_token`, `session` …).
+    #[error("{field}: {message}")]
+    NotAllowed { field: String, message: String },
     #[error("{0}")]
     NotFound(String),
+    #[error("{0}")]
+    MethodNotAllowed(String),
     #[error("payload too large: {0}")]
     TooLarge(String),
     #[error("unsupported media type: {0}")]
     UnsupportedMediaType(String),
     #[error("{0}")]
     TooManyRequests(String),
+    /// A conflict with what is stored; `response_id` names the first submission.
+    #[error("{message}")]
+    Conflict { message: String, response_id: i64 },
     #[error("internal error")]
     Internal(String),
 }
@@ -41,6 +49,8 @@ struct Detail<'a> {
     message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    response_id: Option<i64>,
 }
 
 impl ApiError {
@@ -48,11 +58,13 @@ impl ApiError {
         match self {
             ApiError::BadRequest { .. } => "bad_request",
             ApiError::Unauthorized(_) => "unauthorized",
-            ApiError::Forbidden(_) => "forbidden",
+            ApiError::Forbidden(_) | ApiError::NotAllowed { .. } => "forbidden",
             ApiError::NotFound(_) => "not_found",
+            ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::TooLarge(_) => "payload_too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::TooManyRequests(_) => "too_many_requests",
+            ApiError::Conflict { .. } => "conflict",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -67,11 +79,13 @@ impl ResponseError for ApiError {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Forbidden(_) | ApiError::NotAllowed { .. } => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -80,15 +94,18 @@ impl ResponseError for ApiError {
         if let ApiError::Internal(cause) = self {
             tracing::error!(%cause, "internal error");
         }
-        let field = match self {
-            ApiError::BadRequest { field, .. } => field.as_deref(),
-            _ => None,
+        let (field, response_id) = match self {
+            ApiError::BadRequest { field, .. } => (field.as_deref(), None),
+            ApiError::NotAllowed { field, .. } => (Some(field.as_str()), None),
+            ApiError::Conflict { response_id, .. } => (Some("idempotency_key"), Some(*response_id)),
+            _ => (None, None),
         };
         HttpResponse::build(self.status_code()).json(Body {
             error: Detail {
                 code: self.code(),
                 message: self.to_string(),
                 field,
+                response_id,
             },
         })
     }
@@ -142,6 +159,57 @@ pub(super) fn json_payload_error(err: JsonPayloadError, _req: &HttpRequest) -> a
         },
     };
     api.into()
+}
+
+/// A form body actix could not read: a page in the visitor's language.
+pub(super) fn form_payload_error(
+    err: actix_web::error::UrlencodedError,
+    req: &HttpRequest,
+) -> actix_web::Error {
+    use actix_web::error::UrlencodedError as U;
+    let lang = super::i18n::request_lang(req);
+    let t = super::i18n::Tr::new(lang);
+    match err {
+        U::Overflow { .. } => {
+            super::session::PageError::too_large(lang, &t.s("error-too-large")).into()
+        }
+        other => super::session::PageError::bad_request(lang, "form", &other.to_string()).into(),
+    }
+}
+
+/// A query string that does not fit the handler's parameters: JSON on the
+/// API, a page elsewhere, naming the parameter where serde says which.
+pub(super) fn query_error(
+    err: actix_web::error::QueryPayloadError,
+    req: &HttpRequest,
+) -> actix_web::Error {
+    let message = err.to_string();
+    let field = message
+        .split('`')
+        .nth(1)
+        .map(str::to_owned)
+        .unwrap_or_else(|| "query".to_owned());
+    if req.path().starts_with("/api/") {
+        ApiError::BadRequest {
+            field: Some(field),
+            message,
+        }
+        .into()
+    } else {
+        let lang = super::i18n::request_lang(req);
+        super::session::PageError::bad_request(lang, &field, &message).into()
+    }
+}
+
+/// A known path asked with a method it does not take.
+pub(super) async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
+    let message = format!("{} is not allowed on {}", req.method(), req.path());
+    if req.path().starts_with("/api/") {
+        ApiError::MethodNotAllowed(message).error_response()
+    } else {
+        super::session::PageError::method_not_allowed(super::i18n::request_lang(&req))
+            .error_response()
+    }
 }
 
 pub(super) fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {

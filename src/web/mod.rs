@@ -9,8 +9,10 @@ mod console_ops;
 mod console_reports;
 mod error;
 pub mod i18n;
+pub mod input;
 mod kiosk;
 pub mod limits;
+pub mod origin;
 mod pages;
 mod public_cases;
 pub mod refcache;
@@ -56,113 +58,129 @@ pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.app_data(
         web::JsonConfig::default()
-            .limit(64 * 1024)
+            .limit(input::MAX_BODY)
             .error_handler(error::json_payload_error),
     )
+    .app_data(
+        web::FormConfig::default()
+            .limit(input::MAX_BODY)
+            .error_handler(error::form_payload_error),
+    )
+    .app_data(web::QueryConfig::default().error_handler(error::query_error))
     .app_data(web::PathConfig::default().error_handler(error::path_error))
-    .route("/healthz", web::get().to(api::health))
-    .route("/api/openapi.json", web::get().to(responses::openapi))
+    .service(resource("/healthz").route(web::get().to(api::health)))
+    .service(resource("/api/openapi.json").route(web::get().to(responses::openapi)))
     .service(
         web::scope("/api/v1")
-            .route("/forms", web::get().to(api::list_forms))
-            .route("/forms/{key}", web::get().to(api::get_form))
-            .route("/responses", web::post().to(responses::submit))
-            .route("/offices", web::get().to(api::list_offices))
-            .route("/service-types", web::get().to(api::list_service_types))
-            .route("/console/dashboard", web::get().to(console::dashboard_api))
-            .route("/analytics/{part}", web::get().to(analytics::analytics_api))
-            .route("/console/users", web::get().to(console::users_api))
-            .route("/console/audit", web::get().to(console::audit_api))
-            .route("/console/alerts", web::get().to(console_ops::alerts_api))
-            .route(
-                "/console/offices/{code}",
-                web::get().to(console::office_api),
-            )
+            .service(resource("/forms").route(web::get().to(api::list_forms)))
+            .service(resource("/forms/{key}").route(web::get().to(api::get_form)))
+            .service(resource("/responses").route(web::post().to(responses::submit)))
+            .service(resource("/offices").route(web::get().to(api::list_offices)))
+            .service(resource("/service-types").route(web::get().to(api::list_service_types)))
+            .service(resource("/console/dashboard").route(web::get().to(console::dashboard_api)))
+            .service(resource("/analytics/{part}").route(web::get().to(analytics::analytics_api)))
+            .service(resource("/console/users").route(web::get().to(console::users_api)))
+            .service(resource("/console/audit").route(web::get().to(console::audit_api)))
+            .service(resource("/console/alerts").route(web::get().to(console_ops::alerts_api)))
+            .service(resource("/console/offices/{code}").route(web::get().to(console::office_api)))
             .default_service(web::to(api::not_found)),
     )
-    .route("/login", web::get().to(console::login_page))
-    .route("/login", web::post().to(console::login_submit))
-    .route("/logout", web::post().to(console::logout))
+    .service(
+        resource("/login")
+            .route(web::get().to(console::login_page))
+            .route(web::post().to(console::login_submit)),
+    )
+    .service(resource("/logout").route(web::post().to(console::logout)))
     .service(
         web::scope("/console")
-            .route("", web::get().to(console::dashboard_page))
-            .route("/lang", web::get().to(console::switch_lang))
-            .route("/offices/{code}", web::get().to(console::office_page))
-            .route("/forms", web::get().to(console::forms_page))
-            .route("/users", web::get().to(console::users_page))
-            .route("/users", web::post().to(console::user_create))
-            .route("/users/{id}", web::get().to(console::user_page))
-            .route("/users/{id}/role", web::post().to(console::user_role))
-            .route("/audit", web::get().to(console::audit_page))
-            .route("/cases", web::get().to(console_cases::cases_page))
-            .route("/cases", web::post().to(console_cases::create_case))
-            .route("/cases.csv", web::get().to(console_cases::cases_csv))
-            .route("/cases/{case_no}", web::get().to(console_cases::case_page))
-            .route(
-                "/offices/{code}/deadlines",
-                web::post().to(console_cases::set_rule),
+            .service(resource("").route(web::get().to(console::dashboard_page)))
+            .service(resource("/lang").route(web::get().to(console::switch_lang)))
+            .service(resource("/offices/{code}").route(web::get().to(console::office_page)))
+            .service(resource("/forms").route(web::get().to(console::forms_page)))
+            .service(
+                resource("/users")
+                    .route(web::get().to(console::users_page))
+                    .route(web::post().to(console::user_create)),
             )
-            .route(
-                "/cases/{case_no}/action",
-                web::post().to(console_cases::case_action),
+            .service(resource("/users/{id}").route(web::get().to(console::user_page)))
+            .service(resource("/users/{id}/role").route(web::post().to(console::user_role)))
+            .service(resource("/audit").route(web::get().to(console::audit_page)))
+            .service(
+                resource("/cases")
+                    .route(web::get().to(console_cases::cases_page))
+                    .route(web::post().to(console_cases::create_case)),
             )
-            .route("/kiosks", web::get().to(console_ops::kiosks_page))
-            .route(
-                "/kiosks/enrol",
-                web::post().to(console_ops::create_enrolment),
+            .service(resource("/cases.csv").route(web::get().to(console_cases::cases_csv)))
+            .service(resource("/cases/{case_no}").route(web::get().to(console_cases::case_page)))
+            .service(
+                resource("/offices/{code}/deadlines")
+                    .route(web::post().to(console_cases::set_rule)),
             )
-            .route(
-                "/kiosks/{id}/revoke",
-                web::post().to(console_ops::revoke_device),
+            .service(
+                resource("/cases/{case_no}/action")
+                    .route(web::post().to(console_cases::case_action)),
             )
-            .route("/survey-links", web::post().to(console_ops::create_links))
-            .route("/alerts", web::get().to(console_ops::alerts_page))
-            .route("/alerts/stream", web::get().to(console_ops::alerts_stream))
-            .route("/alerts/{id}/ack", web::post().to(console_ops::acknowledge))
-            .route(
-                "/offices/{code}/alert-threshold",
-                web::post().to(console_ops::set_threshold),
+            .service(resource("/kiosks").route(web::get().to(console_ops::kiosks_page)))
+            .service(resource("/kiosks/enrol").route(web::post().to(console_ops::create_enrolment)))
+            .service(
+                resource("/kiosks/{id}/revoke").route(web::post().to(console_ops::revoke_device)),
             )
-            .route("/reports", web::get().to(console_reports::reports_page))
-            .route("/reports", web::post().to(console_reports::start_report))
-            .route(
-                "/reports/measures",
-                web::get().to(console_reports::measures_page),
+            .service(resource("/survey-links").route(web::post().to(console_ops::create_links)))
+            .service(resource("/alerts").route(web::get().to(console_ops::alerts_page)))
+            .service(resource("/alerts/stream").route(web::get().to(console_ops::alerts_stream)))
+            .service(resource("/alerts/{id}/ack").route(web::post().to(console_ops::acknowledge)))
+            .service(
+                resource("/offices/{code}/alert-threshold")
+                    .route(web::post().to(console_ops::set_threshold)),
             )
-            .route(
-                "/reports/measures",
-                web::post().to(console_reports::save_measure),
+            .service(
+                resource("/reports")
+                    .route(web::get().to(console_reports::reports_page))
+                    .route(web::post().to(console_reports::start_report)),
             )
-            .route(
-                "/reports/{id}/status",
-                web::get().to(console_reports::run_status),
+            .service(
+                resource("/reports/measures")
+                    .route(web::get().to(console_reports::measures_page))
+                    .route(web::post().to(console_reports::save_measure)),
             )
-            .route(
-                "/reports/{id}/files/{name:.*}",
-                web::get().to(console_reports::run_file),
+            .service(
+                resource("/reports/{id}/status").route(web::get().to(console_reports::run_status)),
             )
-            .route("/password", web::get().to(console::password_page))
-            .route("/password", web::post().to(console::password_submit)),
+            .service(
+                resource("/reports/{id}/files/{name:.*}")
+                    .route(web::get().to(console_reports::run_file)),
+            )
+            .service(
+                resource("/password")
+                    .route(web::get().to(console::password_page))
+                    .route(web::post().to(console::password_submit)),
+            ),
     )
-    .route("/", web::get().to(pages::index))
-    .route("/forms/{key}", web::get().to(pages::form_preview))
-    .route("/assets/style.css", web::get().to(pages::stylesheet))
-    .route("/assets/favicon.svg", web::get().to(pages::favicon))
-    .route("/assets/questionnaire.js", web::get().to(kiosk::script))
-    .route("/assets/alerts.js", web::get().to(pages::alerts_script))
-    .route("/kiosk", web::get().to(kiosk::kiosk))
-    .route("/kiosk/enrol", web::get().to(kiosk::enrol))
-    .route("/survey/{office}/{form}", web::get().to(kiosk::survey))
-    .route(
-        "/mailbox/{office}",
-        web::get().to(public_cases::mailbox_form),
+    .service(resource("/").route(web::get().to(pages::index)))
+    .service(resource("/forms/{key}").route(web::get().to(pages::form_preview)))
+    .service(resource("/assets/style.css").route(web::get().to(pages::stylesheet)))
+    .service(resource("/assets/favicon.svg").route(web::get().to(pages::favicon)))
+    .service(resource("/assets/questionnaire.js").route(web::get().to(kiosk::script)))
+    .service(resource("/assets/alerts.js").route(web::get().to(pages::alerts_script)))
+    .service(resource("/kiosk").route(web::get().to(kiosk::kiosk)))
+    .service(resource("/kiosk/enrol").route(web::get().to(kiosk::enrol)))
+    .service(resource("/survey/{office}/{form}").route(web::get().to(kiosk::survey)))
+    .service(
+        resource("/mailbox/{office}")
+            .route(web::get().to(public_cases::mailbox_form))
+            .route(web::post().to(public_cases::mailbox_submit)),
     )
-    .route(
-        "/mailbox/{office}",
-        web::post().to(public_cases::mailbox_submit),
+    .service(
+        resource("/cases/lookup")
+            .route(web::get().to(public_cases::lookup_form))
+            .route(web::post().to(public_cases::lookup_submit)),
     )
-    .route("/cases/lookup", web::get().to(public_cases::lookup_form))
-    .route("/cases/lookup", web::post().to(public_cases::lookup_submit))
-    .route("/favicon.ico", web::get().to(pages::favicon))
+    .service(resource("/favicon.ico").route(web::get().to(pages::favicon)))
     .default_service(web::to(pages::not_found));
+}
+
+/// A path's routes; another method on it answers 405 (JSON on the API, a
+/// page elsewhere), not 404.
+fn resource(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(error::method_not_allowed))
 }

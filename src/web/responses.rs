@@ -36,6 +36,7 @@ pub struct SubmitRequest {
     /// A client-made key (a UUID): retries with the same key are stored once.
     pub idempotency_key: String,
     /// `counter` (needs an enrolled device), `web` or `internal`.
+    #[schema(value_type = ChannelName)]
     pub channel: String,
     /// Office code; required for `web` and `internal`, taken from the device for `counter`.
     #[serde(default)]
@@ -52,6 +53,16 @@ pub struct SubmitRequest {
     /// Must stay empty (a field people never see).
     #[serde(default)]
     pub website: Option<String>,
+}
+
+/// Where a response comes from.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)] // a schema only: the field stays text, checked with its own message
+pub enum ChannelName {
+    Counter,
+    Web,
+    Internal,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -73,6 +84,12 @@ pub struct ErrorDetail {
     pub message: String,
     /// The offending field, e.g. `answers.waiting_time`.
     pub field: Option<String>,
+}
+
+fn too_many() -> ApiError {
+    ApiError::TooManyRequests(
+        "too many submissions; the answers are kept and can be sent again shortly".into(),
+    )
 }
 
 fn bad(field: &str, message: impl Into<String>) -> ApiError {
@@ -172,7 +189,9 @@ fn device_token(req: &HttpRequest) -> Option<String> {
         (status = 201, description = "Stored", body = SubmitResponse),
         (status = 200, description = "Stored before under this idempotency key; nothing new written", body = SubmitResponse),
         (status = 400, description = "Invalid input; `field` names it", body = ErrorBody),
-        (status = 403, description = "Counter channel without an enrolled device", body = ErrorBody),
+        (status = 401, description = "Counter channel with an unknown or revoked device token", body = ErrorBody),
+        (status = 403, description = "Counter channel without a device token", body = ErrorBody),
+        (status = 409, description = "The idempotency key was used for a different submission; `response_id` is the first one's", body = ErrorBody),
         (status = 413, description = "Body over 64 KiB", body = ErrorBody),
         (status = 415, description = "Not application/json", body = ErrorBody),
         (status = 429, description = "Too many submissions from this address or device", body = ErrorBody),
@@ -206,16 +225,11 @@ pub async fn submit(
     }
     let addr = client_addr(&req);
 
-    // Rate limits before any database work: kiosks by device, the rest by address.
+    // Rate limits: the web and internal channels by address before any
+    // database work; kiosks by their device, once the device is known (below).
     let device_token = device_token(&req);
-    let limit_key = match (channel, &device_token) {
-        (Channel::Counter, Some(t)) => format!("device:{}", &t[..t.len().min(16)]),
-        _ => format!("addr:{addr}"),
-    };
-    if !state.limits.allow(channel == Channel::Counter, &limit_key) {
-        return Err(ApiError::TooManyRequests(
-            "too many submissions; the answers are kept and can be sent again shortly".into(),
-        ));
+    if channel != Channel::Counter && !state.limits.allow_address(&addr) {
+        return Err(too_many());
     }
     // Bots fill every field; people never see this one. Answer as if stored.
     if request
@@ -251,6 +265,9 @@ pub async fn submit(
     let version = request.version.clone();
     let office_code = request.office.clone();
     let survey_token = request.survey_token.clone();
+    let session_token = req
+        .cookie(super::session::SESSION_COOKIE)
+        .map(|c| c.value().to_owned());
     let app = state.clone();
     let stored = web::block(move || -> Result<survey::Stored, ApiError> {
         let current = app.catalog.get(&form_key).expect("checked above");
@@ -281,21 +298,41 @@ pub async fn submit(
             older = forms::find_version(conn, hash)?
                 .ok_or_else(|| bad("version", "unknown version"))?
                 .form()
+                .map(|mut f| {
+                    // Who may answer is the current file's policy.
+                    f.access = current.form.access;
+                    f
+                })
                 .map_err(ApiError::internal)?;
             &older
         };
         let form_version_id = info.id;
         let (office_id, counter_id, device_id) = match channel {
             Channel::Counter => {
+                // The device first: an unknown token counts against the
+                // client's address (rotating made-up tokens meets its limit),
+                // a known device against its own budget.
                 let device = match device_token.as_deref() {
                     Some(t) => devices::device_by_token(conn, t)?,
                     None => None,
                 };
-                let device = device.ok_or_else(|| {
-                    ApiError::Forbidden(
-                        "counter responses come from an enrolled kiosk device only".into(),
-                    )
-                })?;
+                let Some(device) = device else {
+                    if !app.limits.allow_address(&addr) {
+                        return Err(too_many());
+                    }
+                    return Err(match device_token {
+                        Some(_) => ApiError::Unauthorized(
+                            "this kiosk device is unknown or has been revoked; enrol it again"
+                                .into(),
+                        ),
+                        None => ApiError::Forbidden(
+                            "counter responses come from an enrolled kiosk device only".into(),
+                        ),
+                    });
+                };
+                if !app.limits.allow(true, &format!("device:{}", device.id)) {
+                    return Err(too_many());
+                }
                 (device.office_id, device.counter_id, Some(device.id))
             }
             Channel::Web | Channel::Internal => {
@@ -308,6 +345,20 @@ pub async fn submit(
                 (office.id, None, None)
             }
         };
+        // A `staff` form: the logged-in staff member, if of the office.
+        let submitted_by = match (current.form.access, session_token.as_deref()) {
+            (forms::Access::Staff, Some(token)) => {
+                match crate::auth::lookup_session(conn, token, &app.session_policy)? {
+                    Some(s) => match s.user.scope().check_office(conn, office_id) {
+                        Ok(()) => Some(s.user.id),
+                        Err(crate::auth::AuthError::Db(e)) => return Err(e.into()),
+                        Err(_) => None,
+                    },
+                    None => None,
+                }
+            }
+            _ => None,
+        };
         let new = NewResponse {
             idempotency_key: key,
             office_id,
@@ -319,6 +370,7 @@ pub async fn submit(
             device_id,
             answers,
             survey_token,
+            submitted_by,
         };
         Ok(survey::store_response_with(conn, form, &new, &*refs)?)
     })
@@ -349,6 +401,11 @@ impl From<SurveyError> for ApiError {
                 field: Some(field),
                 message,
             },
+            SurveyError::NotAllowed { field, message } => ApiError::NotAllowed { field, message },
+            SurveyError::KeyReused { response_id } => ApiError::Conflict {
+                message: e.to_string(),
+                response_id,
+            },
             SurveyError::Db(e) => ApiError::internal(e),
         }
     }
@@ -360,10 +417,40 @@ impl From<SurveyError> for ApiError {
         title = "manyi 滿意 API",
         description = "Survey forms and responses of household registration offices (戶政事務所)."
     ),
-    paths(submit, super::api::list_forms, super::api::get_form),
-    components(schemas(SubmitRequest, SubmitResponse, ErrorBody, ErrorDetail))
+    paths(
+        submit,
+        super::api::list_forms,
+        super::api::get_form,
+        super::api::list_offices,
+        super::api::list_service_types,
+        super::api::health,
+        super::console::dashboard_api,
+        super::console::office_api,
+        super::console::users_api,
+        super::console::audit_api,
+        super::console_ops::alerts_api,
+        super::analytics::analytics_api,
+    ),
+    components(schemas(SubmitRequest, SubmitResponse, ChannelName, ErrorBody, ErrorDetail)),
+    modifiers(&SessionCookie)
 )]
 pub struct ApiDoc;
+
+/// The console endpoints take the staff session cookie.
+struct SessionCookie;
+
+impl utoipa::Modify for SessionCookie {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                super::session::SESSION_COOKIE,
+            ))),
+        );
+    }
+}
 
 pub async fn openapi() -> HttpResponse {
     use utoipa::OpenApi;

@@ -33,17 +33,17 @@ pub struct Staff {
     pub client_addr: String,
 }
 
+/// The client's address (behind a trusted proxy, the one it forwards).
 pub fn client_addr(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned())
+    super::origin::policy(req).client_ip(req)
 }
 
-/// Secure cookies when configured so, else when the request came over TLS.
+/// Secure cookies when configured so, else when the request came over TLS
+/// (directly or through a trusted proxy).
 pub fn cookie_secure(req: &HttpRequest, state: &AppState) -> bool {
     state
         .secure_cookies
-        .unwrap_or_else(|| req.connection_info().scheme() == "https")
+        .unwrap_or_else(|| state.proxy.scheme(req) == "https")
 }
 
 pub fn session_cookie(value: String, secure: bool) -> Cookie<'static> {
@@ -59,10 +59,16 @@ fn is_api(req: &HttpRequest) -> bool {
     req.path().starts_with("/api/")
 }
 
-/// Where to send the browser back after login: console paths only.
+/// Where to send the browser back after login: console paths only, with no
+/// control characters or spaces (a CR/LF would break the Location header).
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with("/console") && !n.contains("//") && !n.contains('\\') => {
+        Some(n)
+            if n.starts_with("/console")
+                && !n.contains("//")
+                && !n.contains('\\')
+                && !n.chars().any(|c| c.is_control() || c.is_whitespace()) =>
+        {
             n.to_owned()
         }
         _ => "/console".to_owned(),
@@ -143,7 +149,7 @@ pub struct StaffForm<T> {
 
 /// `true` when the Origin (or Referer) header, if any, names this host.
 fn same_origin(req: &HttpRequest) -> bool {
-    let host = req.connection_info().host().to_owned();
+    let host = super::origin::policy(req).host(req);
     let header_host = |name: header::HeaderName| {
         req.headers()
             .get(name)
@@ -258,6 +264,19 @@ impl PageError {
         )
     }
 
+    pub fn method_not_allowed(lang: Lang) -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            lang,
+            Tr::new(lang).s("error-method"),
+        )
+    }
+
+    /// A body over the size every form takes (413), in the visitor's language.
+    pub fn too_large(lang: Lang, message: &str) -> Self {
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, lang, message.to_owned())
+    }
+
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(%cause, "internal error");
         Self::new(
@@ -335,6 +354,14 @@ mod tests {
         assert_eq!(safe_next(Some("/console//evil.example")), "/console");
         assert_eq!(safe_next(Some("/login")), "/console");
         assert_eq!(safe_next(None), "/console");
+        for bad in [
+            "/console\r\nSet-Cookie: x=1",
+            "/console\u{b}",
+            "/console\t",
+            "/console a",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/console", "{bad:?}");
+        }
     }
 
     #[test]
