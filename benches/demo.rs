@@ -90,6 +90,7 @@ fn bench(c: &mut Criterion) {
                         device_id: None,
                         answers,
                         survey_token: None,
+                        submitted_by: None,
                     };
                     survey::store_response(&mut conn, form, &new).unwrap();
                 }

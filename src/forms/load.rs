@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{Channel, Choice, Dimension, Form, Item, ItemKind, Level, LikertScale, Text};
+use super::{Access, Channel, Choice, Dimension, Form, Item, ItemKind, Level, LikertScale, Text};
 
 /// One problem in a form file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +65,7 @@ struct RawForm {
     description: Option<Spanned<RawText>>,
     thanks: Option<Spanned<RawText>>,
     channels: Spanned<Vec<Spanned<String>>>,
+    access: Option<Spanned<String>>,
     #[serde(default)]
     dimensions: Vec<Spanned<RawDimension>>,
     #[serde(default)]
@@ -266,6 +267,43 @@ impl Validator<'_> {
             );
         }
 
+        let access = match &raw.access {
+            None => Access::default_for(&channels),
+            Some(a) => match Access::parse(a.get_ref()) {
+                None => {
+                    self.err(
+                        a.span(),
+                        format!(
+                            "unknown access `{}`: expected one of public, device, token, staff",
+                            a.get_ref()
+                        ),
+                    );
+                    Access::default_for(&channels)
+                }
+                Some(access) => {
+                    let fits = match access {
+                        Access::Device => channels.iter().all(|c| *c == Channel::Counter),
+                        Access::Token | Access::Staff => {
+                            channels.iter().all(|c| *c == Channel::Internal)
+                        }
+                        Access::Public => !channels.contains(&Channel::Internal),
+                    };
+                    if !fits {
+                        self.err(
+                            a.span(),
+                            format!(
+                                "access `{access}` does not fit the channels: `device` is for \
+                                 counter forms, `token` and `staff` for internal ones, `public` \
+                                 for counter and web forms",
+                                access = access.as_str()
+                            ),
+                        );
+                    }
+                    access
+                }
+            },
+        };
+
         let mut dimensions: Vec<Dimension> = Vec::new();
         for d in &raw.dimensions {
             let rd = d.get_ref();
@@ -317,6 +355,7 @@ impl Validator<'_> {
             description,
             thanks,
             channels,
+            access,
             dimensions,
             items,
         }
@@ -748,8 +787,37 @@ levels = [
         let changed = GOOD.replace("Attitude", "Courtesy");
         let c = parse_form(Path::new("f.toml"), &changed).unwrap();
         assert_ne!(a.version_hash(), c.version_hash());
-        // The stored definition reads back to the same form (old responses keep their meaning).
+        // The stored definition reads back to the same form (old responses keep their
+        // meaning); who may answer is policy, taken from the current file, not the version.
         let back: Form = serde_json::from_str(&a.canonical_json()).unwrap();
-        assert_eq!(back, a);
+        assert_eq!(
+            Form {
+                access: a.access,
+                ..back
+            },
+            a
+        );
+    }
+
+    #[test]
+    fn access_is_declared_checked_and_not_part_of_the_version() {
+        let a = parse_form(Path::new("f.toml"), GOOD).unwrap();
+        let channels = a.channels.clone();
+        assert_eq!(a.access, Access::default_for(&channels));
+        let with =
+            |access: &str| GOOD.replacen("\ntitle", &format!("\naccess = \"{access}\"\ntitle"), 1);
+        let public = parse_form(Path::new("f.toml"), &with("public")).unwrap();
+        assert_eq!(public.access, Access::Public);
+        assert_eq!(public.version_hash(), a.version_hash());
+        let errs = errors(&with("everyone"));
+        assert!(errs[0].contains("unknown access `everyone`"), "{errs:?}");
+        let errs = errors(&with("staff"));
+        assert!(errs[0].contains("does not fit the channels"), "{errs:?}");
+        assert_eq!(Access::default_for(&[Channel::Internal]), Access::Token);
+        assert_eq!(Access::default_for(&[Channel::Counter]), Access::Device);
+        assert_eq!(
+            Access::default_for(&[Channel::Counter, Channel::Web]),
+            Access::Public
+        );
     }
 }

@@ -78,6 +78,51 @@ impl Channel {
     }
 }
 
+/// Who may answer a form. Policy, not meaning: it is not part of the form's
+/// version hash, and the current file's value applies to every submission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Access {
+    /// Anyone (the web questionnaire; counter answers still need a kiosk).
+    Public,
+    /// Enrolled kiosk devices only.
+    Device,
+    /// One-time links only (internal surveys); the link is consumed.
+    #[default]
+    Token,
+    /// Logged-in staff of the office only (e.g. the phone-test scoresheet).
+    Staff,
+}
+
+impl Access {
+    pub const ALL: [Access; 4] = [Access::Public, Access::Device, Access::Token, Access::Staff];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Access::Public => "public",
+            Access::Device => "device",
+            Access::Token => "token",
+            Access::Staff => "staff",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
+    /// The safe default for a form that does not say: internal surveys by
+    /// link, counter-only forms by kiosk, the rest public.
+    pub fn default_for(channels: &[Channel]) -> Self {
+        if channels.contains(&Channel::Internal) {
+            Access::Token
+        } else if channels.iter().all(|c| *c == Channel::Counter) {
+            Access::Device
+        } else {
+            Access::Public
+        }
+    }
+}
+
 impl fmt::Display for Channel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -218,6 +263,9 @@ pub struct Form {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thanks: Option<Text>,
     pub channels: Vec<Channel>,
+    /// Who may answer (kept out of the canonical JSON, see [`Access`]).
+    #[serde(skip)]
+    pub access: Access,
     pub dimensions: Vec<Dimension>,
     pub items: Vec<Item>,
 }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::schema::{answers, responses};
 use crate::db::{self, DbConnection};
-use crate::forms::{Channel, Form, ItemKind};
+use crate::forms::{Access, Channel, Form, ItemKind};
 use crate::offices;
 
 pub mod alerts;
@@ -24,11 +24,24 @@ pub enum SurveyError {
     /// The submission does not fit its form; `field` names what is wrong.
     #[error("{field}: {message}")]
     Invalid { field: String, message: String },
+    /// The form does not take answers from this submitter (see [`Access`]).
+    #[error("{field}: {message}")]
+    NotAllowed { field: String, message: String },
+    /// The idempotency key was used before for a different submission.
+    #[error("idempotency_key: used before for a different submission (response {response_id})")]
+    KeyReused { response_id: i64 },
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }
 
 impl SurveyError {
+    fn not_allowed(field: &str, message: &str) -> Self {
+        SurveyError::NotAllowed {
+            field: field.to_owned(),
+            message: message.to_owned(),
+        }
+    }
+
     fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         SurveyError::Invalid {
             field: field.into(),
@@ -80,7 +93,7 @@ pub enum AnswerValue {
 pub const NOT_APPLICABLE: &str = "na";
 
 /// One checked answer, as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Queryable)]
 pub struct AnswerData {
     pub item_key: String,
     pub score: Option<i16>,
@@ -266,6 +279,9 @@ pub struct NewResponse {
     pub answers: BTreeMap<String, AnswerValue>,
     /// A one-time link's token (internal surveys); consumed with the response.
     pub survey_token: Option<String>,
+    /// The logged-in staff member filling in a `staff`-access form (checked
+    /// to be of the office by the caller; not stored with the answers).
+    pub submitted_by: Option<i32>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -354,26 +370,29 @@ pub fn store_response_with(
             ),
         ));
     }
-    // A retry is normally caught by the key's unique index at insert time (no
-    // extra query on the common path). A one-time link is consumed before the
-    // insert, so for those the retry is recognised first.
-    if new.survey_token.is_some()
-        && let Some(existing) = find_by_key(conn, &new.idempotency_key)?
-    {
-        return Ok(Stored {
-            response_id: existing,
-            duplicate: true,
-            alert_id: None,
-        });
-    }
-    if new.channel == Channel::Internal
-        && new.survey_token.is_none()
-        && tokens::tokens_required(conn, new.office_id, &form.key)?
-    {
-        return Err(SurveyError::invalid(
-            "survey_token",
-            "this survey is answered through a one-time link",
-        ));
+    // Who may answer: enforced for every form from the start, not only once
+    // an office has issued links.
+    match form.access {
+        Access::Public => {}
+        Access::Device if new.device_id.is_none() => {
+            return Err(SurveyError::not_allowed(
+                "channel",
+                "this form is answered on an enrolled kiosk only",
+            ));
+        }
+        Access::Token if new.survey_token.is_none() => {
+            return Err(SurveyError::not_allowed(
+                "survey_token",
+                "this survey is answered through a one-time link",
+            ));
+        }
+        Access::Staff if new.submitted_by.is_none() => {
+            return Err(SurveyError::not_allowed(
+                "session",
+                "this form is filled in by logged-in staff of the office",
+            ));
+        }
+        Access::Device | Access::Token | Access::Staff => {}
     }
     let checked = check_answers(form, &new.answers)?;
     let service_type_id = match &checked.service_type {
@@ -409,6 +428,14 @@ pub fn store_response_with(
         })
         .filter_map(|a| a.score.map(|s| (a.item_key.clone(), s)))
         .collect();
+    // A retry is normally caught by the key's unique index at insert time (no
+    // extra query on the common path). A one-time link is consumed before the
+    // insert, so for those the retry is recognised first.
+    if new.survey_token.is_some()
+        && let Some(existing) = find_by_key(conn, &new.idempotency_key)?
+    {
+        return retry_of(conn, existing, &row, &checked);
+    }
     let outcome = db::write_transaction(conn, |conn| {
         if let Some(token) = &new.survey_token
             && !tokens::consume_survey_token(conn, new.office_id, &form.key, token)?
@@ -443,15 +470,64 @@ pub fn store_response_with(
         // A concurrent retry with the same key won the race: report it as a duplicate.
         Err(SurveyError::Db(e)) if db::is_unique_violation(&e) => {
             match find_by_key(conn, &new.idempotency_key)? {
-                Some(response_id) => Ok(Stored {
-                    response_id,
-                    duplicate: true,
-                    alert_id: None,
-                }),
+                Some(response_id) => retry_of(conn, response_id, &row, &checked),
                 None => Err(e.into()),
             }
         }
         Err(e) => Err(e),
+    }
+}
+
+/// A submission under a key stored before: the same submission again (a
+/// retry: nothing new, the first id), or a different one (refused, as payment
+/// APIs refuse a reused key). Compared: office, form version, channel,
+/// counter, service type and every answer; not the time, which a retry
+/// without `answered_at` takes anew.
+fn retry_of(
+    conn: &mut DbConnection,
+    response_id: i64,
+    row: &ResponseRow,
+    checked: &CheckedAnswers,
+) -> Result<Stored, SurveyError> {
+    let first: (i32, i32, String, Option<i32>, Option<i32>) = responses::table
+        .find(response_id)
+        .select((
+            responses::office_id,
+            responses::form_version_id,
+            responses::channel,
+            responses::counter_id,
+            responses::service_type_id,
+        ))
+        .first(conn)?;
+    let mut stored: Vec<AnswerData> = answers::table
+        .filter(answers::response_id.eq(response_id))
+        .select((
+            answers::item_key,
+            answers::score,
+            answers::choice,
+            answers::text_value,
+        ))
+        .load(conn)?;
+    let mut given = checked.answers.clone();
+    stored.sort();
+    given.sort();
+    let same = first
+        == (
+            row.office_id,
+            row.form_version_id,
+            row.channel.clone(),
+            row.counter_id,
+            row.service_type_id,
+        )
+        && stored == given;
+    if same {
+        Ok(Stored {
+            response_id,
+            duplicate: true,
+            alert_id: None,
+        })
+    } else {
+        Err(SurveyError::KeyReused { response_id })
     }
 }
 

@@ -49,20 +49,6 @@ pub fn create_survey_tokens(
     Ok(tokens)
 }
 
-/// Whether the office has issued one-time links for the form (then a link is required).
-pub fn tokens_required(
-    conn: &mut DbConnection,
-    office_id: i32,
-    form_key: &str,
-) -> QueryResult<bool> {
-    survey_tokens::table
-        .filter(survey_tokens::office_id.eq(office_id))
-        .filter(survey_tokens::form_key.eq(form_key))
-        .count()
-        .get_result::<i64>(conn)
-        .map(|n| n > 0)
-}
-
 /// Marks a token used; `false` when it is unknown, for another form or office,
 /// or used already. Call inside the transaction that stores the response.
 pub fn consume_survey_token(
