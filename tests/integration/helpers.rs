@@ -137,6 +137,19 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Another instance of the app on the same database, as behind a load
+    /// balancer: its base address.
+    pub async fn second_instance(&self, tune: impl FnOnce(&mut Settings)) -> String {
+        let mut s = settings(&self.db);
+        tune(&mut s);
+        let app = Application::build(s).await.expect("build app");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        actix_web::rt::spawn(app.run_until_stopped());
+        address
+    }
+}
+
 pub async fn spawn_app(engine: Engine) -> TestApp {
     spawn_app_with(engine, |_| {}).await
 }
@@ -276,14 +289,33 @@ pub fn hidden_csrf(html: &str) -> String {
 
 impl Browser {
     pub fn new(app: &TestApp) -> Self {
+        Self::at(&app.address)
+    }
+
+    /// A browser talking to the instance at `base`.
+    pub fn at(base: &str) -> Self {
+        Self::with_headers(base, reqwest::header::HeaderMap::new())
+    }
+
+    /// A browser whose every request carries `headers` (e.g. the
+    /// `X-Forwarded-For` a trusted proxy would add).
+    pub fn with_headers(base: &str, headers: reqwest::header::HeaderMap) -> Self {
         Browser {
             client: reqwest::Client::builder()
                 .cookie_store(true)
                 .redirect(reqwest::redirect::Policy::none())
+                .default_headers(headers)
                 .build()
                 .unwrap(),
-            base: app.address.clone(),
+            base: base.to_owned(),
         }
+    }
+
+    /// A browser behind the test proxy, coming from `addr`.
+    pub fn from_address(base: &str, addr: &str) -> Self {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert("x-forwarded-for", addr.parse().unwrap());
+        Self::with_headers(base, h)
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {

@@ -3,8 +3,10 @@
 
 mod helpers;
 
+mod access;
 mod analytics;
 mod api;
+mod bad_input;
 mod browser;
 mod calendar;
 mod cases;
@@ -13,4 +15,5 @@ mod console;
 mod demo;
 mod reports;
 mod responses;
+mod security;
 mod storage;

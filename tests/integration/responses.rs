@@ -173,7 +173,7 @@ on_both_engines! {
         assert!(devices_page.contains(&format!("/console/kiosks/{device_id}/revoke")));
         assert_eq!(director.post(&format!("/console/kiosks/{device_id}/revoke"), &[("csrf", &csrf)]).await.status(), 303);
         let again = json!({"form": "counter", "idempotency_key": "kiosk-000000002", "channel": "counter", "answers": counter_answers(5)});
-        assert_eq!(tablet.client.post(&url).json(&again).send().await.unwrap().status(), 403);
+        assert_eq!(tablet.client.post(&url).json(&again).send().await.unwrap().status(), 401, "a revoked device");
         assert!(tablet.get("/kiosk").await.text().await.unwrap().contains("此平板尚未啟用"));
         // Another office's director cannot revoke it (404).
         let da = Browser::new(&app);
@@ -269,7 +269,7 @@ on_both_engines! {
         assert_eq!(res.status(), 400);
         assert_eq!(res.json::<Value>().await.unwrap()["error"]["field"], "survey_token");
         let res = post_json(&app.client, &url, &submit("staff-link-00003", None)).await;
-        assert_eq!(res.status(), 400);
+        assert_eq!(res.status(), 403);
         assert_eq!(res.json::<Value>().await.unwrap()["error"]["field"], "survey_token");
         assert_eq!(post_json(&app.client, &url, &submit("staff-link-00004", Some(&tokens[1]))).await.status(), 201);
         assert_eq!(response_count(&mut conn), 2);
@@ -335,5 +335,19 @@ on_both_engines! {
         assert!(post["responses"]["201"].is_object() && post["responses"]["413"].is_object());
         assert!(doc["components"]["schemas"]["SubmitRequest"]["properties"]["idempotency_key"].is_object());
         assert!(doc["paths"]["/api/v1/forms/{key}"]["get"].is_object());
+        // Every API route is described, and `channel` is an enumeration.
+        for (path, method) in [
+            ("/api/v1/forms", "get"), ("/api/v1/forms/{key}", "get"), ("/api/v1/responses", "post"),
+            ("/api/v1/offices", "get"), ("/api/v1/service-types", "get"), ("/healthz", "get"),
+            ("/api/v1/console/dashboard", "get"), ("/api/v1/console/offices/{code}", "get"),
+            ("/api/v1/console/users", "get"), ("/api/v1/console/audit", "get"),
+            ("/api/v1/console/alerts", "get"), ("/api/v1/analytics/{part}", "get"),
+        ] {
+            assert!(doc["paths"][path][method].is_object(), "{method} {path}");
+        }
+        let channel = &doc["components"]["schemas"]["ChannelName"];
+        assert_eq!(channel["enum"], serde_json::json!(["counter", "web", "internal"]), "{channel}");
+        assert!(doc["components"]["securitySchemes"]["session"].is_object());
+        assert_eq!(doc["paths"]["/api/v1/console/users"]["get"]["security"][0]["session"], serde_json::json!([]));
     }
 }
