@@ -9,6 +9,7 @@ pub mod cli;
 pub mod cli_analyze;
 pub mod cli_report;
 pub mod config;
+pub mod csv_input;
 pub mod db;
 pub mod demo;
 pub mod forms;

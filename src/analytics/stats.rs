@@ -5,7 +5,7 @@
 //! (scipy, statsmodels, pingouin; named in the tests).
 
 use serde::Serialize;
-use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
+use statrs::distribution::{Continuous, ContinuousCDF, Normal, StudentsT};
 
 /// 95% two-sided critical value of the standard normal.
 pub const Z95: f64 = 1.959_963_984_540_054;
@@ -98,7 +98,7 @@ pub fn wilson(x: u64, n: u64) -> Option<Interval> {
 pub fn t_interval(t: &Tally) -> Option<Interval> {
     let mean = t.mean()?;
     let var = t.variance()?;
-    let crit = students_t(t.n as f64 - 1.0)?.inverse_cdf(0.975);
+    let crit = t_quantile(0.975, t.n as f64 - 1.0)?;
     let half = crit * (var / t.n as f64).sqrt();
     Some(Interval {
         low: mean - half,
@@ -117,6 +117,80 @@ fn students_t(df: f64) -> Option<StudentsT> {
         StudentsT::new(0.0, 1.0, df).ok()
     } else {
         None
+    }
+}
+
+/// From this many degrees of freedom on, the Cornish–Fisher expansion is used
+/// where its error estimate allows (see [`t_quantile`]).
+const CORNISH_FISHER_DF: f64 = 1_000.0;
+
+/// The `p` quantile of Student's t with `df` degrees of freedom, exact to
+/// about 1e-12 (relative, checked against scipy on a grid of df from 1 to
+/// 1e15) for 1e-12 ≤ p ≤ 1 − 1e-12; `None` outside that range or for a df
+/// that is not positive.
+///
+/// statrs 0.19's own inverse is not used alone: its CDF loses digits as df
+/// grows (a relative error of 1e-10 at df 351,932), and its inverse with it
+/// (1.9599217 at df 351,932 for p = 0.975, below the normal quantile
+/// 1.9599640; the true value is 1.9599707). So, in the lower tail (the upper
+/// one by symmetry, 1 − p being exact for p ≥ ½):
+/// - from 1,000 df on, where its first left-out term (about
+///   1e-4·|z|¹¹/df⁵) is below 1e-14, the Cornish–Fisher expansion of the
+///   normal quantile z in 1/df to the df⁻⁴ term (Abramowitz & Stegun 26.7.5);
+/// - otherwise statrs' inverse polished by Newton steps on its CDF, which is
+///   exact to ~1e-13 there (and, relatively, in the tails up to df 10⁴); one
+///   df is the Cauchy distribution, in closed form.
+pub fn t_quantile(p: f64, df: f64) -> Option<f64> {
+    const TAIL: f64 = 1e-12;
+    if !(TAIL..=1.0 - TAIL).contains(&p) || df.is_nan() || df <= 0.0 {
+        return None;
+    }
+    if p > 0.5 {
+        return t_quantile(1.0 - p, df).map(|x| -x);
+    }
+    let z = Normal::standard().inverse_cdf(p);
+    if df >= CORNISH_FISHER_DF && z.abs().powi(11) < 1e-10 * df.powi(5) {
+        return Some(cornish_fisher(z, df));
+    }
+    if df == 1.0 {
+        return Some(-1.0 / (std::f64::consts::PI * p).tan());
+    }
+    let t = students_t(df)?;
+    let mut x = t.inverse_cdf(p);
+    for _ in 0..4 {
+        let step = (t.cdf(x) - p) / t.pdf(x);
+        x -= step;
+        if step.abs() <= 4.0 * f64::EPSILON * x.abs() {
+            break;
+        }
+    }
+    Some(x)
+}
+
+/// The t quantile from the normal quantile `z`, to the df⁻⁴ term
+/// (Abramowitz & Stegun 26.7.5).
+fn cornish_fisher(z: f64, df: f64) -> f64 {
+    let z2 = z * z;
+    let g1 = z * (z2 + 1.0) / 4.0;
+    let g2 = z * ((5.0 * z2 + 16.0) * z2 + 3.0) / 96.0;
+    let g3 = z * (((3.0 * z2 + 19.0) * z2 + 17.0) * z2 - 15.0) / 384.0;
+    let g4 = z * ((((79.0 * z2 + 776.0) * z2 + 1482.0) * z2 - 1920.0) * z2 - 945.0) / 92160.0;
+    z + (g1 + (g2 + (g3 + g4 / df) / df) / df) / df
+}
+
+/// Degrees of freedom from which [`t_cdf`] is the normal CDF.
+const NORMAL_DF: f64 = 1e9;
+
+/// P(T ≤ x) for Student's t with `df` degrees of freedom, for p-values.
+/// statrs' CDF keeps a relative error below 2e-8 up to df 10⁸ (1.5e-10 at df
+/// 351,932) but drifts beyond (1e-6 at 10⁹, 2e-3 at 10¹², nonsense at 10¹⁵);
+/// from [`NORMAL_DF`] on, the standard normal, whose relative error there is
+/// about x⁴/(4·df), is the better answer.
+fn t_cdf(x: f64, df: f64) -> Option<f64> {
+    if df >= NORMAL_DF {
+        Some(Normal::standard().cdf(x))
+    } else {
+        Some(students_t(df)?.cdf(x))
     }
 }
 
@@ -165,7 +239,7 @@ pub fn welch_t(a: &Tally, b: &Tally) -> Option<TestResult> {
     }
     let t = (a.mean()? - b.mean()?) / se2.sqrt();
     let df = se2 * se2 / (sa * sa / (na - 1.0) + sb * sb / (nb - 1.0));
-    let p = 2.0 * students_t(df)?.cdf(-t.abs());
+    let p = 2.0 * t_cdf(-t.abs(), df)?;
     Some(TestResult {
         statistic: t,
         p_value: p.min(1.0),
@@ -312,6 +386,66 @@ mod tests {
         let ci = t_interval(&Tally::from_scores(A)).unwrap();
         close(ci.low, 2.743_214_781_038_39, 1e-9);
         close(ci.high, 4.656_785_218_961_611, 1e-9);
+    }
+
+    #[test]
+    fn t_quantile_matches_scipy_at_large_df() {
+        // scipy 1.17.1 scipy.stats.t.ppf(0.975, df)
+        for (df, want) in [
+            (9.0, 2.262_157_162_798_205),
+            (1_000.0, 1.962_339_080_826_408_3),
+            (100_000.0, 1.959_987_707_534_609_5),
+            (351_932.0, 1.959_970_725_271_929_2),
+            (1_000_000.0, 1.959_966_356_814_107),
+        ] {
+            close(t_quantile(0.975, df).unwrap(), want, 1e-12);
+            close(t_quantile(0.025, df).unwrap(), -want, 1e-12);
+        }
+        // Never below the normal quantile, which it reaches at infinity.
+        assert!(t_quantile(0.975, 351_932.0).unwrap() > Z95);
+        close(t_quantile(0.975, f64::INFINITY).unwrap(), Z95, 1e-15);
+        // Other p, fractional df and the far tail:
+        // scipy 1.17.1 scipy.stats.t.ppf(p, df)
+        for (p, df, want) in [
+            (0.025, 12.5, -2.169_185_942_712_540_6),
+            (0.995, 30.0, 2.749_995_653_567_225_4),
+            (1e-9, 2_000.0, -6.025_637_571_042_371),
+            (0.6, 50_000.0, 0.253_348_451_180_696_3),
+            (1e-12, 1.5, -52_194_694.273_446_36),
+        ] {
+            let got = t_quantile(p, df).unwrap();
+            close(got, want, 1e-12 * want.abs().max(1.0));
+        }
+        // The Cauchy distribution: tan(π(p − ½)).
+        close(t_quantile(0.75, 1.0).unwrap(), 1.0, 1e-15);
+        for (p, df) in [
+            (0.0, 5.0),
+            (1.0, 5.0),
+            (f64::NAN, 5.0),
+            (0.5, 0.0),
+            (0.5, f64::NAN),
+        ] {
+            assert_eq!(t_quantile(p, df), None, "p {p}, df {df}");
+        }
+    }
+
+    #[test]
+    fn t_p_values_stay_sane_at_large_df() {
+        // scipy 1.17.1 scipy.stats.t.cdf(x, df)
+        for (x, df, want) in [
+            (-1.96, 9.0, 0.040_822_202_730_208_32),
+            (-1.96, 351_932.0, 0.024_998_289_100_780_533),
+            (-10.0, 351_932.0, 7.675_249_307_797_045e-24),
+            (-1.96, 1e8, 0.024_997_896_534_664_04),
+            (-1.96, 1e12, 0.024_997_895_148_359_08),
+            (-10.0, 1e12, 7.619_853_043_589_437e-24),
+        ] {
+            let got = t_cdf(x, df).unwrap();
+            assert!(
+                ((got - want) / want).abs() < 1e-7,
+                "x {x}, df {df}: {got} vs {want}"
+            );
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The official yearly calendar CSV (`西元日期,星期,是否放假,備註`, dates as
 //! `YYYYMMDD`, `是否放假` 2 for a day off and 0 for a working day), in Big5 or
-//! UTF-8 (with or without BOM). All or nothing: any bad row rejects the file.
+//! UTF-8 (with or without BOM). All or nothing: any bad row, or a quoted
+//! field that is never closed ([`crate::csv_input`]), rejects the file.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -74,6 +75,16 @@ pub fn parse_official_csv(file: &str, bytes: &[u8]) -> Result<Vec<ImportedDay>, 
         .iter()
         .map(str::to_owned)
         .collect();
+    if let Some(q) = crate::csv_input::unclosed_quote(&text) {
+        let column = match header.get(q.column - 1) {
+            Some(h) if q.row > 1 => h.clone(),
+            _ => q.column.to_string(),
+        };
+        return Err(fail(vec![format!(
+            "row {}, column {column}: a quoted field is not closed",
+            q.row
+        )]));
+    }
     if header.len() < 4 || header[..4] != HEADER {
         return Err(fail(vec![format!(
             "row 1: the header must be {}, found {}",
@@ -253,6 +264,24 @@ mod tests {
         assert!(
             text.contains("cal.csv: row 5, column 是否放假: `1`"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn an_unclosed_quote_is_refused_with_its_row() {
+        // Read as the csv crate reads it, the last day's note would run to
+        // the end of the file and the year would look whole.
+        let csv = official_csv(2024).replace("20241231,二,0,", "20241231,二,0,\"跨年");
+        let err = parse_official_csv("cal.csv", csv.as_bytes()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "cal.csv: row 367, column 備註: a quoted field is not closed"
+        );
+        let csv = official_csv(2024).replace("20240102,二,0,", "20240102,二,0,\"");
+        let err = parse_official_csv("cal.csv", csv.as_bytes()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "cal.csv: row 3, column 備註: a quoted field is not closed"
         );
     }
 

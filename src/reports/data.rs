@@ -2,7 +2,8 @@
 //! years (the report's year and the four before it), the complaint register
 //! and the improvement measures: one serialisable [`Report`] that every format
 //! renders. No personal data: counts, rates, terms and comment excerpts only
-//! (comments are anonymous by design of the survey).
+//! (comments are anonymous by design of the survey; a number or address
+//! someone typed into one is masked by [`super::mask`], in every format).
 
 use std::collections::BTreeMap;
 
@@ -11,6 +12,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use super::ReportError;
+use super::mask::mask_excerpt;
 use super::measures::{self, Measure, SubjectKind};
 use crate::analytics::complaints::{self, CaseDim};
 use crate::analytics::drivers::Quadrant;
@@ -721,6 +723,7 @@ fn assemble(p: Parts<'_>) -> Report {
         .map(|t| {
             t.top
                 .iter()
+                .filter(|t| is_plain_term(&t.term))
                 .map(|t| TermRow {
                     term: t.term.clone(),
                     count: t.count,
@@ -734,6 +737,7 @@ fn assemble(p: Parts<'_>) -> Report {
         .terms
         .dissatisfied
         .iter()
+        .filter(|t| is_plain_term(&t.term))
         .map(|t| KeyTermRow {
             term: t.term.clone(),
             dissatisfied_count: t.dissatisfied_count,
@@ -1026,59 +1030,20 @@ fn assemble(p: Parts<'_>) -> Report {
     }
 }
 
-/// Masks what could identify someone in a comment excerpt: any run of
-/// letters, digits and `@._+-` that holds an `@` (an e-mail address) or five
-/// digits or more (a telephone, ID or case number), half- or full-width.
-pub fn mask_excerpt(text: &str) -> String {
-    let is_part = |c: char| {
-        c.is_ascii_alphanumeric()
-            || ('０'..='９').contains(&c)
-            || ('Ａ'..='Ｚ').contains(&c)
-            || ('ａ'..='ｚ').contains(&c)
-            || matches!(c, '@' | '＠' | '.' | '_' | '+' | '-' | '－')
-    };
-    let is_digit = |c: char| c.is_ascii_digit() || ('０'..='９').contains(&c);
-    let mut out = String::with_capacity(text.len());
-    let mut run = String::new();
-    let flush = |run: &mut String, out: &mut String| {
-        let digits = run.chars().filter(|c| is_digit(*c)).count();
-        if digits >= 5 || run.contains('@') || run.contains('＠') {
-            out.push_str("＊＊＊");
-        } else {
-            out.push_str(run);
-        }
-        run.clear();
-    };
-    for c in text.chars() {
-        if is_part(c) {
-            run.push(c);
-        } else {
-            flush(&mut run, &mut out);
-            out.push(c);
-        }
-    }
-    flush(&mut run, &mut out);
-    out
+/// A comment term fit to print: one the excerpt mask leaves alone (an ID
+/// number or an e-mail address cut out of a comment is no term to count).
+fn is_plain_term(term: &str) -> bool {
+    mask_excerpt(term) == term
 }
 
 #[cfg(test)]
 mod tests {
-    use super::mask_excerpt;
+    use super::is_plain_term;
 
     #[test]
-    fn excerpts_lose_numbers_and_addresses_only() {
-        assert_eq!(mask_excerpt("請回電0912-345-678謝謝"), "請回電＊＊＊謝謝");
-        assert_eq!(mask_excerpt("身分證A123456789"), "身分證＊＊＊");
-        assert_eq!(
-            mask_excerpt("寄到 wang.xm@example.com 好嗎"),
-            "寄到 ＊＊＊ 好嗎"
-        );
-        assert_eq!(mask_excerpt("電話０９１２３４５６７８"), "電話＊＊＊");
-        // Short numbers and plain words stay: counter 3, 15 minutes, ROC 113.
-        assert_eq!(
-            mask_excerpt("3號櫃檯等了15分鐘，113年"),
-            "3號櫃檯等了15分鐘，113年"
-        );
-        assert_eq!(mask_excerpt("QR code 很方便"), "QR code 很方便");
+    fn terms_that_are_numbers_or_addresses_are_left_out() {
+        assert!(is_plain_term("櫃檯") && is_plain_term("15分鐘") && is_plain_term("QR code"));
+        assert!(!is_plain_term("A123456789"));
+        assert!(!is_plain_term("wang@example.com"));
     }
 }

@@ -9,6 +9,7 @@ pub mod charts;
 pub mod data;
 pub mod html;
 pub mod jobs;
+pub mod mask;
 pub mod measures;
 pub mod odt;
 pub mod pdf;

@@ -3,12 +3,28 @@
 //! per table, for the open-data platform). Shares are stored as numbers
 //! (0-1) with a percentage format, so a reader gets the analytics figures
 //! exactly. No personal data: no comment text or names of citizens at all.
+//! Text cells pass through [`neutralise_formula`], as every CSV the service
+//! writes does, so no text a person typed runs as a formula.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::ReportError;
 use super::data::Report;
+
+/// Text made safe to open in a spreadsheet, as OWASP advises against CSV
+/// (formula) injection: text starting with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return, which Excel and LibreOffice would take for a formula
+/// (`=HYPERLINK(…)`, `+cmd|…`), gets a leading `'` and is shown as typed.
+/// Text such as `-3` is prefixed too; numbers belong in number cells.
+pub fn neutralise_formula(text: &str) -> Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
@@ -35,10 +51,11 @@ impl Cell {
         Cell::Int(v as i64)
     }
 
-    /// The CSV field: numbers at full precision (shortest round-trip form).
+    /// The CSV field: numbers at full precision (shortest round-trip form),
+    /// text neutralised ([`neutralise_formula`]).
     pub fn csv(&self) -> String {
         match self {
-            Cell::Text(s) => s.clone(),
+            Cell::Text(s) => neutralise_formula(s).into_owned(),
             Cell::Int(v) => v.to_string(),
             Cell::Num(v, _) | Cell::Pct(v) => v.to_string(),
             Cell::Empty => String::new(),
@@ -516,7 +533,7 @@ pub fn write_xlsx(tables: &[Table], path: &Path) -> Result<(), ReportError> {
             for (c, cell) in row.iter().enumerate() {
                 let c = c as u16;
                 match cell {
-                    Cell::Text(s) => ws.write_string(r, c, s).map(|_| ()),
+                    Cell::Text(s) => ws.write_string(r, c, neutralise_formula(s)).map(|_| ()),
                     Cell::Int(v) => ws.write_number(r, c, *v as f64).map(|_| ()),
                     Cell::Num(v, d) => ws
                         .write_number_with_format(r, c, *v, &formats[(*d).min(4) as usize])
@@ -559,7 +576,7 @@ pub fn write_ods(tables: &[Table], path: &Path) -> Result<(), ReportError> {
             for (c, cell) in row.iter().enumerate() {
                 let c = c as u32;
                 match cell {
-                    Cell::Text(s) => sheet.set_value(r, c, s.as_str()),
+                    Cell::Text(s) => sheet.set_value(r, c, &*neutralise_formula(s)),
                     Cell::Int(v) => sheet.set_value(r, c, *v as f64),
                     Cell::Num(v, d) => sheet.set_styled_value(r, c, *v, &num[(*d).min(4) as usize]),
                     Cell::Pct(v) => {
@@ -598,4 +615,100 @@ pub fn write_csv(tables: &[Table], dir: &Path) -> Result<Vec<PathBuf>, ReportErr
         files.push(path);
     }
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use calamine::{Data, Reader};
+
+    use super::*;
+
+    #[test]
+    fn formulas_are_neutralised_and_numbers_kept() {
+        for (text, want) in [
+            (
+                "=HYPERLINK(\"http://x\",\"y\")",
+                "'=HYPERLINK(\"http://x\",\"y\")",
+            ),
+            ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+            ("-1+1", "'-1+1"),
+            ("@SUM(1)", "'@SUM(1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("-3", "'-3"),
+            ("延長服務時間", "延長服務時間"),
+            ("a=1", "a=1"),
+            ("", ""),
+        ] {
+            assert_eq!(neutralise_formula(text), want, "{text:?}");
+        }
+        assert!(matches!(neutralise_formula("戶政"), Cow::Borrowed(_)));
+    }
+
+    /// One table as a report writes it: text a person typed (an improvement
+    /// measure) beside numbers, negative ones too.
+    fn typed_table() -> Table {
+        Table {
+            key: "plan",
+            title_zh: "改善計畫",
+            title_en: "Improvement plan",
+            columns: vec![
+                ("改善措施", "Measure"),
+                ("變化", "Change"),
+                ("比率", "Rate"),
+            ],
+            rows: vec![
+                vec![
+                    Cell::text("=HYPERLINK(\"http://x\",\"y\")"),
+                    Cell::Num(-3.5, 1),
+                    Cell::Pct(0.25),
+                ],
+                vec![Cell::text("-3"), Cell::Int(-2), Cell::Empty],
+                vec![Cell::text("@SUM(1)"), Cell::Int(7), Cell::Empty],
+            ],
+        }
+    }
+
+    const WANT: [&str; 3] = ["'=HYPERLINK(\"http://x\",\"y\")", "'-3", "'@SUM(1)"];
+
+    fn check_sheet(range: &calamine::Range<Data>) {
+        // Rows 0 and 1 are the title and the header.
+        for (i, want) in WANT.iter().enumerate() {
+            assert_eq!(range.get((i + 2, 0)), Some(&Data::String((*want).into())));
+        }
+        let number = |row: usize, col: usize| match range.get((row, col)) {
+            Some(Data::Float(v)) => Some(*v),
+            Some(Data::Int(v)) => Some(*v as f64),
+            _ => None,
+        };
+        assert_eq!(number(2, 1), Some(-3.5), "a number stays a number");
+        assert_eq!(number(3, 1), Some(-2.0));
+        assert_eq!(number(4, 1), Some(7.0));
+    }
+
+    #[test]
+    fn spreadsheets_and_csv_neutralise_typed_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let tables = [typed_table()];
+        write_xlsx(&tables, &dir.path().join("t.xlsx")).unwrap();
+        write_ods(&tables, &dir.path().join("t.ods")).unwrap();
+        let files = write_csv(&tables, &dir.path().join("csv")).unwrap();
+
+        let mut xlsx: calamine::Xlsx<_> =
+            calamine::open_workbook(dir.path().join("t.xlsx")).unwrap();
+        check_sheet(&xlsx.worksheet_range("改善計畫").unwrap());
+        let mut ods: calamine::Ods<_> = calamine::open_workbook(dir.path().join("t.ods")).unwrap();
+        check_sheet(&ods.worksheet_range("改善計畫").unwrap());
+
+        let bytes = std::fs::read(&files[0]).unwrap();
+        let mut rd = csv::Reader::from_reader(&bytes[3..]);
+        let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+        let first: Vec<&str> = rows.iter().map(|r| &r[0]).collect();
+        assert_eq!(first, WANT);
+        assert_eq!(
+            &rows[0][1], "-3.5",
+            "a number cell is written as the number"
+        );
+        assert_eq!(&rows[1][1], "-2");
+    }
 }

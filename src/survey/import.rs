@@ -5,7 +5,8 @@
 //! (scores 1-5, empty = not answered), then `comment`. Dates in ISO 8601 or
 //! the ROC calendar (`113/05/02`, `113-05-02 14:30`), Taipei time. UTF-8
 //! (with or without BOM) or Big5. All or nothing: any bad row rejects the
-//! file, with every error listed as `row N, column X: why`. Each row's
+//! file, with every error listed as `row N, column X: why`; so does a quoted
+//! field that is never closed ([`crate::csv_input`]). Each row's
 //! idempotency key is derived from the file's content and the row number, so
 //! importing the same file twice stores it once.
 
@@ -134,6 +135,16 @@ fn parse_rows(file: &str, text: &str, ctx: &ImportContext<'_>) -> Result<Parsed,
         Ok(h) => h.iter().map(|s| s.trim().to_owned()).collect(),
         Err(e) => return Err(fail(vec![format!("row 1: {e}")])),
     };
+    if let Some(q) = crate::csv_input::unclosed_quote(text) {
+        let column = match headers.get(q.column - 1) {
+            Some(h) if q.row > 1 => h.clone(),
+            _ => q.column.to_string(),
+        };
+        return Err(fail(vec![format!(
+            "row {}, column {column}: a quoted field is not closed",
+            q.row
+        )]));
+    }
     for (i, want) in FIXED.iter().enumerate() {
         if headers.get(i).map(String::as_str) != Some(*want) {
             errors.push(format!(

@@ -300,7 +300,8 @@ pub async fn create_case(
 }
 
 /// All cases in scope as CSV (UTF-8 with BOM, so Excel reads the Chinese):
-/// names and contacts masked, confidential content left out.
+/// names and contacts masked, confidential content left out, and every field
+/// neutralised so no text a citizen typed runs as a spreadsheet formula.
 pub async fn cases_csv(
     state: web::Data<AppState>,
     staff: Staff,
@@ -332,13 +333,14 @@ pub async fn cases_csv(
         "語言 language",
     ];
     w.write_record(header).map_err(PageError::internal)?;
+    let safe = |field: &str| crate::reports::tables::neutralise_formula(field).into_owned();
     for c in &list {
         let content = if c.confidential {
             "（密件 confidential）".to_owned()
         } else {
             c.content.clone()
         };
-        w.write_record([
+        let row = [
             c.case_no.as_str(),
             c.channel.as_str(),
             &c.received_on.to_string(),
@@ -357,8 +359,8 @@ pub async fn cases_csv(
                 .map(mask_contact)
                 .unwrap_or_default(),
             c.language.as_str(),
-        ])
-        .map_err(PageError::internal)?;
+        ];
+        w.write_record(row.map(safe)).map_err(PageError::internal)?;
     }
     let body = w.into_inner().map_err(PageError::internal)?;
     Ok(HttpResponse::Ok()

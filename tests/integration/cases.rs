@@ -362,6 +362,43 @@ on_both_engines! {
 }
 
 on_both_engines! {
+    async fn csv_export_neutralises_formulas(engine) {
+        let app = crate::helpers::spawn_app(engine).await;
+        seed_org(&mut app.conn());
+        let b = crate::helpers::Browser::new(&app);
+        b.login("dir-js").await;
+        let csrf = b.csrf().await;
+        let today = chrono::Utc::now().with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap()).date_naive().to_string();
+        // OWASP's examples of CSV injection, as subject, content, petitioner and contact.
+        let typed = [r#"=HYPERLINK("http://x","y")"#, r#"+cmd|' /C calc'!A0"#, "@SUM(1)", "-1+1"];
+        for text in typed {
+            let fields = [
+                ("office", "JS"), ("channel", "comment_box"), ("category", "waiting"), ("subject", text),
+                ("content", text), ("petitioner_name", text), ("petitioner_contact", text),
+                ("language", "zh-TW"), ("csrf", csrf.as_str()), ("received_on", today.as_str()),
+            ];
+            assert_eq!(b.post("/console/cases", &fields).await.status(), 303, "{text}");
+        }
+        let csv = b.get("/console/cases.csv").await.bytes().await.unwrap();
+        let mut rd = csv::Reader::from_reader(&csv[3..]);
+        let header: Vec<String> = rd.headers().unwrap().iter().map(str::to_owned).collect();
+        let subject = header.iter().position(|h| h == "主旨 subject").unwrap();
+        let mut subjects = Vec::new();
+        for rec in rd.records() {
+            let rec = rec.unwrap();
+            for field in &rec {
+                assert!(!field.starts_with(['=', '+', '-', '@', '\t', '\r']), "{field:?} in {rec:?}");
+            }
+            subjects.push(rec[subject].to_owned());
+        }
+        subjects.sort();
+        let mut want: Vec<String> = typed.iter().map(|t| format!("'{t}")).collect();
+        want.sort();
+        assert_eq!(subjects, want, "the text itself is kept, behind a quote");
+    }
+}
+
+on_both_engines! {
     async fn mailbox_lookup_and_rating(engine) {
         let app = crate::helpers::spawn_app(engine).await;
         seed_org(&mut app.conn());

@@ -605,3 +605,59 @@ mod analytics_commands {
         both(Engine::Postgres);
     }
 }
+
+mod import_refusals {
+    use super::manyi;
+    use crate::helpers::{Engine, TestDb, prepare, response_count, seed_org};
+
+    /// A stray `"` opening row 3's comment would fold the rows after it into
+    /// that comment: the file is refused, naming the row, and nothing is stored.
+    fn unclosed_quote(engine: Engine) {
+        let db = TestDb::new(engine);
+        {
+            let state = prepare(&db);
+            seed_org(&mut state.pool.get().unwrap());
+        }
+        let work = tempfile::tempdir().unwrap();
+        let csv = work.path().join("paper.csv");
+        std::fs::write(
+            &csv,
+            "office_code,submitted_at,channel,service_type,counter,staff_attitude,overall,comment\n\
+             JS,113/05/02,counter,,,5,4,好\n\
+             JS,113/05/03,counter,,,4,5,\"叫號很快\n\
+             JS,113/05/04,counter,,,2,1,等太久\n",
+        )
+        .unwrap();
+        let out = manyi()
+            .current_dir(work.path())
+            .env("MANYI_SNAPSHOT_DIR", work.path().join("snap"))
+            .arg("--database-url")
+            .arg(db.url.expose())
+            .args(["import", "responses"])
+            .arg(&csv)
+            .arg("--forms")
+            .arg(crate::helpers::forms_dir())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{err}");
+        assert!(
+            err.contains("row 3, column comment: a quoted field is not closed"),
+            "{err}"
+        );
+        let mut conn = manyi::db::ConnectionManager::new(db.url.clone())
+            .connect()
+            .unwrap();
+        assert_eq!(response_count(&mut conn), 0, "nothing stored");
+    }
+
+    #[test]
+    fn unclosed_quote_is_refused_sqlite() {
+        unclosed_quote(Engine::Sqlite);
+    }
+
+    #[test]
+    fn unclosed_quote_is_refused_postgres() {
+        unclosed_quote(Engine::Postgres);
+    }
+}
