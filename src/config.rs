@@ -148,6 +148,23 @@ impl Settings {
     }
 }
 
+impl Settings {
+    /// Where analyses read their answers: the snapshot beside this database.
+    pub fn analytics_source(&self) -> crate::analytics::Source {
+        crate::analytics::Source {
+            snapshot_dir: self.snapshot_dir.clone(),
+            database: self.database_url.clone(),
+        }
+    }
+
+    pub fn analytics_options(&self) -> crate::analytics::Options {
+        crate::analytics::Options {
+            staff_min_n: self.staff_min_n,
+            ..crate::analytics::Options::default()
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("configuration: {0}")]

@@ -1,7 +1,6 @@
 //! Building the application from settings: database, migrations, forms, server.
 //! Tests build it the same way on port 0 and read back the real port.
 
-use std::collections::BTreeMap;
 use std::net::TcpListener;
 use std::sync::Arc;
 
@@ -11,10 +10,11 @@ use tracing_actix_web::TracingLogger;
 
 use crate::auth::{LoginThrottle, SessionPolicy};
 use crate::config::Settings;
-use crate::db::{self, DbError, Pool};
+use crate::db::{self, DbError};
 use crate::forms::{self, FormCatalog, FormErrors};
 use crate::web::limits::Limits;
 use crate::web::refcache::RefCache;
+pub use crate::web::state::{AnalyticsSettings, AppState};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -29,37 +29,6 @@ pub enum StartupError {
     },
     #[error("start-up task failed: {0}")]
     Join(String),
-}
-
-/// Shared by every request.
-pub struct AppState {
-    pub pool: Pool,
-    pub catalog: FormCatalog,
-    /// Form key → id of the current version's row in `form_versions`.
-    pub form_version_ids: BTreeMap<String, i32>,
-    pub session_policy: SessionPolicy,
-    pub throttle: LoginThrottle,
-    /// `Some(true)` forces Secure cookies; `None` sets them on TLS requests.
-    pub secure_cookies: Option<bool>,
-    pub limits: Limits,
-    /// Woken when a response raises a dissatisfaction alert (live console updates).
-    pub alert_signal: Arc<tokio::sync::Notify>,
-    /// Seconds of inactivity after which the kiosk resets an unfinished questionnaire.
-    pub kiosk_idle_seconds: u32,
-    /// Offices, service types and form versions as submissions see them.
-    pub refs: RefCache,
-    /// Where the analytics snapshot lives and how analyses run.
-    pub analytics: Arc<AnalyticsSettings>,
-    /// Background report runs from the console.
-    pub reports: Arc<crate::reports::jobs::Env>,
-    /// The public address and the proxies whose forwarded headers count.
-    pub proxy: crate::web::origin::ProxyPolicy,
-}
-
-#[derive(Debug, Clone)]
-pub struct AnalyticsSettings {
-    pub source: crate::analytics::Source,
-    pub options: crate::analytics::Options,
 }
 
 /// Loads forms, opens the pool, migrates, and registers form versions.
@@ -103,12 +72,12 @@ pub fn prepare(settings: &Settings) -> Result<AppState, StartupError> {
         alert_signal: Arc::new(tokio::sync::Notify::new()),
         kiosk_idle_seconds: settings.kiosk_idle_seconds,
         analytics: Arc::new(AnalyticsSettings {
-            source: crate::cli_analyze::source(settings),
-            options: crate::cli_analyze::options(settings),
+            source: settings.analytics_source(),
+            options: settings.analytics_options(),
         }),
         reports: Arc::new(crate::reports::jobs::Env {
-            source: crate::cli_analyze::source(settings),
-            options: crate::cli_analyze::options(settings),
+            source: settings.analytics_source(),
+            options: settings.analytics_options(),
             reports_dir: settings.reports_dir.clone(),
             form: "counter".into(),
         }),

@@ -13,6 +13,7 @@ pub mod complaints;
 pub mod drivers;
 pub mod load;
 pub mod metrics;
+mod request;
 pub mod snapshot;
 pub mod standards;
 pub mod stats;
@@ -28,6 +29,7 @@ use serde::Serialize;
 use crate::forms::{Channel, Form, ItemKind};
 
 pub use load::{AnalysisInput, Reference, load_input};
+pub use request::{AnalyzeRequest, CheckedRequest};
 pub use snapshot::{RefreshStats, Snapshot};
 
 #[derive(Debug, thiserror::Error)]

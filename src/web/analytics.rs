@@ -8,9 +8,9 @@ use serde_json::json;
 
 use super::ApiError;
 use super::session::Staff;
+use super::state::AppState;
+use crate::analytics::AnalyzeRequest;
 use crate::auth::Role;
-use crate::cli_analyze::AnalyzeRequest;
-use crate::startup::AppState;
 
 const PARTS: [&str; 9] = [
     "all",
@@ -58,14 +58,12 @@ pub async fn analytics_api(
             .into_iter()
             .filter(|o| ids.contains(&o.id))
             .collect();
-        let checked = request.check(&visible)?;
-        Ok::<_, ApiError>(crate::analytics::run(
+        Ok::<_, ApiError>(crate::warehouse::run_request(
             conn,
             &analytics.source,
-            checked.filter,
-            &ids,
-            &checked.by,
             &analytics.options,
+            &request,
+            &visible,
         )?)
     })
     .await?;

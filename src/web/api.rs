@@ -5,10 +5,10 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::ApiError;
+use super::state::AppState;
 use crate::db;
 use crate::forms::{Channel, Form, Text};
 use crate::offices;
-use crate::startup::AppState;
 
 #[derive(Serialize)]
 struct FormSummary<'a> {

@@ -16,10 +16,10 @@ use super::session::{
     LOGIN_CSRF_COOKIE, PageError, Staff, StaffForm, client_addr, cookie_secure, safe_next,
     session_cookie, tokens_match,
 };
+use super::state::AppState;
 use crate::auth::{self, AuthError, LoginError, NewUser, Role, Scope, User, UserError};
 use crate::forms::Lang;
 use crate::offices::{self, Office};
-use crate::startup::AppState;
 use crate::survey::dashboard::{self, OfficeFigures, Rate, taipei};
 
 type PageResult = Result<HttpResponse, PageError>;

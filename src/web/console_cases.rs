@@ -11,13 +11,13 @@ use serde::Deserialize;
 
 use super::console::{Chrome, db, render};
 use super::session::{PageError, Staff, StaffForm};
+use super::state::AppState;
 use crate::calendar::Calendar;
 use crate::cases::views::{self, DueState};
 use crate::cases::{self, Case, CaseChannel, CaseError, NewCase, mask_contact, mask_name};
 use crate::db::schema::case_categories;
 use crate::forms::Lang;
 use crate::offices::{self, Office};
-use crate::startup::AppState;
 use crate::survey::dashboard::taipei;
 
 fn today() -> NaiveDate {

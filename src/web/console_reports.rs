@@ -11,13 +11,13 @@ use serde_json::json;
 use super::ApiError;
 use super::console::{Chrome, db, render, require};
 use super::session::{PageError, Staff, StaffForm};
+use super::state::AppState;
 use crate::analytics::RocYear;
 use crate::auth::Role;
 use crate::offices::{self, Office};
 use crate::reports::jobs::{self, Run};
 use crate::reports::measures::{self, SubjectKind};
 use crate::reports::{self, Format, ReportError, Scope};
-use crate::startup::AppState;
 
 fn may_report(staff: &Staff) -> Result<(), PageError> {
     require(staff, staff.user.role() != Role::CounterStaff)

@@ -12,9 +12,9 @@ use serde::{Deserialize, Serialize};
 use super::ApiError;
 use super::responses::DEVICE_COOKIE;
 use super::session::{client_addr, cookie_secure};
+use super::state::AppState;
 use crate::forms::{Channel, Form, ItemKind, Text};
 use crate::offices::{self, Office};
-use crate::startup::AppState;
 use crate::survey::devices::{self, DeviceError};
 
 const SCRIPT: &str = include_str!("../../assets/questionnaire.js");

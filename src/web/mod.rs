@@ -18,6 +18,7 @@ mod public_cases;
 pub mod refcache;
 mod responses;
 pub mod session;
+pub mod state;
 
 pub use error::ApiError;
 

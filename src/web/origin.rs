@@ -131,7 +131,7 @@ pub fn policy(req: &HttpRequest) -> &ProxyPolicy {
         public_url: None,
         trusted: Vec::new(),
     };
-    req.app_data::<actix_web::web::Data<crate::startup::AppState>>()
+    req.app_data::<actix_web::web::Data<super::state::AppState>>()
         .map(|s| &s.proxy)
         .unwrap_or(&NONE)
 }

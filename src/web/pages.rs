@@ -6,10 +6,10 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use super::ApiError;
+use super::state::AppState;
 use crate::db;
 use crate::forms::{Form, ItemKind, LoadedForm, Text};
 use crate::offices::{self, Office, ServiceType};
-use crate::startup::AppState;
 
 const STYLE: &str = include_str!("../../assets/style.css");
 const FAVICON: &str = include_str!("../../assets/favicon.svg");

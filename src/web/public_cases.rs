@@ -11,11 +11,11 @@ use serde::Deserialize;
 
 use super::ApiError;
 use super::session::{client_addr, cookie_secure, tokens_match};
+use super::state::AppState;
 use crate::calendar::Calendar;
 use crate::cases::{self, Case, CaseChannel, CaseError, NewCase};
 use crate::db::schema::case_categories;
 use crate::offices::{self, Office};
-use crate::startup::AppState;
 use crate::survey::dashboard::taipei;
 
 const FORM_COOKIE: &str = "manyi_form_csrf";

@@ -13,9 +13,9 @@ use utoipa::ToSchema;
 
 use super::ApiError;
 use super::session::client_addr;
+use super::state::AppState;
 use crate::db::DbError;
 use crate::forms::{self, Channel, Form};
-use crate::startup::AppState;
 use crate::survey::{self, AnswerValue, IdempotencyKey, NewResponse, SurveyError, devices};
 
 pub const DEVICE_COOKIE: &str = "manyi_device";

@@ -15,10 +15,10 @@ use subtle::ConstantTimeEq;
 
 use super::ApiError;
 use super::i18n::{Tr, request_lang};
+use super::state::AppState;
 use crate::auth::{AuthError, Scope, User, lookup_session};
 use crate::db::DbError;
 use crate::forms::Lang;
-use crate::startup::AppState;
 
 pub const SESSION_COOKIE: &str = "manyi_session";
 pub const LOGIN_CSRF_COOKIE: &str = "manyi_login_csrf";

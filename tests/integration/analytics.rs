@@ -4,10 +4,10 @@
 //! Runs on both engines: import → snapshot → polars → results.
 
 use diesel::prelude::*;
+use manyi::analytics::AnalyzeRequest;
 use manyi::analytics::metrics::MetricRow;
 use manyi::analytics::stats::{self, Tally};
 use manyi::analytics::{Analysis, Snapshot, snapshot, standards};
-use manyi::cli_analyze::AnalyzeRequest;
 use manyi::db::DbConnection;
 use manyi::db::schema::{form_versions, responses};
 use manyi::forms::{Form, Item, ItemKind, LikertScale, Text};
@@ -144,7 +144,14 @@ pub(crate) fn fixture(engine: Engine) -> Fixture {
 
 pub(crate) fn analyse(f: &mut Fixture, req: AnalyzeRequest) -> Analysis {
     let offices = manyi::offices::list_offices(&mut f.conn).unwrap();
-    manyi::cli_analyze::run_request(&mut f.conn, &f.settings, &req, &offices).unwrap()
+    manyi::warehouse::run_request(
+        &mut f.conn,
+        &f.settings.analytics_source(),
+        &f.settings.analytics_options(),
+        &req,
+        &offices,
+    )
+    .unwrap()
 }
 
 pub(crate) fn req(by: &str) -> AnalyzeRequest {

@@ -142,10 +142,10 @@ fn gather(f: &mut Fixture, scope: Scope) -> Report {
     };
     reports::data::gather(
         &mut f.conn,
-        &manyi::cli_analyze::source(&f.settings),
+        &f.settings.analytics_source(),
         &request,
         &offices,
-        &manyi::cli_analyze::options(&f.settings),
+        &f.settings.analytics_options(),
         &mut |_| {},
     )
     .unwrap()
@@ -447,10 +447,10 @@ on_both_engines_sync! {
             let dir = tempfile::tempdir().unwrap();
             let err = reports::generate(
                 &mut f.conn,
-                &manyi::cli_analyze::source(&f.settings),
+                &f.settings.analytics_source(),
                 &Request { year: RocYear::new(113).unwrap(), scope, form: "counter".into() },
                 visible,
-                &manyi::cli_analyze::options(&f.settings),
+                &f.settings.analytics_options(),
                 &Format::ALL,
                 &dir.path().join("out"),
                 &mut |_, _, _| {},
@@ -461,10 +461,10 @@ on_both_engines_sync! {
         }
         let err = reports::generate(
             &mut f.conn,
-            &manyi::cli_analyze::source(&f.settings),
+            &f.settings.analytics_source(),
             &Request { year: RocYear::new(113).unwrap(), scope: Scope::All, form: "nope".into() },
             &offices,
-            &manyi::cli_analyze::options(&f.settings),
+            &f.settings.analytics_options(),
             &Format::ALL,
             Path::new("/nonexistent/never"),
             &mut |_, _, _| {},

@@ -34,7 +34,7 @@ pub fn annual(settings: &Settings, args: AnnualArgs<'_>) -> anyhow::Result<()> {
     let year = RocYear::parse(args.year).map_err(|e| anyhow::anyhow!("year: {e}"))?;
     let scope = scope(args.office, args.county)?;
     let formats = Format::parse_list(args.formats)?;
-    let mut conn = crate::cli_analyze::connect(settings)?;
+    let mut conn = super::analyze::connect(settings)?;
     let offices = crate::offices::list_offices(&mut conn)?;
     let request = Request {
         year,
@@ -59,10 +59,10 @@ pub fn annual(settings: &Settings, args: AnnualArgs<'_>) -> anyhow::Result<()> {
     };
     let (report, written) = reports::generate(
         &mut conn,
-        &crate::cli_analyze::source(settings),
+        &settings.analytics_source(),
         &request,
         &offices,
-        &crate::cli_analyze::options(settings),
+        &settings.analytics_options(),
         &formats,
         &out,
         &mut |done, total, step| {
@@ -104,7 +104,7 @@ pub fn set_measure(settings: &Settings, args: MeasureArgs<'_>) -> anyhow::Result
         (None, Some(c)) => (SubjectKind::Category, c),
         _ => anyhow::bail!("item: give --item KEY or --category CODE"),
     };
-    let mut conn = crate::cli_analyze::connect(settings)?;
+    let mut conn = super::analyze::connect(settings)?;
     let office = crate::offices::find_office_by_code(&mut conn, args.office.trim())?
         .ok_or_else(|| anyhow::anyhow!("office: no office `{}`", args.office))?;
     let stored = measures::set(

@@ -1,5 +1,8 @@
 //! The `manyi` command line.
 
+mod analyze;
+mod report;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -115,9 +118,9 @@ struct AnalyzeArgs {
     json: bool,
 }
 
-impl From<&AnalyzeArgs> for crate::cli_analyze::AnalyzeRequest {
+impl From<&AnalyzeArgs> for crate::analytics::AnalyzeRequest {
     fn from(a: &AnalyzeArgs) -> Self {
-        crate::cli_analyze::AnalyzeRequest {
+        crate::analytics::AnalyzeRequest {
             from: a.from.clone(),
             to: a.to.clone(),
             office: a.office.clone(),
@@ -402,9 +405,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     format,
                     form,
                     quiet,
-                } => crate::cli_report::annual(
+                } => report::annual(
                     &settings,
-                    crate::cli_report::AnnualArgs {
+                    report::AnnualArgs {
                         year,
                         office: office.as_deref(),
                         county: county.as_deref(),
@@ -421,9 +424,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     category,
                     measure,
                     responsible,
-                } => crate::cli_report::set_measure(
+                } => report::set_measure(
                     &settings,
-                    crate::cli_report::MeasureArgs {
+                    report::MeasureArgs {
                         office,
                         year,
                         item: item.as_deref(),
@@ -434,7 +437,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 ),
             }
         }
-        Command::Analyze(args) => crate::cli_analyze::analyze(
+        Command::Analyze(args) => analyze::analyze(
             &settings(&cli, None, &FormsArg { forms: None })?,
             args.into(),
         ),
@@ -446,14 +449,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                     rate,
                     office,
                     county,
-                } => crate::cli_analyze::set_standard(
+                } => analyze::set_standard(
                     &settings,
                     year,
                     *rate,
                     office.as_deref(),
                     county.as_deref(),
                 ),
-                StandardCommand::List => crate::cli_analyze::list_standards(&settings),
+                StandardCommand::List => analyze::list_standards(&settings),
             }
         }
         Command::Import {
@@ -479,7 +482,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Snapshot { command } => {
             let settings = settings(&cli, None, &FormsArg { forms: None })?;
-            crate::cli_analyze::snapshot(&settings, matches!(command, SnapshotCommand::Rebuild))
+            analyze::snapshot(&settings, matches!(command, SnapshotCommand::Rebuild))
         }
         Command::Calendar { command } => calendar_command(&cli, command),
         Command::Cases {

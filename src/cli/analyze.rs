@@ -5,125 +5,9 @@ use std::fmt::Write as _;
 
 use anyhow::Context;
 
-use crate::analytics::{
-    self, Analysis, AnalyticsError, Dim, Filter, Options, RocYear, Snapshot, Source, snapshot,
-    standards,
-};
+use crate::analytics::{self, Analysis, AnalyzeRequest, RocYear, Snapshot, snapshot, standards};
 use crate::config::Settings;
-use crate::db::{self, DbConnection, DbError};
-use crate::forms::Channel;
-
-/// What `manyi analyze` (and the JSON API) was asked, before checking.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AnalyzeRequest {
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub office: Option<String>,
-    pub county: Option<String>,
-    #[serde(default = "default_by")]
-    pub by: String,
-    #[serde(default = "default_form")]
-    pub form: String,
-    pub channel: Option<String>,
-    #[serde(default)]
-    pub json: bool,
-}
-
-fn default_by() -> String {
-    "year,item".into()
-}
-
-fn default_form() -> String {
-    "counter".into()
-}
-
-/// A checked request: the filter (offices resolved to ids) and the grouping.
-#[derive(Debug, Clone)]
-pub struct CheckedRequest {
-    pub filter: Filter,
-    pub by: Vec<Dim>,
-}
-
-fn invalid(field: &str, msg: impl std::fmt::Display) -> AnalyticsError {
-    AnalyticsError::Invalid(format!("{field}: {msg}"))
-}
-
-impl AnalyzeRequest {
-    /// Checks every field, naming the one that is wrong. Offices are looked up
-    /// among `visible` (the caller's scope): another office is "not found".
-    pub fn check(
-        &self,
-        visible: &[crate::offices::Office],
-    ) -> Result<CheckedRequest, AnalyticsError> {
-        let year = |field: &str, v: &Option<String>| {
-            v.as_deref()
-                .map(|s| RocYear::parse(s).map_err(|e| invalid(field, e)))
-                .transpose()
-        };
-        let from = year("from", &self.from)?;
-        let to = year("to", &self.to)?;
-        if let (Some(f), Some(t)) = (from, to)
-            && f > t
-        {
-            return Err(invalid("from", format!("{f} is after to = {t}")));
-        }
-        let by = Dim::parse_list(&self.by)?;
-        if self.form.trim().is_empty() {
-            return Err(invalid("form", "must not be empty"));
-        }
-        let offices: Vec<i32> = match (&self.office, &self.county) {
-            (Some(_), Some(_)) => {
-                return Err(invalid("county", "give an office or a county, not both"));
-            }
-            (Some(code), None) => {
-                let o = visible
-                    .iter()
-                    .find(|o| o.code == code.trim())
-                    .ok_or_else(|| {
-                        AnalyticsError::NotFound(format!("office: no office `{code}`"))
-                    })?;
-                vec![o.id]
-            }
-            (None, Some(county)) => {
-                let ids: Vec<i32> = visible
-                    .iter()
-                    .filter(|o| o.county_zh == county.trim() || o.county_en == county.trim())
-                    .map(|o| o.id)
-                    .collect();
-                if ids.is_empty() {
-                    return Err(AnalyticsError::NotFound(format!(
-                        "county: no offices in `{county}`"
-                    )));
-                }
-                ids
-            }
-            (None, None) => visible.iter().map(|o| o.id).collect(),
-        };
-        let channels = match &self.channel {
-            None => Vec::new(),
-            Some(list) => list
-                .split(',')
-                .filter(|s| !s.trim().is_empty())
-                .map(|s| {
-                    Channel::parse(s.trim()).ok_or_else(|| {
-                        invalid("channel", format!("`{s}` is not counter, web or internal"))
-                    })
-                })
-                .collect::<Result<_, _>>()?,
-        };
-        Ok(CheckedRequest {
-            filter: Filter {
-                form: self.form.trim().to_owned(),
-                from,
-                to,
-                offices,
-                channels,
-            },
-            by,
-        })
-    }
-}
+use crate::db::{self, DbError};
 
 pub fn connect(settings: &Settings) -> anyhow::Result<db::PooledConnection> {
     let pool = db::connect_pool(&settings.database_url, 1)?;
@@ -132,43 +16,16 @@ pub fn connect(settings: &Settings) -> anyhow::Result<db::PooledConnection> {
     Ok(conn)
 }
 
-pub fn source(settings: &Settings) -> Source {
-    Source {
-        snapshot_dir: settings.snapshot_dir.clone(),
-        database: settings.database_url.clone(),
-    }
-}
-
-pub fn options(settings: &Settings) -> Options {
-    Options {
-        staff_min_n: settings.staff_min_n,
-        ..Options::default()
-    }
-}
-
-/// Runs a checked request for the offices in `visible`.
-pub fn run_request(
-    conn: &mut DbConnection,
-    settings: &Settings,
-    req: &AnalyzeRequest,
-    visible: &[crate::offices::Office],
-) -> Result<Analysis, AnalyticsError> {
-    let checked = req.check(visible)?;
-    let allowed: Vec<i32> = visible.iter().map(|o| o.id).collect();
-    analytics::run(
-        conn,
-        &source(settings),
-        checked.filter,
-        &allowed,
-        &checked.by,
-        &options(settings),
-    )
-}
-
 pub fn analyze(settings: &Settings, req: AnalyzeRequest) -> anyhow::Result<()> {
     let mut conn = connect(settings)?;
     let offices = crate::offices::list_offices(&mut conn)?;
-    let analysis = run_request(&mut conn, settings, &req, &offices)?;
+    let analysis = crate::warehouse::run_request(
+        &mut conn,
+        &settings.analytics_source(),
+        &settings.analytics_options(),
+        &req,
+        &offices,
+    )?;
     if req.json {
         println!("{}", serde_json::to_string_pretty(&analysis)?);
     } else {
