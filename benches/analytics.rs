@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use manyi::analytics::snapshot::{ResponseColumns, col as c, item_column};
+use manyi::analytics::frame::{ResponseColumns, col as c, item_column};
 use manyi::analytics::{
     self, AnalysisInput, Collect, Dim, Filter, FormItems, Options, Reference, summary,
 };

@@ -127,7 +127,7 @@ impl Settings {
     pub fn for_database(database_url: DatabaseUrl) -> Self {
         let d = RawSettings::default();
         Settings {
-            snapshot_dir: crate::analytics::snapshot::default_dir(&database_url),
+            snapshot_dir: crate::warehouse::snapshot::default_dir(&database_url),
             reports_dir: crate::reports::jobs::default_dir(&database_url),
             staff_min_n: d.staff_min_n,
             bind: d.bind,
@@ -150,8 +150,8 @@ impl Settings {
 
 impl Settings {
     /// Where analyses read their answers: the snapshot beside this database.
-    pub fn analytics_source(&self) -> crate::analytics::Source {
-        crate::analytics::Source {
+    pub fn analytics_source(&self) -> crate::warehouse::Source {
+        crate::warehouse::Source {
             snapshot_dir: self.snapshot_dir.clone(),
             database: self.database_url.clone(),
         }
@@ -233,7 +233,7 @@ impl Settings {
             bind: raw.bind,
             snapshot_dir: raw
                 .snapshot_dir
-                .unwrap_or_else(|| crate::analytics::snapshot::default_dir(&database_url)),
+                .unwrap_or_else(|| crate::warehouse::snapshot::default_dir(&database_url)),
             reports_dir: raw
                 .reports_dir
                 .unwrap_or_else(|| crate::reports::jobs::default_dir(&database_url)),

@@ -12,6 +12,7 @@ pub mod db;
 pub mod demo;
 pub mod forms;
 pub mod offices;
+pub mod plans;
 pub mod reports;
 pub mod startup;
 pub mod survey;

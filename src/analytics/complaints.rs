@@ -6,7 +6,6 @@
 //! but not for timeliness; p90 is the nearest rank.
 
 use chrono::{Datelike, NaiveDate};
-use diesel::prelude::*;
 use polars::prelude::Column;
 use polars::prelude::*;
 use serde::Serialize;
@@ -16,42 +15,6 @@ use super::Collect;
 use crate::calendar::Calendar;
 use crate::cases::CaseStatus;
 use crate::cases::views::{median, outcome_and_timeliness, p90};
-use crate::db::DbConnection;
-use crate::db::schema::{case_categories, cases, offices};
-
-/// One row per case, with the working days and states already derived.
-/// Columns: office (str), county (str), channel, category, year (ROC),
-/// quarter, month, outcome, timeliness, accepted (bool), overdue (bool),
-/// reply_days (i64, null), close_days (i64, null).
-pub fn load_cases(
-    conn: &mut DbConnection,
-    office_ids: &[i32],
-    calendar: &Calendar,
-    from: NaiveDate,
-    to: NaiveDate,
-    today: NaiveDate,
-) -> Result<DataFrame, AnalyticsError> {
-    let rows: Vec<CaseRow> = cases::table
-        .inner_join(case_categories::table)
-        .inner_join(offices::table)
-        .filter(cases::office_id.eq_any(office_ids))
-        .filter(cases::received_on.ge(from))
-        .filter(cases::received_on.le(to))
-        .order(cases::id)
-        .select((
-            offices::code,
-            offices::county_zh,
-            cases::channel,
-            case_categories::code,
-            cases::status,
-            cases::received_on,
-            cases::due_on,
-            cases::first_reply_on,
-            cases::closed_on,
-        ))
-        .load(conn)?;
-    Ok(case_frame(&rows_to_cases(rows, calendar, today))?)
-}
 
 /// A case reduced to what the figures need.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,7 +32,9 @@ pub struct CaseFacts {
     pub close_days: Option<i64>,
 }
 
-type CaseRow = (
+/// A case as the register gives it: office code, county, channel, category
+/// code, status, received, due, first reply, closed.
+pub type CaseRow = (
     String,
     String,
     String,
@@ -81,7 +46,8 @@ type CaseRow = (
     Option<NaiveDate>,
 );
 
-fn rows_to_cases(rows: Vec<CaseRow>, calendar: &Calendar, today: NaiveDate) -> Vec<CaseFacts> {
+/// The register's rows as facts, on `today` (Taipei).
+pub fn rows_to_cases(rows: Vec<CaseRow>, calendar: &Calendar, today: NaiveDate) -> Vec<CaseFacts> {
     rows.into_iter()
         .map(
             |(office, county, channel, category, status, received, due, first_reply, closed)| {

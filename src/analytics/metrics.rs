@@ -11,7 +11,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use super::Collect;
-use super::snapshot::{col, item_column};
+use super::frame::{col, item_column};
 use super::stats::{self, Interval, Tally, TestResult};
 use super::{AnalyticsError, Dim, FormItems, Options, Reference};
 use crate::forms::Channel;
@@ -663,7 +663,7 @@ pub fn metrics_frame(rows: &[MetricRow]) -> PolarsResult<DataFrame> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analytics::snapshot::ResponseColumns;
+    use crate::analytics::frame::ResponseColumns;
 
     /// 300 answers of 5 and 200 of 1 in two years: sums beyond 8 and 16 bits
     /// must not wrap (polars sums 8-bit columns into 64 bits).

@@ -3,18 +3,17 @@
 //! Holm's adjustment); reliability, key drivers and importance-performance
 //! analysis; standards and shortfalls; complaint figures; comment terms.
 //!
-//! Data flows `database → snapshot (Arrow IPC) → polars lazy frames → typed
-//! results`. The functions over frames (`metrics`, `drivers`, `terms`,
-//! `complaints`) are pure: frames and reference data in, results out; they
-//! know nothing of HTTP or diesel. `load` is the one place that reads the
-//! database.
+//! Data flows `database → warehouse (snapshot in Arrow IPC, reference data,
+//! the cases frame) → polars lazy frames → typed results`. Everything here is
+//! pure: frames and reference data in, results out; it knows nothing of HTTP
+//! or of the database (`crate::warehouse` reads it and calls this module).
 
 pub mod complaints;
 pub mod drivers;
-pub mod load;
+pub mod frame;
+pub mod input;
 pub mod metrics;
 mod request;
-pub mod snapshot;
 pub mod standards;
 pub mod stats;
 pub mod summary;
@@ -22,15 +21,13 @@ pub mod terms;
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::Path;
 
 use serde::Serialize;
 
 use crate::forms::{Channel, Form, ItemKind};
 
-pub use load::{AnalysisInput, Reference, load_input};
+pub use input::{AnalysisInput, Reference};
 pub use request::{AnalyzeRequest, CheckedRequest};
-pub use snapshot::{RefreshStats, Snapshot};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AnalyticsError {
@@ -41,24 +38,8 @@ pub enum AnalyticsError {
     NotFound(String),
     #[error("data: {0}")]
     Data(String),
-    #[error("{path}: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
     #[error("analytics frame: {0}")]
     Polars(#[from] polars::error::PolarsError),
-    #[error(transparent)]
-    Query(#[from] diesel::result::Error),
-}
-
-impl AnalyticsError {
-    pub fn io(path: &Path, source: std::io::Error) -> Self {
-        AnalyticsError::Io {
-            path: path.display().to_string(),
-            source,
-        }
-    }
 }
 
 /// A year of the Republic of China calendar (民國): 113 = 2024.
@@ -445,117 +426,6 @@ pub fn analyze(
         shortfalls,
         notes,
     })
-}
-
-/// Where and how to analyse: the snapshot's directory and the database it caches.
-#[derive(Debug, Clone)]
-pub struct Source {
-    pub snapshot_dir: std::path::PathBuf,
-    pub database: crate::db::DatabaseUrl,
-}
-
-/// The filtered input of an analysis, with what every run needs beside it.
-pub struct Prepared {
-    pub input: AnalysisInput,
-    pub standards: Vec<standards::Standard>,
-    /// The offices selected (within the caller's scope).
-    pub offices: Vec<i32>,
-}
-
-/// Brings the snapshot up to date, loads the reference tables and applies the
-/// filter. `allowed_offices` are the caller's scope (every office for the
-/// command line); offices named in the filter outside it are refused as
-/// unknown.
-pub fn prepare(
-    conn: &mut crate::db::DbConnection,
-    source: &Source,
-    mut filter: Filter,
-    allowed_offices: &[i32],
-) -> Result<Prepared, AnalyticsError> {
-    let (snap, _) = Snapshot::refresh(
-        conn,
-        &source.snapshot_dir,
-        &snapshot::fingerprint(&source.database),
-    )?;
-    let mut reference = Reference::load(conn)?;
-    reference
-        .offices
-        .retain(|id, _| allowed_offices.contains(id));
-    if filter
-        .offices
-        .iter()
-        .any(|o| !reference.offices.contains_key(o))
-    {
-        return Err(AnalyticsError::NotFound("office: not found".into()));
-    }
-    if filter.offices.is_empty() {
-        filter.offices = reference.offices.keys().copied().collect();
-    }
-    let standards = standards::list(conn)?;
-    let offices = filter.offices.clone();
-    let input = load_input(&snap, reference, &filter)?;
-    Ok(Prepared {
-        input,
-        standards,
-        offices,
-    })
-}
-
-/// The complaint register's cases of `offices` received in the years from
-/// `from` to `to` (all when open), one row per case as
-/// [`complaints::load_cases`] gives them, timeliness as of today (Taipei).
-pub fn load_complaints(
-    conn: &mut crate::db::DbConnection,
-    offices: &[i32],
-    from: Option<RocYear>,
-    to: Option<RocYear>,
-) -> Result<polars::prelude::DataFrame, AnalyticsError> {
-    let calendar = crate::calendar::Calendar::load(conn)?;
-    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
-    let from = from
-        .map(|y| chrono::NaiveDate::from_ymd_opt(y.gregorian(), 1, 1).expect("valid year"))
-        .unwrap_or(chrono::NaiveDate::from_ymd_opt(1912, 1, 1).expect("valid"));
-    let to = to
-        .map(|y| chrono::NaiveDate::from_ymd_opt(y.gregorian(), 12, 31).expect("valid year"))
-        .unwrap_or(chrono::NaiveDate::from_ymd_opt(2111, 12, 31).expect("valid"));
-    complaints::load_cases(conn, offices, &calendar, from, to, today)
-}
-
-/// [`prepare`], [`analyze`] and the complaint figures over the same offices
-/// and years.
-pub fn run(
-    conn: &mut crate::db::DbConnection,
-    source: &Source,
-    filter: Filter,
-    allowed_offices: &[i32],
-    by: &[Dim],
-    options: &Options,
-) -> Result<Analysis, AnalyticsError> {
-    let (from, to) = (filter.from, filter.to);
-    let prepared = prepare(conn, source, filter, allowed_offices)?;
-    let mut analysis = analyze(&prepared.input, by, &prepared.standards, options)?;
-
-    use polars::prelude::IntoLazy;
-    let cases = load_complaints(conn, &prepared.offices, from, to)?;
-    let mut case_by = vec![complaints::CaseDim::Year, complaints::CaseDim::Category];
-    for (d, c) in [
-        (Dim::Quarter, complaints::CaseDim::Quarter),
-        (Dim::Month, complaints::CaseDim::Month),
-        (Dim::County, complaints::CaseDim::County),
-        (Dim::Office, complaints::CaseDim::Office),
-        (Dim::Channel, complaints::CaseDim::Channel),
-    ] {
-        if by.contains(&d) {
-            case_by.push(c);
-        }
-    }
-    case_by.sort();
-    analysis.complaints = Some(ComplaintsResult {
-        rows: complaints::figures(cases.clone().lazy(), &case_by)?,
-        review: complaints::review(cases.lazy())?,
-        by: case_by,
-    });
-    Ok(analysis)
 }
 
 /// Collects a lazy frame on polars' streaming engine: measured here several

@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 
 use super::Collect;
+use super::frame::{col as c, item_column};
 use super::metrics::{self, Cells};
-use super::snapshot::{col as c, item_column};
 use super::stats::PairSums;
 use super::{AnalyticsError, Dim};
 

@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use super::AnalyticsError;
 use super::Collect;
-use super::snapshot::{col as c, item_column};
+use super::frame::{col as c, item_column};
 
 const DOMAIN: &str = include_str!("../../assets/terms/domain.txt");
 const STOPWORDS: &str = include_str!("../../assets/terms/stopwords.txt");

@@ -365,6 +365,31 @@ pub struct NewCase {
     pub idempotency_key: Option<String>,
 }
 
+/// A category of the register (等候時間, 服務態度 …).
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Serialize)]
+pub struct Category {
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+}
+
+/// The register's categories in their order; `active_only` leaves out the
+/// retired ones (which old cases may still carry).
+pub fn categories(conn: &mut DbConnection, active_only: bool) -> QueryResult<Vec<Category>> {
+    let mut q = case_categories::table
+        .order(case_categories::sort_order)
+        .select((
+            case_categories::code,
+            case_categories::name_zh,
+            case_categories::name_en,
+        ))
+        .into_boxed();
+    if active_only {
+        q = q.filter(case_categories::active.eq(true));
+    }
+    q.load(conn)
+}
+
 /// Working days for a kind of case at an office (its own rule, else the default).
 pub fn deadline_days(
     conn: &mut DbConnection,

@@ -5,9 +5,10 @@ use std::fmt::Write as _;
 
 use anyhow::Context;
 
-use crate::analytics::{self, Analysis, AnalyzeRequest, RocYear, Snapshot, snapshot, standards};
+use crate::analytics::{self, Analysis, AnalyzeRequest, RocYear, standards};
 use crate::config::Settings;
 use crate::db::{self, DbError};
+use crate::warehouse::{Snapshot, snapshot};
 
 pub fn connect(settings: &Settings) -> anyhow::Result<db::PooledConnection> {
     let pool = db::connect_pool(&settings.database_url, 1)?;
@@ -236,14 +237,14 @@ pub fn set_standard(
         (None, Some(c)) => standards::StandardScope::County(c.trim().to_owned()),
         (None, None) => standards::StandardScope::All,
     };
-    standards::set(&mut conn, year, &scope, rate, "command line")?;
+    crate::plans::standards::set(&mut conn, year, &scope, rate, "command line")?;
     println!("standard for {year}: {:.1}% ({scope:?})", rate * 100.0);
     Ok(())
 }
 
 pub fn list_standards(settings: &Settings) -> anyhow::Result<()> {
     let mut conn = connect(settings)?;
-    for s in standards::list(&mut conn)? {
+    for s in crate::plans::standards::list(&mut conn)? {
         println!(
             "{}\t{:?}\t{:.1}%\t{}",
             s.year,

@@ -7,7 +7,7 @@ use anyhow::Context;
 
 use crate::analytics::RocYear;
 use crate::config::Settings;
-use crate::reports::measures::{self, SubjectKind};
+use crate::plans::measures::{self, SubjectKind};
 use crate::reports::{self, Format, Request, Scope};
 
 /// The scope from `--office` / `--county` (neither: every office).

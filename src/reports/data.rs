@@ -7,18 +7,18 @@
 
 use std::collections::BTreeMap;
 
-use diesel::prelude::*;
 use polars::prelude::*;
 use serde::Serialize;
 
 use super::ReportError;
 use super::mask::mask_excerpt;
-use super::measures::{self, Measure, SubjectKind};
 use crate::analytics::complaints::{self, CaseDim};
 use crate::analytics::drivers::Quadrant;
-use crate::analytics::{self, Analysis, Dim, Filter, Options, RocYear, Source};
+use crate::analytics::{self, Analysis, Dim, Filter, Options, RocYear};
 use crate::db::DbConnection;
 use crate::offices::Office;
+use crate::plans::measures::{self, Measure, SubjectKind};
+use crate::warehouse::Source;
 
 /// Which offices a report covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -325,14 +325,14 @@ pub fn gather(
         channels: Vec::new(),
     };
     let allowed: Vec<i32> = visible.iter().map(|o| o.id).collect();
-    let prepared = analytics::prepare(conn, source, filter, &allowed)?;
+    let prepared = crate::warehouse::prepare(conn, source, filter, &allowed)?;
     let input = &prepared.input;
 
     step(1);
     let by_item = analytics::analyze(input, &[Dim::Year, Dim::Item], &prepared.standards, options)?;
     let by_quarter = analytics::analyze(input, &[Dim::Year, Dim::Quarter], &[], options)?;
     let this_year = input.responses.clone().filter(
-        col(analytics::snapshot::col::DAY)
+        col(analytics::frame::col::DAY)
             .dt()
             .year()
             .eq(lit(request.year.gregorian())),
@@ -354,7 +354,8 @@ pub fn gather(
 
     step(3);
     let previous = RocYear::new((year - 1).max(1))?;
-    let cases = analytics::load_complaints(conn, &office_ids, Some(previous), Some(request.year))?;
+    let cases =
+        crate::warehouse::load_complaints(conn, &office_ids, Some(previous), Some(request.year))?;
     let categories = category_names(conn)?;
     let complaints = complaint_summary(&cases, year, &categories)?;
 
@@ -413,13 +414,10 @@ pub fn gather(
 fn category_names(
     conn: &mut DbConnection,
 ) -> Result<BTreeMap<String, (String, String)>, ReportError> {
-    use crate::db::schema::case_categories as cc;
-    let rows: Vec<(String, String, String)> = cc::table
-        .order(cc::sort_order)
-        .select((cc::code, cc::name_zh, cc::name_en))
-        .load(conn)
-        .map_err(analytics::AnalyticsError::from)?;
-    Ok(rows.into_iter().map(|(c, zh, en)| (c, (zh, en))).collect())
+    Ok(crate::cases::categories(conn, false)?
+        .into_iter()
+        .map(|c| (c.code, (c.name_zh, c.name_en)))
+        .collect())
 }
 
 fn outcome_zh(s: &str) -> &'static str {

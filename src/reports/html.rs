@@ -8,7 +8,7 @@ use base64::Engine as _;
 use super::ReportError;
 use super::charts::Chart;
 use super::data::{FollowUp, Report};
-use super::measures::SubjectKind;
+use crate::plans::measures::SubjectKind;
 
 static CSS: &str = include_str!("../../reports/report.css");
 

@@ -10,10 +10,11 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::{Format, ReportError, Request, Scope};
-use crate::analytics::{Options, RocYear, Source};
+use crate::analytics::{Options, RocYear};
 use crate::db::schema::report_runs as rr;
 use crate::db::{DbConnection, Pool};
 use crate::offices::Office;
+use crate::warehouse::Source;
 
 /// The default reports directory: beside the SQLite file, or under `data/`.
 pub fn default_dir(url: &crate::db::DatabaseUrl) -> PathBuf {
@@ -21,7 +22,7 @@ pub fn default_dir(url: &crate::db::DatabaseUrl) -> PathBuf {
         crate::db::Engine::Sqlite => PathBuf::from(format!("{}.reports", url.expose())),
         crate::db::Engine::Postgres => PathBuf::from("data").join(format!(
             "reports-{}",
-            &crate::analytics::snapshot::fingerprint(url)[..12]
+            &crate::warehouse::snapshot::fingerprint(url)[..12]
         )),
     }
 }

@@ -10,7 +10,6 @@ pub mod data;
 pub mod html;
 pub mod jobs;
 pub mod mask;
-pub mod measures;
 pub mod odt;
 pub mod pdf;
 pub mod tables;
@@ -29,6 +28,10 @@ pub enum ReportError {
     NotFound(String),
     #[error(transparent)]
     Analytics(#[from] AnalyticsError),
+    #[error(transparent)]
+    Warehouse(#[from] crate::warehouse::WarehouseError),
+    #[error(transparent)]
+    Plan(#[from] crate::plans::PlanError),
     #[error("{path}: {source}")]
     Io {
         path: String,
@@ -331,7 +334,7 @@ pub type Progress<'a> = &'a mut dyn FnMut(usize, usize, &str);
 #[allow(clippy::too_many_arguments)]
 pub fn generate(
     conn: &mut crate::db::DbConnection,
-    source: &crate::analytics::Source,
+    source: &crate::warehouse::Source,
     request: &Request,
     visible: &[crate::offices::Office],
     options: &crate::analytics::Options,

@@ -469,8 +469,8 @@ pub fn tables(r: &Report) -> Vec<Table> {
             .iter()
             .map(|f| {
                 let v = |x: Option<f64>| match f.kind {
-                    super::measures::SubjectKind::Item => Cell::pct(x),
-                    super::measures::SubjectKind::Category => Cell::num(x, 0),
+                    crate::plans::measures::SubjectKind::Item => Cell::pct(x),
+                    crate::plans::measures::SubjectKind::Category => Cell::num(x, 0),
                 };
                 vec![
                     Cell::text(kind_zh(f.kind)),
@@ -491,10 +491,10 @@ fn yes_no(b: bool) -> &'static str {
     if b { "是 yes" } else { "否 no" }
 }
 
-fn kind_zh(k: super::measures::SubjectKind) -> &'static str {
+fn kind_zh(k: crate::plans::measures::SubjectKind) -> &'static str {
     match k {
-        super::measures::SubjectKind::Item => "滿意度題項",
-        super::measures::SubjectKind::Category => "陳情類別",
+        crate::plans::measures::SubjectKind::Item => "滿意度題項",
+        crate::plans::measures::SubjectKind::Category => "陳情類別",
     }
 }
 

@@ -15,7 +15,6 @@ use super::state::AppState;
 use crate::calendar::Calendar;
 use crate::cases::views::{self, DueState};
 use crate::cases::{self, Case, CaseChannel, CaseError, NewCase, mask_contact, mask_name};
-use crate::db::schema::case_categories;
 use crate::forms::Lang;
 use crate::offices::{self, Office};
 use crate::survey::dashboard::taipei;
@@ -116,15 +115,10 @@ pub async fn cases_page(
         let cal = Calendar::load(conn)?;
         let open = views::open_cases(conn, &scope, &cal, today)?;
         let months = views::month_figures(conn, &scope, &cal, from, today, today)?;
-        let categories: Vec<(String, String, String)> = case_categories::table
-            .filter(case_categories::active.eq(true))
-            .order(case_categories::sort_order)
-            .select((
-                case_categories::code,
-                case_categories::name_zh,
-                case_categories::name_en,
-            ))
-            .load(conn)?;
+        let categories: Vec<(String, String, String)> = cases::categories(conn, true)?
+            .into_iter()
+            .map(|c| (c.code, c.name_zh, c.name_en))
+            .collect();
         Ok((
             open,
             months,

@@ -15,8 +15,8 @@ use super::state::AppState;
 use crate::analytics::RocYear;
 use crate::auth::Role;
 use crate::offices::{self, Office};
+use crate::plans::measures::{self, SubjectKind};
 use crate::reports::jobs::{self, Run};
-use crate::reports::measures::{self, SubjectKind};
 use crate::reports::{self, Format, ReportError, Scope};
 
 fn may_report(staff: &Staff) -> Result<(), PageError> {
@@ -479,13 +479,10 @@ pub async fn measures_page(
 fn category_list(
     conn: &mut crate::db::DbConnection,
 ) -> diesel::QueryResult<Vec<(String, String, String)>> {
-    use crate::db::schema::case_categories as cc;
-    use diesel::prelude::*;
-    cc::table
-        .filter(cc::active.eq(true))
-        .order(cc::sort_order)
-        .select((cc::code, cc::name_zh, cc::name_en))
-        .load(conn)
+    Ok(crate::cases::categories(conn, true)?
+        .into_iter()
+        .map(|c| (c.code, c.name_zh, c.name_en))
+        .collect())
 }
 
 #[derive(Deserialize)]
@@ -539,9 +536,8 @@ pub async fn save_measure(
                 &actor.username,
             )
             .map_err(|e| match e {
-                ReportError::Invalid(m) => {
-                    let field = m.split(':').next().unwrap_or("measure").to_owned();
-                    PageError::bad_request(lang, &field, &m)
+                crate::plans::PlanError::Invalid { field, message } => {
+                    PageError::bad_request(lang, field, &message)
                 }
                 other => PageError::internal(other),
             })?;

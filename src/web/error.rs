@@ -216,6 +216,27 @@ pub(super) fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error
     ApiError::NotFound(err.to_string()).into()
 }
 
+impl From<crate::warehouse::WarehouseError> for ApiError {
+    fn from(e: crate::warehouse::WarehouseError) -> Self {
+        match e {
+            crate::warehouse::WarehouseError::Analytics(a) => a.into(),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<crate::plans::PlanError> for ApiError {
+    fn from(e: crate::plans::PlanError) -> Self {
+        match e {
+            crate::plans::PlanError::Invalid { field, message } => ApiError::BadRequest {
+                field: Some(field.to_owned()),
+                message: format!("{field}: {message}"),
+            },
+            crate::plans::PlanError::Db(e) => ApiError::internal(e),
+        }
+    }
+}
+
 impl From<crate::analytics::AnalyticsError> for ApiError {
     fn from(e: crate::analytics::AnalyticsError) -> Self {
         use crate::analytics::AnalyticsError as A;

@@ -14,7 +14,6 @@ use super::session::{client_addr, cookie_secure, tokens_match};
 use super::state::AppState;
 use crate::calendar::Calendar;
 use crate::cases::{self, Case, CaseChannel, CaseError, NewCase};
-use crate::db::schema::case_categories;
 use crate::offices::{self, Office};
 use crate::survey::dashboard::taipei;
 
@@ -108,21 +107,16 @@ async fn mailbox_office(
     code: String,
 ) -> Result<(Office, Vec<Category>), ApiError> {
     super::with_conn(&state.pool, move |conn| {
-        use diesel::prelude::*;
         let office = offices::find_office_by_code(conn, &code)?
             .filter(|o| o.active)
             .ok_or_else(|| ApiError::NotFound(format!("no office `{code}`")))?;
-        let categories = case_categories::table
-            .filter(case_categories::active.eq(true))
-            .order(case_categories::sort_order)
-            .select((
-                case_categories::code,
-                case_categories::name_zh,
-                case_categories::name_en,
-            ))
-            .load::<(String, String, String)>(conn)?
+        let categories = cases::categories(conn, true)?
             .into_iter()
-            .map(|(code, zh, en)| Category { code, zh, en })
+            .map(|c| Category {
+                code: c.code,
+                zh: c.name_zh,
+                en: c.name_en,
+            })
             .collect();
         Ok((office, categories))
     })

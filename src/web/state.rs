@@ -37,6 +37,6 @@ pub struct AppState {
 
 #[derive(Debug, Clone)]
 pub struct AnalyticsSettings {
-    pub source: crate::analytics::Source,
+    pub source: crate::warehouse::Source,
     pub options: crate::analytics::Options,
 }

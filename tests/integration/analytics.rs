@@ -7,11 +7,12 @@ use diesel::prelude::*;
 use manyi::analytics::AnalyzeRequest;
 use manyi::analytics::metrics::MetricRow;
 use manyi::analytics::stats::{self, Tally};
-use manyi::analytics::{Analysis, Snapshot, snapshot, standards};
+use manyi::analytics::{Analysis, standards};
 use manyi::db::DbConnection;
 use manyi::db::schema::{form_versions, responses};
 use manyi::forms::{Form, Item, ItemKind, LikertScale, Text};
 use manyi::survey::import::{self, ImportSummary};
+use manyi::warehouse::{Snapshot, snapshot};
 
 use crate::helpers::{Engine, TestDb, prepare, seed_org, settings};
 
@@ -410,7 +411,7 @@ on_both_engines_sync! {
     async fn standards_and_shortfalls(engine) {
         let mut f = fixture(engine);
         let year = manyi::analytics::RocYear::new(113).unwrap();
-        standards::set(&mut f.conn, year, &standards::StandardScope::All, 0.9, "test").unwrap();
+        manyi::plans::standards::set(&mut f.conn, year, &standards::StandardScope::All, 0.9, "test").unwrap();
         let a = analyse(&mut f, req("year,item"));
         // JS 113 overall: 5,5,4,4,1,5,3 → 5/7 satisfied; DA 113: 3/3 (not listed).
         let s = a
@@ -427,7 +428,7 @@ on_both_engines_sync! {
         // No standard for 112: nothing listed for it.
         assert!(!a.shortfalls.iter().any(|s| s.year == 112));
         // A county standard wins over the general one; an office's over both.
-        standards::set(
+        manyi::plans::standards::set(
             &mut f.conn,
             year,
             &standards::StandardScope::County("金門縣".into()),
@@ -439,11 +440,11 @@ on_both_engines_sync! {
         assert!(!a.shortfalls.iter().any(|s| s.office == "JS" && s.item == "overall"));
         // Standards are kept or raised: a lower one the next year is refused.
         let next = manyi::analytics::RocYear::new(114).unwrap();
-        let err = standards::set(&mut f.conn, next, &standards::StandardScope::All, 0.8, "test")
+        let err = manyi::plans::standards::set(&mut f.conn, next, &standards::StandardScope::All, 0.8, "test")
             .unwrap_err()
             .to_string();
         assert!(err.contains("rate:") && err.contains("previous year"), "{err}");
-        assert_eq!(standards::list(&mut f.conn).unwrap().len(), 2);
+        assert_eq!(manyi::plans::standards::list(&mut f.conn).unwrap().len(), 2);
     }
 
     async fn snapshot_is_incremental_and_a_cache(engine) {

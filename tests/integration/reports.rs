@@ -8,7 +8,7 @@ use std::process::Command;
 
 use calamine::{Data, Reader};
 use manyi::analytics::{RocYear, standards};
-use manyi::reports::measures::{self, SubjectKind};
+use manyi::plans::measures::{self, SubjectKind};
 use manyi::reports::{self, Format, Report, Request, Scope};
 
 use crate::analytics::{Fixture, analyse, close, fixture, insert_case, on_both_engines_sync, req};
@@ -87,7 +87,7 @@ fn seed_report_data(f: &mut Fixture) {
             Some("2024-03-07"),
         ),
     );
-    standards::set(
+    manyi::plans::standards::set(
         c,
         RocYear::new(113).unwrap(),
         &standards::StandardScope::All,

@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::ReportError;
+use super::PlanError;
 use crate::db::DbConnection;
 use crate::db::schema::improvement_measures as im;
 
@@ -29,13 +29,14 @@ impl SubjectKind {
         }
     }
 
-    pub fn parse(s: &str) -> Result<Self, ReportError> {
+    pub fn parse(s: &str) -> Result<Self, PlanError> {
         match s.trim() {
             "item" => Ok(SubjectKind::Item),
             "category" => Ok(SubjectKind::Category),
-            other => Err(ReportError::Invalid(format!(
-                "kind: `{other}` is not item or category"
-            ))),
+            other => Err(PlanError::invalid(
+                "kind",
+                format!("`{other}` is not item or category"),
+            )),
         }
     }
 }
@@ -60,7 +61,7 @@ pub fn list(
     conn: &mut DbConnection,
     offices: &[i32],
     years: &[i32],
-) -> Result<Vec<Measure>, ReportError> {
+) -> Result<Vec<Measure>, PlanError> {
     type Row = (
         i32,
         i32,
@@ -122,7 +123,7 @@ pub fn set(
     measure: &str,
     responsible: &str,
     actor: &str,
-) -> Result<bool, ReportError> {
+) -> Result<bool, PlanError> {
     crate::db::write_transaction(conn, |conn| {
         set_in(
             conn,
@@ -148,26 +149,29 @@ pub fn set_in(
     measure: &str,
     responsible: &str,
     actor: &str,
-) -> Result<bool, ReportError> {
+) -> Result<bool, PlanError> {
     let measure = measure.trim();
     let key = key.trim();
     if key.is_empty() || key.len() > 64 {
-        return Err(ReportError::Invalid("key: must be 1-64 characters".into()));
+        return Err(PlanError::invalid("key", "must be 1-64 characters"));
     }
     if measure.chars().count() > MAX_LEN {
-        return Err(ReportError::Invalid(format!(
-            "measure: longer than {MAX_LEN} characters"
-        )));
+        return Err(PlanError::invalid(
+            "measure",
+            format!("longer than {MAX_LEN} characters"),
+        ));
     }
     if responsible.trim().chars().count() > 100 {
-        return Err(ReportError::Invalid(
-            "responsible: longer than 100 characters".into(),
+        return Err(PlanError::invalid(
+            "responsible",
+            "longer than 100 characters",
         ));
     }
     if !(1..=200).contains(&year) {
-        return Err(ReportError::Invalid(format!(
-            "year: {year} is not a ROC year"
-        )));
+        return Err(PlanError::invalid(
+            "year",
+            format!("{year} is not a ROC year"),
+        ));
     }
     {
         let this = im::table

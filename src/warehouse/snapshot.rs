@@ -18,8 +18,9 @@ use polars::prelude::Column;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::AnalyticsError;
-use super::Collect;
+use super::WarehouseError;
+use crate::analytics::Collect;
+use crate::analytics::frame::{ResponseColumns, channel_code, col, empty_responses};
 use crate::db::DbConnection;
 use crate::db::schema::{answers, form_versions, responses};
 use crate::forms::{Channel, Form, ItemKind};
@@ -34,37 +35,6 @@ const CHUNK: i64 = 50_000;
 const LATE_COMMIT_WINDOW: i64 = 10_000;
 /// More part files than this are merged into one.
 const MAX_PARTS: usize = 24;
-
-/// Column names of the response frame.
-pub mod col {
-    pub const RESPONSE_ID: &str = "response_id";
-    pub const DAY: &str = "day";
-    pub const OFFICE: &str = "office";
-    pub const CHANNEL: &str = "channel";
-    pub const FORM_VERSION: &str = "form_version";
-    pub const COUNTER: &str = "counter";
-    pub const STAFF: &str = "staff";
-    pub const SERVICE_TYPE: &str = "service_type";
-    /// Prefix of the item score columns: `i:staff_attitude`.
-    pub const ITEM_PREFIX: &str = "i:";
-    pub const ITEM: &str = "item";
-    pub const TEXT: &str = "text";
-    /// The comment's terms (segmented once, when the snapshot is written), space-separated.
-    pub const TERMS: &str = "terms";
-}
-
-pub fn item_column(key: &str) -> String {
-    format!("{}{key}", col::ITEM_PREFIX)
-}
-
-/// The channel's code in the frame.
-pub fn channel_code(c: Channel) -> u8 {
-    match c {
-        Channel::Counter => 0,
-        Channel::Web => 1,
-        Channel::Internal => 2,
-    }
-}
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 struct Part {
@@ -110,15 +80,15 @@ pub struct Snapshot {
     _lock: std::sync::Arc<File>,
 }
 
-fn lock_dir(dir: &Path) -> Result<File, AnalyticsError> {
+fn lock_dir(dir: &Path) -> Result<File, WarehouseError> {
     let path = dir.join(".lock");
     let file = File::options()
         .create(true)
         .truncate(false)
         .write(true)
         .open(&path)
-        .map_err(|e| AnalyticsError::io(&path, e))?;
-    file.lock().map_err(|e| AnalyticsError::io(&path, e))?;
+        .map_err(|e| WarehouseError::io(&path, e))?;
+    file.lock().map_err(|e| WarehouseError::io(&path, e))?;
     Ok(file)
 }
 
@@ -129,14 +99,14 @@ struct VersionItems {
     text: HashSet<String>,
 }
 
-fn version_items(conn: &mut DbConnection) -> Result<HashMap<i32, VersionItems>, AnalyticsError> {
+fn version_items(conn: &mut DbConnection) -> Result<HashMap<i32, VersionItems>, WarehouseError> {
     let rows: Vec<(i32, String)> = form_versions::table
         .select((form_versions::id, form_versions::definition))
         .load(conn)?;
     let mut out = HashMap::new();
     for (id, json) in rows {
         let form: Form = serde_json::from_str(&json)
-            .map_err(|e| AnalyticsError::Data(format!("form version {id}: {e}")))?;
+            .map_err(|e| WarehouseError::Data(format!("form version {id}: {e}")))?;
         let mut v = VersionItems::default();
         for item in &form.items {
             match item.kind {
@@ -160,8 +130,8 @@ fn taipei_day(at: NaiveDateTime) -> i32 {
     (local.date() - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32
 }
 
-fn narrow<T: TryFrom<i32>>(v: i32, what: &str) -> Result<T, AnalyticsError> {
-    T::try_from(v).map_err(|_| AnalyticsError::Data(format!("{what} id {v} is out of range")))
+fn narrow<T: TryFrom<i32>>(v: i32, what: &str) -> Result<T, WarehouseError> {
+    T::try_from(v).map_err(|_| WarehouseError::Data(format!("{what} id {v} is out of range")))
 }
 
 type ResponseTuple = (
@@ -174,57 +144,6 @@ type ResponseTuple = (
     Option<i32>,
     Option<i32>,
 );
-
-/// The response frame's columns before they become a frame (the snapshot
-/// writer, tests and the benchmark's generator build it the same way).
-#[derive(Debug, Clone, Default)]
-pub struct ResponseColumns {
-    pub ids: Vec<i64>,
-    /// Taipei calendar day, days since 1970-01-01.
-    pub days: Vec<i32>,
-    pub offices: Vec<u16>,
-    pub channels: Vec<u8>,
-    pub forms: Vec<u16>,
-    pub counters: Vec<Option<u32>>,
-    pub staff: Vec<Option<u32>>,
-    pub services: Vec<Option<u16>>,
-    /// One vector per item, in the order of the item keys given to `into_frame`.
-    pub scores: Vec<Vec<Option<u8>>>,
-}
-
-impl ResponseColumns {
-    pub fn with_capacity(n: usize) -> Self {
-        ResponseColumns {
-            ids: Vec::with_capacity(n),
-            days: Vec::with_capacity(n),
-            offices: Vec::with_capacity(n),
-            channels: Vec::with_capacity(n),
-            forms: Vec::with_capacity(n),
-            counters: Vec::with_capacity(n),
-            staff: Vec::with_capacity(n),
-            services: Vec::with_capacity(n),
-            scores: Vec::new(),
-        }
-    }
-
-    pub fn into_frame(self, items: &[String]) -> PolarsResult<DataFrame> {
-        let n = self.ids.len();
-        let mut columns = vec![
-            Column::new(col::RESPONSE_ID.into(), self.ids),
-            Column::new(col::DAY.into(), self.days).cast(&DataType::Date)?,
-            Column::new(col::OFFICE.into(), self.offices),
-            Column::new(col::CHANNEL.into(), self.channels),
-            Column::new(col::FORM_VERSION.into(), self.forms),
-            Column::new(col::COUNTER.into(), self.counters),
-            Column::new(col::STAFF.into(), self.staff),
-            Column::new(col::SERVICE_TYPE.into(), self.services),
-        ];
-        for (key, values) in items.iter().zip(self.scores) {
-            columns.push(Column::new(item_column(key).into(), values));
-        }
-        DataFrame::new(n, columns)
-    }
-}
 
 /// Rows of the database turned into the snapshot's two frames.
 struct Batch {
@@ -242,7 +161,7 @@ fn read_batch(
     skip: &HashSet<i64>,
     items: &[String],
     versions: &HashMap<i32, VersionItems>,
-) -> Result<Option<Batch>, AnalyticsError> {
+) -> Result<Option<Batch>, WarehouseError> {
     let rows: Vec<ResponseTuple> = responses::table
         .filter(responses::id.gt(after))
         .order(responses::id)
@@ -309,7 +228,7 @@ fn read_batch(
         }
     }
 
-    let seg = super::terms::Segmenter::shared();
+    let seg = crate::analytics::terms::Segmenter::shared();
     let c_terms: Vec<String> = c_texts.iter().map(|t| seg.terms(t).join(" ")).collect();
     let n = rows.len();
     let mut cols = ResponseColumns::with_capacity(n);
@@ -318,7 +237,7 @@ fn read_batch(
         cols.ids.push(r.0);
         cols.offices.push(narrow::<u16>(r.1, "office")?);
         let channel = Channel::parse(&r.2)
-            .ok_or_else(|| AnalyticsError::Data(format!("response {}: channel {}", r.0, r.2)))?;
+            .ok_or_else(|| WarehouseError::Data(format!("response {}: channel {}", r.0, r.2)))?;
         cols.channels.push(channel_code(channel));
         cols.forms.push(narrow::<u16>(r.3, "form version")?);
         cols.days.push(taipei_day(r.4));
@@ -347,23 +266,23 @@ fn read_batch(
     }))
 }
 
-fn write_ipc(path: &Path, df: &mut DataFrame) -> Result<(), AnalyticsError> {
+fn write_ipc(path: &Path, df: &mut DataFrame) -> Result<(), WarehouseError> {
     let tmp = path.with_extension("tmp");
-    let mut file = File::create(&tmp).map_err(|e| AnalyticsError::io(&tmp, e))?;
+    let mut file = File::create(&tmp).map_err(|e| WarehouseError::io(&tmp, e))?;
     IpcWriter::new(&mut file).finish(df)?;
     // On disk before the manifest names it: a crash never leaves the manifest
     // pointing at a torn file.
-    file.sync_all().map_err(|e| AnalyticsError::io(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| AnalyticsError::io(path, e))?;
+    file.sync_all().map_err(|e| WarehouseError::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| WarehouseError::io(path, e))?;
     Ok(())
 }
 
-fn read_ipc(path: &Path) -> Result<DataFrame, AnalyticsError> {
-    let file = File::open(path).map_err(|e| AnalyticsError::io(path, e))?;
+fn read_ipc(path: &Path) -> Result<DataFrame, WarehouseError> {
+    let file = File::open(path).map_err(|e| WarehouseError::io(path, e))?;
     Ok(IpcReader::new(file).finish()?)
 }
 
-fn scan(path: &Path) -> Result<LazyFrame, AnalyticsError> {
+fn scan(path: &Path) -> Result<LazyFrame, WarehouseError> {
     let p = PlRefPath::try_from_path(path)?;
     Ok(LazyFrame::scan_ipc(
         p,
@@ -380,8 +299,8 @@ impl Snapshot {
         conn: &mut DbConnection,
         dir: &Path,
         database: &str,
-    ) -> Result<(Snapshot, RefreshStats), AnalyticsError> {
-        std::fs::create_dir_all(dir).map_err(|e| AnalyticsError::io(dir, e))?;
+    ) -> Result<(Snapshot, RefreshStats), WarehouseError> {
+        std::fs::create_dir_all(dir).map_err(|e| WarehouseError::io(dir, e))?;
         let lock = std::sync::Arc::new(lock_dir(dir)?);
         let versions = version_items(conn)?;
         let items: Vec<String> = versions
@@ -466,9 +385,9 @@ impl Snapshot {
         conn: &mut DbConnection,
         dir: &Path,
         database: &str,
-    ) -> Result<(Snapshot, RefreshStats), AnalyticsError> {
+    ) -> Result<(Snapshot, RefreshStats), WarehouseError> {
         {
-            std::fs::create_dir_all(dir).map_err(|e| AnalyticsError::io(dir, e))?;
+            std::fs::create_dir_all(dir).map_err(|e| WarehouseError::io(dir, e))?;
             let _lock = lock_dir(dir)?;
             let _ = std::fs::remove_file(dir.join(MANIFEST));
         }
@@ -479,7 +398,7 @@ impl Snapshot {
         &mut self,
         conn: &mut DbConnection,
         versions: &HashMap<i32, VersionItems>,
-    ) -> Result<u64, AnalyticsError> {
+    ) -> Result<u64, WarehouseError> {
         let mut added = 0;
         // Ids just below the newest held may still commit late (PostgreSQL).
         let window_start = (self.manifest.max_id - LATE_COMMIT_WINDOW).max(0);
@@ -524,7 +443,7 @@ impl Snapshot {
     }
 
     /// Merges all parts into one (sorted by response id).
-    fn compact(&mut self) -> Result<(), AnalyticsError> {
+    fn compact(&mut self) -> Result<(), WarehouseError> {
         let n = self.manifest.next_part;
         self.manifest.next_part += 1;
         let mut merged = Part {
@@ -552,14 +471,14 @@ impl Snapshot {
         Ok(())
     }
 
-    fn save_manifest(&self) -> Result<(), AnalyticsError> {
+    fn save_manifest(&self) -> Result<(), WarehouseError> {
         let path = self.dir.join(MANIFEST);
         let tmp = self.dir.join("manifest.tmp");
         let json = serde_json::to_vec_pretty(&self.manifest).expect("manifest serializes");
-        let mut file = File::create(&tmp).map_err(|e| AnalyticsError::io(&tmp, e))?;
-        std::io::Write::write_all(&mut file, &json).map_err(|e| AnalyticsError::io(&tmp, e))?;
-        file.sync_all().map_err(|e| AnalyticsError::io(&tmp, e))?;
-        std::fs::rename(&tmp, &path).map_err(|e| AnalyticsError::io(&path, e))
+        let mut file = File::create(&tmp).map_err(|e| WarehouseError::io(&tmp, e))?;
+        std::io::Write::write_all(&mut file, &json).map_err(|e| WarehouseError::io(&tmp, e))?;
+        file.sync_all().map_err(|e| WarehouseError::io(&tmp, e))?;
+        std::fs::rename(&tmp, &path).map_err(|e| WarehouseError::io(&path, e))
     }
 
     /// Removes part files the manifest does not name (left by a crash or a compaction).
@@ -596,12 +515,12 @@ impl Snapshot {
     }
 
     /// All responses, lazily, in response-id order.
-    pub fn responses(&self) -> Result<LazyFrame, AnalyticsError> {
+    pub fn responses(&self) -> Result<LazyFrame, WarehouseError> {
         self.concat(|p| &p.responses, || empty_responses(&self.manifest.items))
     }
 
     /// All free-text answers (`response_id`, `item`, `terms`, `text`), lazily.
-    pub fn comments(&self) -> Result<LazyFrame, AnalyticsError> {
+    pub fn comments(&self) -> Result<LazyFrame, WarehouseError> {
         self.concat(|p| &p.comments, empty_comments)
     }
 
@@ -609,7 +528,7 @@ impl Snapshot {
         &self,
         file: impl Fn(&Part) -> &String,
         empty: impl Fn() -> DataFrame,
-    ) -> Result<LazyFrame, AnalyticsError> {
+    ) -> Result<LazyFrame, WarehouseError> {
         if self.manifest.parts.is_empty() {
             return Ok(empty().lazy());
         }
@@ -634,31 +553,13 @@ impl Snapshot {
     }
 
     /// Reads one part eagerly (tests and tools).
-    pub fn read_all(&self) -> Result<DataFrame, AnalyticsError> {
+    pub fn read_all(&self) -> Result<DataFrame, WarehouseError> {
         let mut out = empty_responses(&self.manifest.items);
         for p in &self.manifest.parts {
             out.vstack_mut_owned(read_ipc(&self.dir.join(&p.responses))?)?;
         }
         Ok(out)
     }
-}
-
-/// The response frame's schema with no rows.
-pub fn empty_responses(items: &[String]) -> DataFrame {
-    let mut columns = vec![
-        Column::new_empty(col::RESPONSE_ID.into(), &DataType::Int64),
-        Column::new_empty(col::DAY.into(), &DataType::Date),
-        Column::new_empty(col::OFFICE.into(), &DataType::UInt16),
-        Column::new_empty(col::CHANNEL.into(), &DataType::UInt8),
-        Column::new_empty(col::FORM_VERSION.into(), &DataType::UInt16),
-        Column::new_empty(col::COUNTER.into(), &DataType::UInt32),
-        Column::new_empty(col::STAFF.into(), &DataType::UInt32),
-        Column::new_empty(col::SERVICE_TYPE.into(), &DataType::UInt16),
-    ];
-    for k in items {
-        columns.push(Column::new_empty(item_column(k).into(), &DataType::UInt8));
-    }
-    DataFrame::new(0, columns).expect("empty frame")
 }
 
 fn empty_comments() -> DataFrame {

@@ -1,18 +1,15 @@
-//! The one part of the pipeline that reads the database: the small reference
-//! tables (offices, counters, staff, service types, form versions) and the
-//! snapshot's lazy frame, filtered. Everything after this is frames in, frames out.
+//! What an analysis starts from: the small reference tables (offices,
+//! counters, staff, service types, form versions, loaded by the warehouse)
+//! and the response and comment frames, filtered here. Frames in, frames out.
 
 use std::collections::BTreeMap;
 
-use diesel::prelude::*;
 use polars::prelude::*;
 use serde::Serialize;
 
 use super::Collect;
-use super::snapshot::{self, Snapshot, col};
+use super::frame::{channel_code, col};
 use super::{AnalyticsError, Filter, FormItems};
-use crate::db::DbConnection;
-use crate::db::schema::{counters, form_versions, service_types, staff};
 use crate::forms::Form;
 use crate::offices::Office;
 
@@ -30,49 +27,6 @@ pub struct Reference {
 }
 
 impl Reference {
-    pub fn load(conn: &mut DbConnection) -> Result<Self, AnalyticsError> {
-        let mut r = Reference::default();
-        for office in crate::offices::list_offices(conn)? {
-            r.offices.insert(office.id, office);
-        }
-        for (id, code, name) in counters::table
-            .select((counters::id, counters::code, counters::name_zh))
-            .load::<(i32, String, String)>(conn)?
-        {
-            r.counters.insert(id, (code, name));
-        }
-        for (id, code, name) in staff::table
-            .select((staff::id, staff::code, staff::display_name))
-            .load::<(i32, String, String)>(conn)?
-        {
-            r.staff.insert(id, (code, name));
-        }
-        for (id, code, zh, en) in service_types::table
-            .select((
-                service_types::id,
-                service_types::code,
-                service_types::name_zh,
-                service_types::name_en,
-            ))
-            .load::<(i32, String, String, String)>(conn)?
-        {
-            r.service_types.insert(id, (code, zh, en));
-        }
-        for (id, key, json) in form_versions::table
-            .select((
-                form_versions::id,
-                form_versions::form_key,
-                form_versions::definition,
-            ))
-            .load::<(i32, String, String)>(conn)?
-        {
-            let form: Form = serde_json::from_str(&json)
-                .map_err(|e| AnalyticsError::Data(format!("form version {id}: {e}")))?;
-            r.form_versions.insert(id, (key, form));
-        }
-        Ok(r)
-    }
-
     pub fn office_by_code(&self, code: &str) -> Option<&Office> {
         self.offices.values().find(|o| o.code == code)
     }
@@ -107,11 +61,12 @@ pub struct AnalysisInput {
     pub versions: Vec<i32>,
 }
 
-/// Applies the filter to the snapshot's frames. Office ids must already be
-/// limited to the caller's scope; an empty list means every office of
-/// `reference` (which the caller loaded in scope).
-pub fn load_input(
-    snapshot: &Snapshot,
+/// Applies the filter to the response and comment frames (as the snapshot
+/// gives them). Office ids must already be limited to the caller's scope; an
+/// empty list means every office of `reference` (which the caller loaded in scope).
+pub fn select(
+    responses: LazyFrame,
+    comments: LazyFrame,
     reference: Reference,
     filter: &Filter,
 ) -> Result<AnalysisInput, AnalyticsError> {
@@ -155,11 +110,7 @@ pub fn load_input(
             ),
         );
     if !filter.channels.is_empty() {
-        let codes: Vec<u8> = filter
-            .channels
-            .iter()
-            .map(|c| snapshot::channel_code(*c))
-            .collect();
+        let codes: Vec<u8> = filter.channels.iter().map(|c| channel_code(*c)).collect();
         pred = pred.and(
             col(col::CHANNEL).is_in(lit(Series::new("c".into(), codes)).implode(false), false),
         );
@@ -172,7 +123,7 @@ pub fn load_input(
         let d = chrono::NaiveDate::from_ymd_opt(to.gregorian(), 12, 31).expect("valid year");
         pred = pred.and(col(col::DAY).lt_eq(lit(d)));
     }
-    let responses = snapshot.responses()?.filter(pred);
+    let responses = responses.filter(pred);
     let used: Vec<i32> = responses
         .clone()
         .select([col(col::FORM_VERSION).unique()])
@@ -188,7 +139,6 @@ pub fn load_input(
         &filter.form,
         if used.is_empty() { &versions } else { &used },
     );
-    let comments = snapshot.comments()?;
     Ok(AnalysisInput {
         responses,
         comments,
