@@ -4,9 +4,6 @@
 mod analytics;
 mod api;
 mod console;
-mod console_cases;
-mod console_ops;
-mod console_reports;
 mod error;
 pub mod i18n;
 pub mod input;
@@ -78,83 +75,98 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(resource("/responses").route(web::post().to(responses::submit)))
             .service(resource("/offices").route(web::get().to(api::list_offices)))
             .service(resource("/service-types").route(web::get().to(api::list_service_types)))
-            .service(resource("/console/dashboard").route(web::get().to(console::dashboard_api)))
+            .service(
+                resource("/console/dashboard")
+                    .route(web::get().to(console::dashboard::dashboard_api)),
+            )
             .service(resource("/analytics/{part}").route(web::get().to(analytics::analytics_api)))
-            .service(resource("/console/users").route(web::get().to(console::users_api)))
-            .service(resource("/console/audit").route(web::get().to(console::audit_api)))
-            .service(resource("/console/alerts").route(web::get().to(console_ops::alerts_api)))
-            .service(resource("/console/offices/{code}").route(web::get().to(console::office_api)))
+            .service(resource("/console/users").route(web::get().to(console::users::users_api)))
+            .service(resource("/console/audit").route(web::get().to(console::audit::audit_api)))
+            .service(resource("/console/alerts").route(web::get().to(console::alerts::alerts_api)))
+            .service(
+                resource("/console/offices/{code}")
+                    .route(web::get().to(console::offices::office_api)),
+            )
             .default_service(web::to(api::not_found)),
     )
     .service(
         resource("/login")
-            .route(web::get().to(console::login_page))
-            .route(web::post().to(console::login_submit)),
+            .route(web::get().to(console::login::login_page))
+            .route(web::post().to(console::login::login_submit)),
     )
-    .service(resource("/logout").route(web::post().to(console::logout)))
+    .service(resource("/logout").route(web::post().to(console::login::logout)))
     .service(
         web::scope("/console")
-            .service(resource("").route(web::get().to(console::dashboard_page)))
-            .service(resource("/lang").route(web::get().to(console::switch_lang)))
-            .service(resource("/offices/{code}").route(web::get().to(console::office_page)))
-            .service(resource("/forms").route(web::get().to(console::forms_page)))
+            .service(resource("").route(web::get().to(console::dashboard::dashboard_page)))
+            .service(resource("/lang").route(web::get().to(console::login::switch_lang)))
+            .service(
+                resource("/offices/{code}").route(web::get().to(console::offices::office_page)),
+            )
+            .service(resource("/forms").route(web::get().to(console::offices::forms_page)))
             .service(
                 resource("/users")
-                    .route(web::get().to(console::users_page))
-                    .route(web::post().to(console::user_create)),
+                    .route(web::get().to(console::users::users_page))
+                    .route(web::post().to(console::users::user_create)),
             )
-            .service(resource("/users/{id}").route(web::get().to(console::user_page)))
-            .service(resource("/users/{id}/role").route(web::post().to(console::user_role)))
-            .service(resource("/audit").route(web::get().to(console::audit_page)))
+            .service(resource("/users/{id}").route(web::get().to(console::users::user_page)))
+            .service(resource("/users/{id}/role").route(web::post().to(console::users::user_role)))
+            .service(resource("/audit").route(web::get().to(console::audit::audit_page)))
             .service(
                 resource("/cases")
-                    .route(web::get().to(console_cases::cases_page))
-                    .route(web::post().to(console_cases::create_case)),
+                    .route(web::get().to(console::cases::cases_page))
+                    .route(web::post().to(console::cases::create_case)),
             )
-            .service(resource("/cases.csv").route(web::get().to(console_cases::cases_csv)))
-            .service(resource("/cases/{case_no}").route(web::get().to(console_cases::case_page)))
+            .service(resource("/cases.csv").route(web::get().to(console::cases::cases_csv)))
+            .service(resource("/cases/{case_no}").route(web::get().to(console::case::case_page)))
             .service(
                 resource("/offices/{code}/deadlines")
-                    .route(web::post().to(console_cases::set_rule)),
+                    .route(web::post().to(console::case::set_rule)),
             )
             .service(
                 resource("/cases/{case_no}/action")
-                    .route(web::post().to(console_cases::case_action)),
+                    .route(web::post().to(console::case::case_action)),
             )
-            .service(resource("/kiosks").route(web::get().to(console_ops::kiosks_page)))
-            .service(resource("/kiosks/enrol").route(web::post().to(console_ops::create_enrolment)))
+            .service(resource("/kiosks").route(web::get().to(console::kiosks::kiosks_page)))
             .service(
-                resource("/kiosks/{id}/revoke").route(web::post().to(console_ops::revoke_device)),
+                resource("/kiosks/enrol").route(web::post().to(console::kiosks::create_enrolment)),
             )
-            .service(resource("/survey-links").route(web::post().to(console_ops::create_links)))
-            .service(resource("/alerts").route(web::get().to(console_ops::alerts_page)))
-            .service(resource("/alerts/stream").route(web::get().to(console_ops::alerts_stream)))
-            .service(resource("/alerts/{id}/ack").route(web::post().to(console_ops::acknowledge)))
+            .service(
+                resource("/kiosks/{id}/revoke")
+                    .route(web::post().to(console::kiosks::revoke_device)),
+            )
+            .service(resource("/survey-links").route(web::post().to(console::kiosks::create_links)))
+            .service(resource("/alerts").route(web::get().to(console::alerts::alerts_page)))
+            .service(
+                resource("/alerts/stream").route(web::get().to(console::alerts::alerts_stream)),
+            )
+            .service(
+                resource("/alerts/{id}/ack").route(web::post().to(console::alerts::acknowledge)),
+            )
             .service(
                 resource("/offices/{code}/alert-threshold")
-                    .route(web::post().to(console_ops::set_threshold)),
+                    .route(web::post().to(console::alerts::set_threshold)),
             )
             .service(
                 resource("/reports")
-                    .route(web::get().to(console_reports::reports_page))
-                    .route(web::post().to(console_reports::start_report)),
+                    .route(web::get().to(console::reports::reports_page))
+                    .route(web::post().to(console::reports::start_report)),
             )
             .service(
                 resource("/reports/measures")
-                    .route(web::get().to(console_reports::measures_page))
-                    .route(web::post().to(console_reports::save_measure)),
+                    .route(web::get().to(console::measures::measures_page))
+                    .route(web::post().to(console::measures::save_measure)),
             )
             .service(
-                resource("/reports/{id}/status").route(web::get().to(console_reports::run_status)),
+                resource("/reports/{id}/status").route(web::get().to(console::reports::run_status)),
             )
             .service(
                 resource("/reports/{id}/files/{name:.*}")
-                    .route(web::get().to(console_reports::run_file)),
+                    .route(web::get().to(console::reports::run_file)),
             )
             .service(
                 resource("/password")
-                    .route(web::get().to(console::password_page))
-                    .route(web::post().to(console::password_submit)),
+                    .route(web::get().to(console::password::password_page))
+                    .route(web::post().to(console::password::password_submit)),
             ),
     )
     .service(resource("/").route(web::get().to(pages::index)))

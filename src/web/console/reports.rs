@@ -8,23 +8,22 @@ use askama::Template;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::ApiError;
-use super::console::{Chrome, db, render, require};
-use super::session::{PageError, Staff, StaffForm};
-use super::state::AppState;
+use super::{Chrome, db, render, require};
 use crate::analytics::RocYear;
 use crate::auth::Role;
 use crate::offices::{self, Office};
-use crate::plans::measures::{self, SubjectKind};
 use crate::reports::jobs::{self, Run};
-use crate::reports::{self, Format, ReportError, Scope};
+use crate::reports::{Format, Scope};
+use crate::web::ApiError;
+use crate::web::session::{PageError, Staff, StaffForm};
+use crate::web::state::AppState;
 
-fn may_report(staff: &Staff) -> Result<(), PageError> {
+pub(super) fn may_report(staff: &Staff) -> Result<(), PageError> {
     require(staff, staff.user.role() != Role::CounterStaff)
 }
 
 /// The offices the caller sees.
-fn visible(
+pub(super) fn visible(
     conn: &mut crate::db::DbConnection,
     scope: &crate::auth::Scope,
 ) -> Result<Vec<Office>, PageError> {
@@ -37,7 +36,7 @@ fn visible(
 }
 
 /// The ROC year most reports are about: the last complete one.
-fn last_year() -> i32 {
+pub(super) fn last_year() -> i32 {
     use chrono::Datelike;
     (chrono::Utc::now() + chrono::Duration::hours(8)).year() - 1911 - 1
 }
@@ -222,7 +221,7 @@ pub async fn start_report(
 async fn visible_run(state: &web::Data<AppState>, staff: &Staff, id: i32) -> Result<Run, ApiError> {
     let scope = staff.scope.clone();
     let user_id = staff.user.id;
-    super::with_conn(&state.pool, move |conn| {
+    crate::web::with_conn(&state.pool, move |conn| {
         let run = jobs::get(conn, id)
             .map_err(|e| ApiError::Internal(e.to_string()))?
             .ok_or_else(|| ApiError::NotFound(format!("no report run {id}")))?;
@@ -312,253 +311,4 @@ pub async fn run_file(
             format!("{disposition}; filename=\"{base}\""),
         ))
         .body(bytes))
-}
-
-// ---------------------------------------------------------------- measures
-
-struct Subject {
-    kind: &'static str,
-    key: String,
-    label: String,
-    reasons: Vec<String>,
-    measure: String,
-    responsible: String,
-    in_plan: bool,
-}
-
-#[derive(Template)]
-#[template(path = "measures.html")]
-struct MeasuresPage {
-    chrome: Chrome,
-    office_code: String,
-    office_name: String,
-    year: i32,
-    subjects: Vec<Subject>,
-    saved: bool,
-}
-
-#[derive(Deserialize)]
-pub struct MeasuresQuery {
-    office: String,
-    year: Option<String>,
-    saved: Option<String>,
-}
-
-pub async fn measures_page(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    staff: Staff,
-    q: web::Query<MeasuresQuery>,
-) -> Result<HttpResponse, PageError> {
-    may_report(&staff)?;
-    let lang = staff.tr.lang;
-    let t = staff.tr;
-    let year = match &q.year {
-        Some(y) => {
-            RocYear::parse(y).map_err(|e| PageError::bad_request(lang, "year", &e.to_string()))?
-        }
-        None => RocYear::new(last_year()).map_err(PageError::internal)?,
-    };
-    let code = q.office.trim().to_owned();
-    let scope = staff.scope.clone();
-    let env = state.reports.clone();
-    let (office, report, stored, categories) = db(&state, move |conn| {
-        let visible = visible(conn, &scope)?;
-        let office = visible
-            .iter()
-            .find(|o| o.code == code)
-            .cloned()
-            .ok_or_else(|| PageError::not_found(lang))?;
-        let request = reports::Request {
-            year,
-            scope: Scope::Office(code.clone()),
-            form: env.form.clone(),
-        };
-        let report = reports::data::gather(
-            conn,
-            &env.source,
-            &request,
-            &visible,
-            &env.options,
-            &mut |_| {},
-        )
-        .map_err(|e| match e {
-            ReportError::Invalid(m) => PageError::bad_request(lang, "year", &m),
-            other => PageError::internal(other),
-        })?;
-        let stored =
-            measures::list(conn, &[office.id], &[year.get()]).map_err(PageError::internal)?;
-        let categories = category_list(conn).map_err(PageError::internal)?;
-        Ok((office, report, stored, categories))
-    })
-    .await?;
-    let find = |kind: SubjectKind, key: &str| {
-        stored
-            .iter()
-            .find(|m| m.kind == kind && m.key == key)
-            .map(|m| (m.measure.clone(), m.responsible.clone()))
-            .unwrap_or_default()
-    };
-    let mut subjects = Vec::new();
-    for e in &report.plan {
-        let (measure, responsible) = find(e.kind, &e.key);
-        subjects.push(Subject {
-            kind: e.kind.as_str(),
-            key: e.key.clone(),
-            label: t.pick(&e.label_zh, &e.label_en).to_owned(),
-            reasons: if t.lang == crate::forms::Lang::En {
-                e.reasons_en.clone()
-            } else {
-                e.reasons_zh.clone()
-            },
-            measure,
-            responsible,
-            in_plan: true,
-        });
-    }
-    // Every 5-point item of the form, asked or not this year.
-    let form_items: Vec<(String, String, String)> = state
-        .catalog
-        .get(&state.reports.form)
-        .map(|f| {
-            f.form
-                .items
-                .iter()
-                .filter(|i| matches!(i.kind, crate::forms::ItemKind::Likert5 { .. }))
-                .map(|i| (i.key.clone(), i.text.zh_tw.clone(), i.text.en.clone()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let report_items = report
-        .items
-        .iter()
-        .map(|i| (i.key.clone(), i.label_zh.clone(), i.label_en.clone()));
-    for (key, zh, en) in report_items.chain(form_items) {
-        if subjects.iter().any(|s| s.kind == "item" && s.key == key) {
-            continue;
-        }
-        let (measure, responsible) = find(SubjectKind::Item, &key);
-        subjects.push(Subject {
-            kind: "item",
-            label: t.pick(&zh, &en).to_owned(),
-            key,
-            reasons: Vec::new(),
-            measure,
-            responsible,
-            in_plan: false,
-        });
-    }
-    for (code, zh, en) in &categories {
-        if subjects
-            .iter()
-            .any(|s| s.kind == "category" && s.key == *code)
-        {
-            continue;
-        }
-        let (measure, responsible) = find(SubjectKind::Category, code);
-        subjects.push(Subject {
-            kind: "category",
-            key: code.clone(),
-            label: t.pick(zh, en).to_owned(),
-            reasons: Vec::new(),
-            measure,
-            responsible,
-            in_plan: false,
-        });
-    }
-    render(&MeasuresPage {
-        chrome: Chrome::new(&staff, "reports", &req),
-        office_code: office.code.clone(),
-        office_name: t.pick(&office.name_zh, &office.name_en).to_owned(),
-        year: year.get(),
-        subjects,
-        saved: q.saved.is_some(),
-    })
-}
-
-fn category_list(
-    conn: &mut crate::db::DbConnection,
-) -> diesel::QueryResult<Vec<(String, String, String)>> {
-    Ok(crate::cases::categories(conn, true)?
-        .into_iter()
-        .map(|c| (c.code, c.name_zh, c.name_en))
-        .collect())
-}
-
-#[derive(Deserialize)]
-pub struct MeasureForm {
-    office: String,
-    year: String,
-    kind: String,
-    key: String,
-    #[serde(default)]
-    measure: String,
-    #[serde(default)]
-    responsible: String,
-}
-
-pub async fn save_measure(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    post: StaffForm<MeasureForm>,
-) -> Result<HttpResponse, PageError> {
-    let StaffForm { staff, form } = post;
-    may_report(&staff)?;
-    let lang = staff.tr.lang;
-    let year = RocYear::parse(&form.year)
-        .map_err(|e| PageError::bad_request(lang, "year", &e.to_string()))?;
-    let kind = SubjectKind::parse(&form.kind)
-        .map_err(|e| PageError::bad_request(lang, "kind", &e.to_string()))?;
-    let scope = staff.scope.clone();
-    let actor = staff.user.clone();
-    let addr = super::session::client_addr(&req);
-    let code = form.office.trim().to_owned();
-    let back = format!(
-        "/console/reports/measures?office={}&year={}&saved=1",
-        code,
-        year.get()
-    );
-    db(&state, move |conn| {
-        let visible = visible(conn, &scope)?;
-        let office = visible
-            .iter()
-            .find(|o| o.code == code)
-            .ok_or_else(|| PageError::not_found(lang))?;
-        crate::db::write_transaction(conn, |conn| {
-            measures::set_in(
-                conn,
-                office.id,
-                year.get(),
-                kind,
-                &form.key,
-                &form.measure,
-                &form.responsible,
-                &actor.username,
-            )
-            .map_err(|e| match e {
-                crate::plans::PlanError::Invalid { field, message } => {
-                    PageError::bad_request(lang, field, &message)
-                }
-                other => PageError::internal(other),
-            })?;
-            let target = format!("{}:{}:{}", year.get(), kind.as_str(), form.key.trim());
-            crate::auth::record_audit(
-                conn,
-                &crate::auth::AuditEntry {
-                    actor: Some(&actor),
-                    action: "measure.set",
-                    office_id: Some(office.id),
-                    target: &target,
-                    detail: form.measure.trim(),
-                    client_addr: Some(&addr),
-                },
-            )
-            .map_err(PageError::internal)?;
-            Ok(())
-        })
-    })
-    .await?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, back))
-        .finish())
 }

@@ -1,0 +1,223 @@
+//! The dashboard: figures per office and what needs attention.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::Utc;
+use serde_json::json;
+
+use super::{Chrome, OfficeQuery, PageResult, db, render};
+use crate::auth::{AuthError, Scope};
+use crate::forms::Lang;
+use crate::offices::{self, Office};
+use crate::survey::dashboard::{self, OfficeFigures, Rate, taipei};
+use crate::web::ApiError;
+use crate::web::i18n::Tr;
+use crate::web::session::{PageError, Staff};
+use crate::web::state::AppState;
+
+struct FigureRow {
+    code: String,
+    name: String,
+    today: i64,
+    month: i64,
+    rate: String,
+    last_year: String,
+    change: String,
+}
+
+fn pct(r: &Rate, t: &Tr) -> String {
+    match r.share() {
+        Some(s) => format!("{:.1}%", s * 100.0),
+        None => t.s("dash-no-data"),
+    }
+}
+
+fn rows(figs: &[OfficeFigures], offices: &[Office], t: &Tr) -> Vec<FigureRow> {
+    figs.iter()
+        .filter_map(|f| {
+            let o = offices.iter().find(|o| o.id == f.office_id)?;
+            let change = match (f.month_rate.share(), f.last_year_month_rate.share()) {
+                (Some(a), Some(b)) => format!("{:+.1}", (a - b) * 100.0),
+                _ => String::new(),
+            };
+            Some(FigureRow {
+                code: o.code.clone(),
+                name: t.pick(&o.name_zh, &o.name_en).to_owned(),
+                today: f.today,
+                month: f.month,
+                rate: pct(&f.month_rate, t),
+                last_year: pct(&f.last_year_month_rate, t),
+                change,
+            })
+        })
+        .collect()
+}
+
+/// What needs a director's attention now, per office.
+#[derive(serde::Serialize)]
+struct Attention {
+    code: String,
+    name: String,
+    overdue_cases: i64,
+    due_today_cases: i64,
+    open_alerts: i64,
+}
+
+fn attention(
+    conn: &mut crate::db::DbConnection,
+    scope: &Scope,
+    offices: &[Office],
+    lang: Lang,
+) -> diesel::QueryResult<Vec<Attention>> {
+    use crate::cases::views::{DueState, due_summary};
+    let today = Utc::now().with_timezone(&taipei()).date_naive();
+    let calendar = crate::calendar::Calendar::load(conn)?;
+    let summary = due_summary(conn, scope, &calendar, today)?;
+    let ids: Vec<i32> = offices.iter().map(|o| o.id).collect();
+    let alerts = crate::survey::alerts::open_alert_counts(conn, &ids)?;
+    Ok(offices
+        .iter()
+        .map(|o| Attention {
+            code: o.code.clone(),
+            name: if lang == Lang::En {
+                o.name_en.clone()
+            } else {
+                o.name_zh.clone()
+            },
+            overdue_cases: summary
+                .get(&(o.id, DueState::Overdue))
+                .copied()
+                .unwrap_or(0),
+            due_today_cases: summary
+                .get(&(o.id, DueState::DueToday))
+                .copied()
+                .unwrap_or(0),
+            open_alerts: alerts.iter().find(|a| a.0 == o.id).map_or(0, |a| a.1),
+        })
+        .collect())
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    attention: Vec<Attention>,
+    chrome: Chrome,
+    rows: Vec<FigureRow>,
+    total: Option<FigureRow>,
+    today_label: String,
+}
+
+/// Offices in scope (optionally the one named), with their figures.
+fn scoped_figures(
+    conn: &mut crate::db::DbConnection,
+    scope: &Scope,
+    office: Option<&str>,
+    overall_keys: &[String],
+) -> Result<(Vec<Office>, Vec<OfficeFigures>), AuthError> {
+    let ids = match office {
+        Some(code) => vec![scope.office_by_code(conn, code)?.id],
+        None => scope.office_ids(conn)?,
+    };
+    let offices: Vec<Office> = offices::list_offices(conn)?
+        .into_iter()
+        .filter(|o| ids.contains(&o.id))
+        .collect();
+    let figs = dashboard::office_figures(conn, &ids, overall_keys, Utc::now())?;
+    Ok((offices, figs))
+}
+
+fn overall_keys(state: &AppState) -> Vec<String> {
+    let mut keys: Vec<String> = state
+        .catalog
+        .iter()
+        .filter_map(|f| f.form.overall_item().map(|i| i.key.clone()))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+pub async fn dashboard_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    staff: Staff,
+    q: web::Query<OfficeQuery>,
+) -> PageResult {
+    let lang = staff.tr.lang;
+    let scope = staff.scope.clone();
+    let keys = overall_keys(&state);
+    let office = q.office.clone();
+    let (offices, figs, attention) = db(&state, move |conn| {
+        let (offices, figs) = scoped_figures(conn, &scope, office.as_deref(), &keys)
+            .map_err(|e| PageError::from_auth(e, lang))?;
+        let attention = attention(conn, &scope, &offices, lang)?;
+        Ok((offices, figs, attention))
+    })
+    .await?;
+    let t = staff.tr;
+    let rows = rows(&figs, &offices, &t);
+    let total = (figs.len() > 1).then(|| {
+        let sum = |f: fn(&OfficeFigures) -> Rate| {
+            figs.iter().fold(Rate::default(), |a, x| Rate {
+                rated: a.rated + f(x).rated,
+                satisfied: a.satisfied + f(x).satisfied,
+            })
+        };
+        let (now, then) = (sum(|f| f.month_rate), sum(|f| f.last_year_month_rate));
+        FigureRow {
+            code: String::new(),
+            name: t.s("all-offices"),
+            today: figs.iter().map(|f| f.today).sum(),
+            month: figs.iter().map(|f| f.month).sum(),
+            rate: pct(&now, &t),
+            last_year: pct(&then, &t),
+            change: match (now.share(), then.share()) {
+                (Some(a), Some(b)) => format!("{:+.1}", (a - b) * 100.0),
+                _ => String::new(),
+            },
+        }
+    });
+    let today_label = Utc::now()
+        .with_timezone(&taipei())
+        .format("%Y-%m-%d")
+        .to_string();
+    render(&DashboardPage {
+        attention,
+        chrome: Chrome::new(&staff, "dashboard", &req),
+        rows,
+        total,
+        today_label,
+    })
+}
+
+/// The dashboard's figures for the offices in the caller's scope.
+#[utoipa::path(get, path = "/api/v1/console/dashboard", tag = "console", security(("session" = [])), params(("office" = Option<String>, Query, description = "One office's code")), responses((status = 200, description = "Figures per office and what needs attention"), (status = 404, description = "Office not in scope", body = crate::web::responses::ErrorBody), (status = 401, description = "Not logged in", body = crate::web::responses::ErrorBody), (status = 403, description = "The role may not see this", body = crate::web::responses::ErrorBody)))]
+pub async fn dashboard_api(
+    state: web::Data<AppState>,
+    staff: Staff,
+    q: web::Query<OfficeQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let scope = staff.scope.clone();
+    let keys = overall_keys(&state);
+    let office = q.office.clone();
+    let lang = staff.tr.lang;
+    let (offices, figs, attention) = crate::web::with_conn(&state.pool, move |conn| {
+        let (offices, figs) =
+            scoped_figures(conn, &scope, office.as_deref(), &keys).map_err(ApiError::from)?;
+        let attention = attention(conn, &scope, &offices, lang)?;
+        Ok::<_, ApiError>((offices, figs, attention))
+    })
+    .await?;
+    let list: Vec<_> = figs
+        .iter()
+        .filter_map(|f| {
+            let o = offices.iter().find(|o| o.id == f.office_id)?;
+            Some(json!({
+                "code": o.code, "name_zh": o.name_zh, "name_en": o.name_en,
+                "today": f.today, "month": f.month,
+                "month_rate": f.month_rate, "last_year_month_rate": f.last_year_month_rate,
+            }))
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({ "offices": list, "attention": attention })))
+}
