@@ -12,8 +12,8 @@ use crate::auth::{LoginThrottle, SessionPolicy};
 use crate::config::Settings;
 use crate::db::{self, DbError};
 use crate::forms::{self, FormCatalog, FormErrors};
+use crate::survey::refcache::RefCache;
 use crate::web::limits::Limits;
-use crate::web::refcache::RefCache;
 pub use crate::web::state::{AnalyticsSettings, AppState};
 
 #[derive(Debug, thiserror::Error)]

@@ -21,6 +21,7 @@ use serde::Serialize;
 use super::AnalyticsError;
 use super::Collect;
 use super::frame::{col as c, item_column};
+use crate::cases::mask_excerpt;
 
 const DOMAIN: &str = include_str!("../../assets/terms/domain.txt");
 const STOPWORDS: &str = include_str!("../../assets/terms/stopwords.txt");
@@ -201,6 +202,9 @@ pub fn terms(
     let mut per_year: BTreeMap<i32, YearCounts> = BTreeMap::new();
     let (mut dis, mut sat, mut all) = (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
     let mut examples: HashMap<String, Vec<String>> = HashMap::new();
+    // A number, an ID or an address cut out of a comment is no term to count
+    // (and would show personal data): judged once per distinct word.
+    let mut plain: HashMap<String, bool> = HashMap::new();
     let (mut n_dis, mut n_sat) = (0, 0);
     for i in 0..df.height() {
         let (Some(year), Some(text)) = (years.get(i), texts.get(i)) else {
@@ -210,7 +214,12 @@ pub fn terms(
             .get(i)
             .unwrap_or("")
             .split(' ')
-            .filter(|w| !w.is_empty())
+            .filter(|w| {
+                !w.is_empty()
+                    && *plain
+                        .entry((*w).to_owned())
+                        .or_insert_with(|| mask_excerpt(w) == *w)
+            })
             .map(str::to_owned)
             .collect();
         let entry = per_year.entry(year).or_default();
@@ -231,9 +240,11 @@ pub fn terms(
                     *dis.entry(w.clone()).or_insert(0u64) += 1;
                 }
                 for w in seen {
+                    // Examples leave this module masked: every output shows them.
                     let ex = examples.entry(w).or_default();
-                    if ex.len() < 3 && !ex.iter().any(|e| e == text) {
-                        ex.push(text.to_owned());
+                    let masked = mask_excerpt(text);
+                    if ex.len() < 3 && !ex.contains(&masked) {
+                        ex.push(masked);
                     }
                 }
             }

@@ -29,6 +29,12 @@ pub fn login(
     client_addr: &str,
 ) -> Result<User, LoginError> {
     let username = username.trim().to_lowercase();
+    if username.chars().count() > super::users::MAX_USERNAME_CHARS {
+        // No account has such a name: refused like a wrong password, at the
+        // same cost, without a throttle row keyed on megabytes of text.
+        super::password::burn_verification(password);
+        return Err(LoginError::BadCredentials);
+    }
     if let Err(wait) = begin_attempt(conn, throttle, &username, client_addr)? {
         let office_id = find_user_by_username(conn, &username)?.and_then(|u| u.office_id);
         record_audit(

@@ -19,7 +19,7 @@ pub use password::{PasswordError, check_password_policy, hash_password, verify_p
 pub use scope::Scope;
 pub use sessions::{
     NewSession, SessionPolicy, SessionUser, create_session, delete_other_sessions, delete_session,
-    lookup_session, session_alive,
+    lookup_session, session_user,
 };
 pub use throttle::{LoginThrottle, Throttled, record_attempt, unlock_account};
 pub use users::{

@@ -88,23 +88,28 @@ pub fn create_session(
 
 /// The session's user, if the token is known, unexpired (idle and absolute)
 /// and the account active. A valid session is touched; an expired one removed.
-/// Whether a session is still valid (not logged out, expired or idle, its
-/// account active), without touching it: long-lived streams check this
-/// before each delivery, so they end with the session.
-pub fn session_alive(
+/// The account of a session that is still valid (not logged out, expired or
+/// idle, the account active), as it is now (its role may have changed),
+/// without touching the session: long-lived streams check this before each
+/// delivery, so they end with the session or the permission.
+pub fn session_user(
     conn: &mut DbConnection,
     session_id: i32,
     policy: &SessionPolicy,
-) -> QueryResult<bool> {
+) -> QueryResult<Option<User>> {
     let found = sessions::table
         .inner_join(users::table)
         .filter(sessions::id.eq(session_id))
-        .select((sessions::last_seen_at, sessions::expires_at, users::active))
-        .first::<(NaiveDateTime, NaiveDateTime, bool)>(conn)
+        .select((
+            sessions::last_seen_at,
+            sessions::expires_at,
+            User::as_select(),
+        ))
+        .first::<(NaiveDateTime, NaiveDateTime, User)>(conn)
         .optional()?;
     let now = Utc::now().naive_utc();
-    Ok(found.is_some_and(|(last_seen, expires, active)| {
-        active && now < expires && now - last_seen < policy.idle
+    Ok(found.and_then(|(last_seen, expires, user)| {
+        (user.active && now < expires && now - last_seen < policy.idle).then_some(user)
     }))
 }
 

@@ -83,8 +83,11 @@ struct UserRow<'a> {
     created_at: NaiveDateTime,
 }
 
+/// The longest username an account can have.
+pub const MAX_USERNAME_CHARS: usize = 40;
+
 fn valid_username(u: &str) -> bool {
-    (3..=40).contains(&u.len())
+    (3..=MAX_USERNAME_CHARS).contains(&u.len())
         && u.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
 }

@@ -8,10 +8,12 @@
 //! petitioner recorded) or reopened. Anything else is refused.
 
 mod access;
+mod excerpt;
 mod mask;
 pub mod views;
 
 pub use access::{may_act, may_register, sees_personal_data};
+pub use excerpt::{MASK, mask_excerpt};
 pub use mask::{mask_contact, mask_name};
 
 use std::fmt;
@@ -511,6 +513,9 @@ pub fn register_case(
     ] {
         if value.is_some_and(|v| v.chars().count() > max) {
             return Err(invalid(field, format!("at most {max} characters")));
+        }
+        if field != "content" && value.is_some_and(|v| v.contains(['\n', '\r', '\t'])) {
+            return Err(invalid(field, "must be one line"));
         }
     }
     if let Some(a) = actor {

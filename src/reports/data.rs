@@ -11,10 +11,10 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use super::ReportError;
-use super::mask::mask_excerpt;
 use crate::analytics::complaints::{self, CaseDim};
 use crate::analytics::drivers::Quadrant;
 use crate::analytics::{self, Analysis, Dim, Filter, Options, RocYear};
+use crate::cases::mask_excerpt;
 use crate::db::DbConnection;
 use crate::offices::Office;
 use crate::plans::measures::{self, Measure, SubjectKind};

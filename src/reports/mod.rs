@@ -9,7 +9,6 @@ pub mod charts;
 pub mod data;
 pub mod html;
 pub mod jobs;
-pub mod mask;
 pub mod odt;
 pub mod pdf;
 pub mod tables;

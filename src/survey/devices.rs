@@ -20,6 +20,8 @@ pub const ENROLMENT_TTL_HOURS: i64 = 24;
 pub enum DeviceError {
     #[error("the enrolment code is unknown, used or expired")]
     BadCode,
+    #[error("label: one line of at most 100 characters")]
+    Label,
     #[error(transparent)]
     Auth(#[from] AuthError),
     #[error(transparent)]
@@ -100,6 +102,9 @@ pub fn create_enrolment(
     let now = Utc::now().naive_utc();
     let label = match label.trim() {
         "" => format!("counter {counter_code}"),
+        l if l.chars().count() > 100 || l.contains(['\n', '\r', '\t']) => {
+            return Err(DeviceError::Label);
+        }
         l => l.to_owned(),
     };
     let enrolment = db::write_transaction(conn, |conn| {

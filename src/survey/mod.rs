@@ -17,6 +17,7 @@ pub mod alerts;
 pub mod dashboard;
 pub mod devices;
 pub mod import;
+pub mod refcache;
 pub mod tokens;
 
 #[derive(Debug, thiserror::Error)]

@@ -26,7 +26,9 @@ use crate::db::schema::{answers, form_versions, responses};
 use crate::forms::{Channel, Form, ItemKind};
 
 /// Bumped whenever the layout of the files changes; an older snapshot is rebuilt.
-const FORMAT: u32 = 1;
+/// 2: comment terms are segmented from the masked text (no numbers, IDs or
+/// addresses among them).
+const FORMAT: u32 = 2;
 const MANIFEST: &str = "manifest.json";
 /// Responses read from the database per round trip.
 const CHUNK: i64 = 50_000;
@@ -229,7 +231,12 @@ fn read_batch(
     }
 
     let seg = crate::analytics::terms::Segmenter::shared();
-    let c_terms: Vec<String> = c_texts.iter().map(|t| seg.terms(t).join(" ")).collect();
+    // Terms from the masked text: a telephone, ID or address cut into pieces
+    // (`A123`, `wang.xm`) never becomes a term to count and show.
+    let c_terms: Vec<String> = c_texts
+        .iter()
+        .map(|t| seg.terms(&crate::cases::mask_excerpt(t)).join(" "))
+        .collect();
     let n = rows.len();
     let mut cols = ResponseColumns::with_capacity(n);
     cols.scores = scores;

@@ -100,7 +100,12 @@ impl ResponseError for ApiError {
             ApiError::Conflict { response_id, .. } => (Some("idempotency_key"), Some(*response_id)),
             _ => (None, None),
         };
-        HttpResponse::build(self.status_code()).json(Body {
+        let mut res = HttpResponse::build(self.status_code());
+        if let ApiError::TooManyRequests(_) = self {
+            // Public limits refill within the minute.
+            res.insert_header((actix_web::http::header::RETRY_AFTER, "60"));
+        }
+        res.json(Body {
             error: Detail {
                 code: self.code(),
                 message: self.to_string(),
@@ -212,8 +217,12 @@ pub(super) async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
     }
 }
 
-pub(super) fn path_error(err: PathError, _req: &HttpRequest) -> actix_web::Error {
-    ApiError::NotFound(err.to_string()).into()
+pub(super) fn path_error(err: PathError, req: &HttpRequest) -> actix_web::Error {
+    if req.path().starts_with("/api/") {
+        ApiError::NotFound(err.to_string()).into()
+    } else {
+        super::session::PageError::not_found(super::i18n::request_lang(req)).into()
+    }
 }
 
 impl From<crate::warehouse::WarehouseError> for ApiError {

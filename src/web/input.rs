@@ -258,6 +258,7 @@ fn refuse(
     if req.path().starts_with("/api/") {
         let e = match status.as_u16() {
             413 => ApiError::TooLarge(message),
+            415 => ApiError::UnsupportedMediaType(message),
             _ => ApiError::BadRequest { field, message },
         };
         return e.error_response();
@@ -266,6 +267,7 @@ fn refuse(
     let t = Tr::new(lang);
     let page = match status.as_u16() {
         413 => PageError::too_large(lang, &t.s("error-too-large")),
+        415 => PageError::unsupported(lang, &message),
         _ => PageError::bad_request(
             lang,
             field.as_deref().unwrap_or("form"),
@@ -298,6 +300,24 @@ pub async fn check_inputs(
     }
     if let Err(p) = check_urlencoded(req.query_string().as_bytes(), false) {
         return bad(req, p);
+    }
+    // A compressed body would be checked compressed and read decompressed by
+    // the extractors: none of our clients compresses, so none is taken.
+    let encoded = req
+        .headers()
+        .get(header::CONTENT_ENCODING)
+        .is_some_and(|v| {
+            !v.to_str()
+                .is_ok_and(|e| e.trim().eq_ignore_ascii_case("identity"))
+        });
+    if encoded {
+        let res = refuse(
+            &req,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send the body uncompressed (no Content-Encoding)".into(),
+            Some("content-encoding".into()),
+        );
+        return Ok(req.into_response(res));
     }
     let form = is_type(&req, "application/x-www-form-urlencoded");
     let json = is_type(&req, "application/json");

@@ -311,6 +311,7 @@ pub async fn enrol(
             Err(DeviceError::BadCode) => Ok(None),
             Err(DeviceError::Db(e)) => Err(ApiError::internal(e)),
             Err(DeviceError::Auth(e)) => Err(e.into()),
+            Err(e @ DeviceError::Label) => Err(ApiError::internal(e)),
         }
     })
     .await?;

@@ -12,7 +12,6 @@ pub mod limits;
 pub mod origin;
 mod pages;
 mod public_cases;
-pub mod refcache;
 mod responses;
 pub mod session;
 pub mod state;

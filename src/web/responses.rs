@@ -146,6 +146,16 @@ async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u
 
 fn parse_request(body: &[u8]) -> Result<SubmitRequest, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(body);
+    let request = parse_fields(de)?;
+    // One JSON document and nothing after it.
+    de.end()
+        .map_err(|e| bad("body", format!("malformed JSON: {e}")))?;
+    Ok(request)
+}
+
+fn parse_fields(
+    de: &mut serde_json::Deserializer<serde_json::de::SliceRead<'_>>,
+) -> Result<SubmitRequest, ApiError> {
     serde_path_to_error::deserialize(de).map_err(|e| {
         let inner = e.inner().to_string();
         let path = e.path().to_string();
@@ -471,6 +481,13 @@ mod tests {
     #[test]
     fn parse_errors_name_the_field() {
         assert_eq!(field_of("{"), "body");
+        assert_eq!(
+            field_of(
+                "{\"form\":\"x\",\"idempotency_key\":\"k\",\"channel\":\"web\",\"answers\":{}} {\"answers\":{}}"
+            ),
+            "body",
+            "trailing data after the document"
+        );
         assert_eq!(field_of(r#"{"form":"counter"}"#), "idempotency_key");
         assert_eq!(
             field_of(

@@ -272,6 +272,11 @@ impl PageError {
         )
     }
 
+    /// A body the service does not read (a compressed one), 415.
+    pub fn unsupported(lang: Lang, message: &str) -> Self {
+        Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, lang, message.to_owned())
+    }
+
     /// A body over the size every form takes (413), in the visitor's language.
     pub fn too_large(lang: Lang, message: &str) -> Self {
         Self::new(StatusCode::PAYLOAD_TOO_LARGE, lang, message.to_owned())

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use crate::auth::{LoginThrottle, SessionPolicy};
 use crate::db::Pool;
 use crate::forms::FormCatalog;
+use crate::survey::refcache::RefCache;
 use crate::web::limits::Limits;
-use crate::web::refcache::RefCache;
 
 /// Shared by every request.
 pub struct AppState {

@@ -292,6 +292,9 @@ on_both_engines! {
             statuses.push(res.status().as_u16());
         }
         assert_eq!(statuses, [201, 201, 201, 201, 429]);
+        let res = app.client.post(&url).header("X-Device-Token", &token)
+            .json(&body("real-kiosk-99999")).send().await.unwrap();
+        assert_eq!(res.headers()["retry-after"], "60");
         assert_eq!(response_count(&mut conn), 4);
     }
 
@@ -391,6 +394,109 @@ on_both_engines! {
         .await
         .expect("the stream ends");
         assert!(!rest.contains("event: alert"), "{rest}");
+    }
+
+    // Found by the second hostile test: the stream outlived a demotion.
+    async fn alert_stream_ends_when_the_role_may_no_longer_see_alerts(engine) {
+        let app = spawn_app(engine).await;
+        let mut conn = app.conn();
+        seed_org(&mut conn);
+        let d = Browser::new(&app);
+        d.login("dir-js").await;
+        let mut res = d.get("/console/alerts/stream").await;
+        assert_eq!(res.status(), 200);
+        res.chunk().await.unwrap().unwrap();
+        let admin = Browser::new(&app);
+        admin.login("admin").await;
+        let csrf = admin.csrf().await;
+        let id = user(&mut conn, "dir-js").id;
+        let changed = admin.post(&format!("/console/users/{id}/role"), &[("csrf", &csrf), ("role", "counter_staff")]).await;
+        assert_eq!(changed.status(), 303);
+        let url = format!("{}/api/v1/responses", app.address);
+        post_json(&app.client, &url, &web_submission("after-demotion-1", 1)).await;
+        let rest = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+            let mut text = String::new();
+            while let Ok(Some(chunk)) = res.chunk().await {
+                text.push_str(&String::from_utf8_lossy(&chunk));
+            }
+            text
+        })
+        .await
+        .expect("the stream ends");
+        assert!(!rest.contains("event: alert"), "{rest}");
+    }
+
+    // Found by the second hostile test: a compressed body was checked
+    // compressed and read decompressed (NUL reached PostgreSQL); a username of
+    // thousands of characters overflowed the throttle's index.
+    async fn compressed_bodies_and_huge_usernames_are_refused(engine) {
+        let app = spawn_app(engine).await;
+        let mut conn = app.conn();
+        seed_org(&mut conn);
+        let citizen = Browser::new(&app);
+        let csrf = hidden_csrf(&citizen.get("/mailbox/JS").await.text().await.unwrap());
+        let body = format!("csrf={csrf}&category=waiting&subject=x&content=a%00b");
+        for encoding in ["deflate", "gzip", "br", "zstd"] {
+            let res = citizen.client.post(format!("{}/mailbox/JS", app.address))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("content-encoding", encoding)
+                .body(body.clone()).send().await.unwrap();
+            assert_eq!(res.status(), 415, "{encoding}");
+        }
+        let res = app.client.post(format!("{}/api/v1/responses", app.address))
+            .header("content-type", "application/json").header("content-encoding", "gzip")
+            .body("{}").send().await.unwrap();
+        assert_eq!(res.status(), 415);
+        assert_eq!(case_count(&mut conn), 0);
+        let b = Browser::new(&app);
+        for n in [41, 3_000, 30_000] {
+            let name = "a".repeat(n);
+            assert_eq!(b.login_with(&name, "x").await.status(), 401, "{n}");
+        }
+        use manyi::db::schema::login_throttle;
+        let rows: i64 = login_throttle::table.count().get_result(&mut conn).unwrap();
+        assert_eq!(rows, 0, "no counter keyed on a name no account can have");
+        // Trailing data after the JSON document; single-line fields; labels.
+        let raw = format!("{}\u{0}{{\"answers\":{{}}}}", crate::helpers::web_submission("trailing-json-01", 5));
+        let res = app.client.post(format!("{}/api/v1/responses", app.address))
+            .header("content-type", "application/json").body(raw).send().await.unwrap();
+        assert_eq!(res.status(), 400);
+        let csrf = hidden_csrf(&citizen.get("/mailbox/JS").await.text().await.unwrap());
+        let res = citizen.post("/mailbox/JS", &[("csrf", &csrf), ("category", "waiting"), ("subject", "主旨\r\n第二行"), ("content", "內容")]).await;
+        assert_eq!(res.status(), 400);
+        assert!(res.text().await.unwrap().contains("subject"));
+        assert_eq!(response_count(&mut conn), 0);
+        assert_eq!(case_count(&mut conn), 0);
+        // A wrong path parameter on a page is a page, not JSON.
+        let d = Browser::new(&app);
+        d.login("dir-js").await;
+        let res = d.get("/console/users/abc").await;
+        assert_eq!(res.status(), 404);
+        assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    }
+
+    // Found by the second hostile test: the analytics API gave comment
+    // examples (and numbers cut out as terms) unmasked.
+    async fn comment_examples_are_masked_everywhere(engine) {
+        let app = spawn_app_with(engine, |s| s.public_rate_per_minute = 1000).await;
+        let mut conn = app.conn();
+        seed_org(&mut conn);
+        let url = format!("{}/api/v1/responses", app.address);
+        for i in 0..6 {
+            let mut low = web_submission(&format!("masked-low-{i:05}"), 1);
+            low["answers"]["comment"] = json!(format!("等太久 身分證 A123 456 789 請回電 0912\t345\t678 或 wang.xm @ example.com {i}"));
+            assert_eq!(post_json(&app.client, &url, &low).await.status(), 201);
+            let mut high = web_submission(&format!("masked-high-{i:05}"), 5);
+            high["answers"]["comment"] = json!("服務很好 很親切");
+            assert_eq!(post_json(&app.client, &url, &high).await.status(), 201);
+        }
+        let d = Browser::new(&app);
+        d.login("dir-js").await;
+        let body = d.get("/api/v1/analytics/terms?office=JS&form=web").await.text().await.unwrap();
+        assert!(body.contains("等太久") || body.contains("＊＊＊"), "{body}");
+        for leak in ["A123", "456 789", "0912", "345\\t678", "wang.xm", "example.com"] {
+            assert!(!body.contains(leak), "{leak} in {body}");
+        }
     }
 
     // Defect 2: the lock was a wall (checked before the password, kept alive by

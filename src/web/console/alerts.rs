@@ -11,7 +11,6 @@ use serde_json::json;
 
 use super::kiosks::taipei;
 use super::{Chrome, db, render, require};
-use crate::auth::Scope;
 use crate::db::DbError;
 use crate::offices::{self, Office};
 use crate::survey::alerts::{self, Alert};
@@ -225,7 +224,6 @@ pub async fn alerts_api(
 
 struct StreamState {
     state: web::Data<AppState>,
-    scope: Scope,
     last_id: i32,
     tr: crate::web::i18n::Tr,
     first: bool,
@@ -250,7 +248,6 @@ pub async fn alerts_stream(
     let last_id = match resume {
         Some(id) => id,
         None => {
-            let scope = scope.clone();
             db(&state, move |conn| {
                 Ok(alerts::latest_alert_id(conn, &scope)?)
             })
@@ -259,7 +256,6 @@ pub async fn alerts_stream(
     };
     let init = StreamState {
         state: state.clone(),
-        scope,
         last_id,
         tr: staff.tr,
         first: true,
@@ -275,14 +271,17 @@ pub async fn alerts_stream(
         }
         let notified = s.state.alert_signal.notified();
         let _ = tokio::time::timeout(StdDuration::from_secs(5), notified).await;
-        let (pool, scope, after) = (s.state.pool.clone(), s.scope.clone(), s.last_id);
+        let (pool, after) = (s.state.pool.clone(), s.last_id);
         let (session_id, policy) = (s.session_id, s.state.session_policy);
         let found = web::block(move || {
             let mut conn = pool.get().map_err(DbError::Pool)?;
-            // Logged out, expired or deactivated: the stream ends with the session.
-            if !crate::auth::session_alive(&mut conn, session_id, &policy)? {
-                return Ok(None);
-            }
+            // Logged out, expired, deactivated, or no longer a role that sees
+            // alerts: the stream ends; a changed scope applies at once.
+            let user = match crate::auth::session_user(&mut conn, session_id, &policy)? {
+                Some(u) if u.role().can_view_audit() => u,
+                _ => return Ok(None),
+            };
+            let scope = user.scope();
             Ok::<_, ApiError>(Some((
                 alerts::alerts_after(&mut conn, &scope, after)?,
                 offices::list_offices(&mut conn)?,

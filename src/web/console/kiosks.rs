@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::{Chrome, db, render, require};
 use crate::auth::AuthError;
-use crate::forms::{Channel, Text};
+use crate::forms::Text;
 use crate::offices::{self, Office};
 use crate::survey::devices::{self, DeviceError};
 use crate::survey::tokens;
@@ -23,6 +23,7 @@ fn device_error(e: DeviceError, staff: &Staff) -> PageError {
         DeviceError::Auth(a) => PageError::from_auth(a, staff.tr.lang),
         DeviceError::Db(d) => PageError::internal(d),
         DeviceError::BadCode => PageError::bad_request(staff.tr.lang, "code", &e.to_string()),
+        DeviceError::Label => PageError::bad_request(staff.tr.lang, "label", &e.to_string()),
     }
 }
 
@@ -83,7 +84,7 @@ async fn kiosks_page_with(
     let internal_forms: Vec<(String, Text)> = state
         .catalog
         .iter()
-        .filter(|f| f.form.accepts(Channel::Internal) && !f.form.accepts(Channel::Counter))
+        .filter(|f| f.form.access == crate::forms::Access::Token)
         .filter(|f| {
             f.form
                 .items
@@ -265,15 +266,16 @@ pub async fn create_links(
         .ok()
         .filter(|n| (1..=500).contains(n))
         .ok_or_else(|| PageError::bad_request(lang, "count", "a number from 1 to 500"))?;
-    let internal = state
+    // Links are for the forms answered through them (access = "token").
+    let by_link = state
         .catalog
         .get(&form.form)
-        .is_some_and(|f| f.form.accepts(Channel::Internal));
-    if !internal {
+        .is_some_and(|f| f.form.access == crate::forms::Access::Token);
+    if !by_link {
         return Err(PageError::bad_request(
             lang,
             "form",
-            "not an internal survey",
+            "not a survey answered through one-time links",
         ));
     }
     let (actor, addr) = (staff.user.clone(), client_addr(&req));

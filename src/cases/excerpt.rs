@@ -1,7 +1,9 @@
-//! Masking of what could identify someone in a comment quoted by a report:
-//! Taiwan telephone numbers in any spacing, national ID and resident
-//! certificate numbers, e-mail addresses and other long numbers, half- or
-//! full-width. Dates and short numbers (`3號櫃檯`, `15分鐘`, `113年`) stay.
+//! Masking of what could identify someone in free text quoted outside the
+//! register (comment examples of the analytics and the reports): Taiwan
+//! telephone numbers in any spacing, national ID and resident certificate
+//! numbers, e-mail addresses and other long numbers, half- or full-width, in
+//! Arabic or Chinese numerals. Dates and short numbers (`3號櫃檯`, `15分鐘`,
+//! `113年`) stay.
 
 use std::sync::LazyLock;
 
@@ -12,32 +14,44 @@ pub const MASK: &str = "＊＊＊";
 
 /// A digit, half- or full-width.
 const D: &str = "[0-9０-９]";
-/// A space: ASCII, no-break or ideographic (full-width).
-const SP: &str = "[ \u{a0}\u{3000}]";
-/// A hyphen, dash or dot between digit groups, half- or full-width.
-const DASH: &str = "[\\-.－．\u{2010}-\u{2015}\u{2212}\u{2027}\u{b7}\u{30fb}]";
+/// A space or an invisible separator: ASCII space, tab, line breaks,
+/// no-break, ideographic (full-width), the typographic spaces (thin, hair,
+/// narrow no-break …), zero-width spaces and joiners, the word joiner and BOM.
+const SP: &str = "[ \t\r\n\u{a0}\u{3000}\u{2000}-\u{200d}\u{202f}\u{205f}\u{2060}\u{feff}]";
+/// A hyphen, dash, dot, slash, comma, underscore or tilde between digit
+/// groups, half- or full-width.
+const DASH: &str = "[\\-.－．/／,，_＿~～\u{2010}-\u{2015}\u{2212}\u{2027}\u{b7}\u{30fb}]";
+/// A digit written as a Chinese numeral.
+const ZH: &str = "[〇零○一二三四五六七八九]";
 
 /// Candidates, leftmost first: an e-mail address, an ID number, or a run of
 /// digit groups joined by separators (with a leading `+` and an area code in
 /// brackets allowed), which [`personal_run`] then judges.
 static CANDIDATE: LazyLock<Regex> = LazyLock::new(|| {
     let gap = format!("{SP}{{0,2}}{DASH}?{SP}{{0,2}}");
-    let word = "[A-Za-z0-9Ａ-Ｚａ-ｚ０-９_%+\\-－]";
-    let email = format!("{word}(?:{word}|[.．])*[@＠]{word}+(?:[.．]{word}+)*");
+    let word = "[A-Za-z0-9Ａ-Ｚａ-ｚ０-９_%+'\\-－]";
+    // The local part may be a name in Chinese characters; spaces around the @.
+    let local = format!("(?:\\p{{Han}}{{1,4}}|{word}(?:{word}|[.．])*)");
+    let email = format!("{local}{SP}{{0,2}}[@＠]{SP}{{0,2}}{word}+(?:[.．]{word}+)*");
     // National ID `A123456789`, resident certificate `AB12345678` / `A812345678`.
     let id = format!("[A-Za-zＡ-Ｚａ-ｚ]{gap}[1289A-Da-d１２８９Ａ-Ｄａ-ｄ](?:{gap}{D}){{8}}");
     let piece = format!("[(（]?{D}+[)）]?");
     let run = format!("(?:[+＋]{SP}*)?{piece}(?:{gap}{piece})*");
-    Regex::new(&format!("(?P<email>{email})|(?P<id>{id})|(?P<run>{run})"))
-        .expect("the masking pattern compiles")
+    // Five digits or more written in Chinese numerals (〇九一二 三四五 …).
+    let zh = format!("{ZH}(?:{gap}{ZH}){{4,}}");
+    Regex::new(&format!(
+        "(?P<email>{email})|(?P<id>{id})|(?P<zh>{zh})|(?P<run>{run})"
+    ))
+    .expect("the masking pattern compiles")
 });
 
-/// A date such as `2024-05-02`, `113.05.02` or `113.5.2 14` (after folding to
-/// half-width): kept although it has five digits or more. A year never starts
-/// with 0, as every Taiwan telephone number does.
+/// A date such as `2024-05-02`, `113.05.02`, `2024/5/2` or `113.5.2 14` (after
+/// folding to half-width) at the start of a run: kept although it has five
+/// digits or more. A year never starts with 0, as every Taiwan telephone
+/// number does.
 static DATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^[1-9][0-9]{1,3}[-.](?:0?[1-9]|1[0-2])[-.](?:0?[1-9]|[12][0-9]|3[01])(?: [0-9]{1,2})?$",
+        r"^[1-9][0-9]{1,3}[-./](?:0?[1-9]|1[0-2])[-./](?:0?[1-9]|[12][0-9]|3[01])(?: [0-9]{1,2}\b)?",
     )
     .expect("the date pattern compiles")
 });
@@ -54,10 +68,12 @@ fn half_width(s: &str) -> String {
 }
 
 /// Whether a run of digit groups could be a telephone, ID, account or case
-/// number: five digits or more, unless it is a date.
+/// number: five digits or more, not counting a date it starts with
+/// (`2024/5/2, 3號櫃檯` keeps its date and its counter).
 fn personal_run(run: &str) -> bool {
     let run = half_width(run);
-    run.chars().filter(char::is_ascii_digit).count() >= 5 && !DATE.is_match(&run)
+    let rest = DATE.find(&run).map_or(run.as_str(), |d| &run[d.end()..]);
+    rest.chars().filter(char::is_ascii_digit).count() >= 5
 }
 
 /// `text` with every telephone number (`0912 345 678`, `+886-912-345-678`,
@@ -98,6 +114,39 @@ mod tests {
             "3號櫃檯等了15分鐘，113年"
         );
         assert_eq!(mask_excerpt("QR code 很方便"), "QR code 很方便");
+    }
+
+    #[test]
+    fn what_the_hostile_review_found_is_masked() {
+        for (text, want) in [
+            ("電話0912\t345\t678", "電話＊＊＊"),
+            ("電話0912\n345\n678", "電話＊＊＊"),
+            ("電話0912/345/678", "電話＊＊＊"),
+            ("電話0912,345,678", "電話＊＊＊"),
+            ("電話0912_345_678", "電話＊＊＊"),
+            ("電話0912~345~678", "電話＊＊＊"),
+            ("電話0912\u{200b}345\u{200b}678", "電話＊＊＊"),
+            ("電話0912\u{2009}345\u{2009}678", "電話＊＊＊"),
+            ("電話0912\u{202f}345\u{202f}678", "電話＊＊＊"),
+            ("電話〇九一二三四五六七八", "電話＊＊＊"),
+            ("電話零九一二 三四五 六七八", "電話＊＊＊"),
+            // A name in characters cannot be told from the word before it: up
+            // to four characters before the @ go.
+            ("寄給王小明@example.com謝謝", "寄＊＊＊謝謝"),
+            ("寄到 wang.xm @ example.com 好嗎", "寄到 ＊＊＊ 好嗎"),
+            ("wang'xm@example.com", "＊＊＊"),
+        ] {
+            assert_eq!(mask_excerpt(text), want, "{text:?}");
+        }
+        // Dates stay, also with slashes and something after them.
+        for kept in [
+            "2024/5/2, 3號櫃檯",
+            "113/05/02 14點",
+            "一二三號櫃檯",
+            "第三、四號",
+        ] {
+            assert_eq!(mask_excerpt(kept), kept);
+        }
     }
 
     #[test]

@@ -9,10 +9,10 @@ use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
 
+use super::{DbLookup, Lookup};
 use crate::db::DbConnection;
 use crate::db::schema::form_versions;
 use crate::offices::{self, Office};
-use crate::survey::{DbLookup, Lookup};
 
 /// A form version without its definition.
 #[derive(Debug, Clone, PartialEq, Eq)]
