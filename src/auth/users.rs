@@ -323,3 +323,39 @@ pub fn change_password(
         )
     })
 }
+
+/// Why a password was not changed.
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordChangeError {
+    #[error("password: {0}")]
+    Policy(#[from] super::PasswordError),
+    #[error("current: the current password is not right")]
+    WrongCurrent,
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+/// Sets a new password: checks the policy and (for one's own change) the
+/// current password, hashes the new one, stores it with an audit entry,
+/// clears the account's login throttling and ends its other sessions (all of
+/// them when `keep_session` is None). The one way for the console and the
+/// command line. Slow on purpose (argon2): call off the async threads.
+pub fn set_password(
+    conn: &mut DbConnection,
+    user: &User,
+    current: Option<&str>,
+    new: &str,
+    keep_session: Option<i32>,
+    client_addr: Option<&str>,
+) -> Result<(), PasswordChangeError> {
+    super::check_password_policy(new)?;
+    if let Some(current) = current
+        && !super::verify_password(&user.password_hash, current)
+    {
+        return Err(PasswordChangeError::WrongCurrent);
+    }
+    let hash = super::hash_password(new);
+    change_password(conn, user, &hash, None, client_addr)?;
+    super::delete_other_sessions(conn, user.id, keep_session.unwrap_or(-1))?;
+    Ok(())
+}

@@ -607,9 +607,7 @@ fn user_command(cli: &Cli, command: &UserCommand) -> anyhow::Result<()> {
             let user = auth::find_user_by_username(&mut conn, &username.to_lowercase())?
                 .with_context(|| format!("no account `{username}`"))?;
             let password = read_password("new password / 新密碼: ")?;
-            let hash = auth::hash_password(&password);
-            auth::change_password(&mut conn, &user, &hash, None, None)?;
-            auth::delete_other_sessions(&mut conn, user.id, -1)?;
+            auth::set_password(&mut conn, &user, None, &password, None, None)?;
             println!("password changed for {}", user.username);
             Ok(())
         }

@@ -8,6 +8,8 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
+pub use submit::{MAX_QUEUE_AGE_DAYS, Submission, Submitter, submit};
+
 use crate::db::schema::{answers, responses};
 use crate::db::{self, DbConnection};
 use crate::forms::{Access, Channel, Form, ItemKind};
@@ -18,6 +20,7 @@ pub mod dashboard;
 pub mod devices;
 pub mod import;
 pub mod refcache;
+mod submit;
 pub mod tokens;
 
 #[derive(Debug, thiserror::Error)]

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -15,14 +15,12 @@ use super::ApiError;
 use super::session::client_addr;
 use super::state::AppState;
 use crate::db::DbError;
-use crate::forms::{self, Channel, Form};
-use crate::survey::{self, AnswerValue, IdempotencyKey, NewResponse, SurveyError, devices};
+use crate::forms::Channel;
+use crate::survey::{self, AnswerValue, IdempotencyKey, SurveyError, devices};
 
 pub const DEVICE_COOKIE: &str = "manyi_device";
 pub const DEVICE_HEADER: &str = "X-Device-Token";
 pub const MAX_BODY: usize = 64 * 1024;
-/// How far back a queued (offline) answer may be dated.
-const MAX_QUEUE_AGE_DAYS: i64 = 7;
 
 /// A questionnaire as submitted.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -180,6 +178,50 @@ fn parse_fields(
     })
 }
 
+/// Who sends a submission. Kiosks first: an unknown device token counts
+/// against the client's address (rotating made-up tokens meets its limit), a
+/// known device against its own budget. A staff session matters only to
+/// `staff` forms, and is looked up only when a cookie came.
+fn submitter(
+    conn: &mut crate::db::DbConnection,
+    app: &AppState,
+    channel: Channel,
+    device_token: Option<String>,
+    session_token: Option<String>,
+    addr: &str,
+) -> Result<survey::Submitter, ApiError> {
+    if channel == Channel::Counter {
+        let device = match device_token.as_deref() {
+            Some(t) => devices::device_by_token(conn, t)?,
+            None => None,
+        };
+        let Some(device) = device else {
+            if !app.limits.allow_address(addr) {
+                return Err(too_many());
+            }
+            return Err(match device_token {
+                Some(_) => ApiError::Unauthorized(
+                    "this kiosk device is unknown or has been revoked; enrol it again".into(),
+                ),
+                None => ApiError::Forbidden(
+                    "counter responses come from an enrolled kiosk device only".into(),
+                ),
+            });
+        };
+        if !app.limits.allow(true, &format!("device:{}", device.id)) {
+            return Err(too_many());
+        }
+        return Ok(survey::Submitter::Kiosk(device));
+    }
+    Ok(match session_token {
+        Some(token) => match crate::auth::lookup_session(conn, &token, &app.session_policy)? {
+            Some(s) => survey::Submitter::Staff(s.user),
+            None => survey::Submitter::Anonymous,
+        },
+        None => survey::Submitter::Anonymous,
+    })
+}
+
 /// Who is submitting, as far as the request shows: a kiosk's device token.
 fn device_token(req: &HttpRequest) -> Option<String> {
     req.headers()
@@ -254,135 +296,32 @@ pub async fn submit(
         }));
     }
 
-    let now = Utc::now();
-    let answered_at = match request.answered_at {
-        Some(t) if t > now + Duration::minutes(5) => {
-            return Err(bad("answered_at", "lies in the future"));
-        }
-        Some(t) if t < now - Duration::days(MAX_QUEUE_AGE_DAYS) => {
-            return Err(bad(
-                "answered_at",
-                format!("is more than {MAX_QUEUE_AGE_DAYS} days old"),
-            ));
-        }
-        Some(t) => t,
-        None => now,
+    let submission = survey::Submission {
+        form: request.form,
+        version: request.version,
+        idempotency_key: key,
+        channel,
+        office: request.office,
+        answered_at: request.answered_at,
+        answers,
+        survey_token: request.survey_token,
     };
-    if state.catalog.get(&request.form).is_none() {
-        return Err(bad("form", format!("no form `{}`", request.form)));
-    }
-    let form_key = request.form.clone();
-    let version = request.version.clone();
-    let office_code = request.office.clone();
-    let survey_token = request.survey_token.clone();
     let session_token = req
         .cookie(super::session::SESSION_COOKIE)
         .map(|c| c.value().to_owned());
     let app = state.clone();
     let stored = web::block(move || -> Result<survey::Stored, ApiError> {
-        let current = app.catalog.get(&form_key).expect("checked above");
-        let current_hash = current.version_hash.as_str();
-        let refs = &app.refs;
-        let pool = &app.pool;
-        let mut conn = pool.get().map_err(DbError::Pool)?;
+        let mut conn = app.pool.get().map_err(DbError::Pool)?;
         let conn = &mut conn;
-        let refs = refs.get(conn)?;
-        // The form version: current, or an older one a queued answer was given with.
-        let hash = version.as_deref().unwrap_or(current_hash);
-        let info = refs
-            .version(conn, hash)?
-            .ok_or_else(|| bad("version", format!("unknown version of form `{form_key}`")))?;
-        if info.form_key != form_key {
-            return Err(bad(
-                "version",
-                format!("is not a version of form `{form_key}`"),
-            ));
-        }
-        if info.retired {
-            return Err(bad("version", "this form version is retired"));
-        }
-        let older: Form;
-        let form: &Form = if hash == current_hash {
-            &current.form
-        } else {
-            older = forms::find_version(conn, hash)?
-                .ok_or_else(|| bad("version", "unknown version"))?
-                .form()
-                .map(|mut f| {
-                    // Who may answer is the current file's policy.
-                    f.access = current.form.access;
-                    f
-                })
-                .map_err(ApiError::internal)?;
-            &older
-        };
-        let form_version_id = info.id;
-        let (office_id, counter_id, device_id) = match channel {
-            Channel::Counter => {
-                // The device first: an unknown token counts against the
-                // client's address (rotating made-up tokens meets its limit),
-                // a known device against its own budget.
-                let device = match device_token.as_deref() {
-                    Some(t) => devices::device_by_token(conn, t)?,
-                    None => None,
-                };
-                let Some(device) = device else {
-                    if !app.limits.allow_address(&addr) {
-                        return Err(too_many());
-                    }
-                    return Err(match device_token {
-                        Some(_) => ApiError::Unauthorized(
-                            "this kiosk device is unknown or has been revoked; enrol it again"
-                                .into(),
-                        ),
-                        None => ApiError::Forbidden(
-                            "counter responses come from an enrolled kiosk device only".into(),
-                        ),
-                    });
-                };
-                if !app.limits.allow(true, &format!("device:{}", device.id)) {
-                    return Err(too_many());
-                }
-                (device.office_id, device.counter_id, Some(device.id))
-            }
-            Channel::Web | Channel::Internal => {
-                let code =
-                    office_code.ok_or_else(|| bad("office", "an office code is required"))?;
-                let office = refs
-                    .office(&code)
-                    .filter(|o| o.active)
-                    .ok_or_else(|| bad("office", format!("no office `{code}`")))?;
-                (office.id, None, None)
-            }
-        };
-        // A `staff` form: the logged-in staff member, if of the office.
-        let submitted_by = match (current.form.access, session_token.as_deref()) {
-            (forms::Access::Staff, Some(token)) => {
-                match crate::auth::lookup_session(conn, token, &app.session_policy)? {
-                    Some(s) => match s.user.scope().check_office(conn, office_id) {
-                        Ok(()) => Some(s.user.id),
-                        Err(crate::auth::AuthError::Db(e)) => return Err(e.into()),
-                        Err(_) => None,
-                    },
-                    None => None,
-                }
-            }
-            _ => None,
-        };
-        let new = NewResponse {
-            idempotency_key: key,
-            office_id,
-            channel,
-            form_version_id,
-            submitted_at: answered_at.naive_utc(),
-            counter_id,
-            staff_id: None,
-            device_id,
-            answers,
-            survey_token,
-            submitted_by,
-        };
-        Ok(survey::store_response_with(conn, form, &new, &*refs)?)
+        let by = submitter(conn, &app, channel, device_token, session_token, &addr)?;
+        Ok(survey::submit(
+            conn,
+            &app.catalog,
+            &app.refs,
+            submission,
+            &by,
+            Utc::now(),
+        )?)
     })
     .await??;
     if let Some(alert_id) = stored.alert_id {

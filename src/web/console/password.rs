@@ -45,37 +45,32 @@ pub async fn password_submit(
 ) -> PageResult {
     let StaffForm { staff, form } = post;
     let t = staff.tr;
-    let problem = if form.new != form.confirm {
-        Some(t.s("password-mismatch"))
-    } else {
-        auth::check_password_policy(&form.new)
-            .err()
-            .map(|e| e.to_string())
-    };
+    let problem = (form.new != form.confirm).then(|| t.s("password-mismatch"));
     let user = staff.user.clone();
     let (session_id, addr) = (staff.session_id, client_addr(&req));
     let error = match problem {
         Some(p) => Some(p),
         None => {
-            let stored = user.password_hash.clone();
-            let (current, new) = (form.current, form.new);
-            let checked = web::block(move || {
-                auth::verify_password(&stored, &current).then(|| auth::hash_password(&new))
+            let changed = db(&state, move |conn| {
+                Ok(auth::set_password(
+                    conn,
+                    &user,
+                    Some(&form.current),
+                    &form.new,
+                    Some(session_id),
+                    Some(&addr),
+                ))
             })
             .await?;
-            match checked {
-                None => Some(t.s("password-wrong")),
-                Some(hash) => {
-                    db(&state, move |conn| {
-                        auth::change_password(conn, &user, &hash, None, Some(&addr))?;
-                        auth::delete_other_sessions(conn, user.id, session_id)?;
-                        Ok(())
-                    })
-                    .await?;
+            match changed {
+                Ok(()) => {
                     return Ok(HttpResponse::SeeOther()
                         .insert_header((header::LOCATION, "/console/password?done=1"))
                         .finish());
                 }
+                Err(auth::PasswordChangeError::WrongCurrent) => Some(t.s("password-wrong")),
+                Err(auth::PasswordChangeError::Policy(e)) => Some(e.to_string()),
+                Err(auth::PasswordChangeError::Db(e)) => return Err(PageError::internal(e)),
             }
         }
     };
