@@ -20,7 +20,6 @@ pub mod summary;
 pub mod terms;
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use serde::Serialize;
 
@@ -42,46 +41,11 @@ pub enum AnalyticsError {
     Polars(#[from] polars::error::PolarsError),
 }
 
-/// A year of the Republic of China calendar (民國): 113 = 2024.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(transparent)]
-pub struct RocYear(i32);
+pub use crate::calendar::RocYear;
 
-impl RocYear {
-    /// Years 1-200 (1912-2111).
-    pub fn new(year: i32) -> Result<Self, AnalyticsError> {
-        if (1..=200).contains(&year) {
-            Ok(RocYear(year))
-        } else {
-            Err(AnalyticsError::Invalid(format!(
-                "`{year}` is not a ROC year (民國 1-200, e.g. 113 for 2024)"
-            )))
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<Self, AnalyticsError> {
-        let y = s.trim().parse::<i32>().map_err(|_| {
-            AnalyticsError::Invalid(format!("`{s}` is not a ROC year (e.g. 113 for 2024)"))
-        })?;
-        Self::new(y)
-    }
-
-    pub fn from_gregorian(y: i32) -> Self {
-        RocYear(y - 1911)
-    }
-
-    pub fn get(self) -> i32 {
-        self.0
-    }
-
-    pub fn gregorian(self) -> i32 {
-        self.0 + 1911
-    }
-}
-
-impl fmt::Display for RocYear {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
+impl From<crate::calendar::RocYearError> for AnalyticsError {
+    fn from(e: crate::calendar::RocYearError) -> Self {
+        AnalyticsError::Invalid(e.to_string())
     }
 }
 

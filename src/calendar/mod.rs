@@ -9,8 +9,11 @@
 //! and says so.
 
 mod import;
+mod roc;
+pub mod taipei;
 
 pub use import::{CalendarError, ImportedDay, import_days, parse_official_csv};
+pub use roc::{RocYear, RocYearError};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;

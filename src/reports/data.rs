@@ -405,9 +405,7 @@ pub fn gather(
     report.scope_zh = scope_zh;
     report.scope_en = scope_en;
     report.county_report = county_report;
-    report.generated_at = (chrono::Utc::now() + chrono::Duration::hours(8))
-        .format("%Y-%m-%d %H:%M")
-        .to_string();
+    report.generated_at = crate::calendar::taipei::minutes(chrono::Utc::now().naive_utc());
     Ok(report)
 }
 

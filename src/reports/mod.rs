@@ -31,6 +31,8 @@ pub enum ReportError {
     Warehouse(#[from] crate::warehouse::WarehouseError),
     #[error(transparent)]
     Plan(#[from] crate::plans::PlanError),
+    #[error(transparent)]
+    Year(#[from] crate::calendar::RocYearError),
     #[error("{path}: {source}")]
     Io {
         path: String,

@@ -3,23 +3,14 @@
 //! office. Small indexed counts over (office_id, submitted_at); the history
 //! itself is the analytics pipeline's business.
 
-use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Utc};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 use serde::Serialize;
 
+use crate::calendar::taipei;
 use crate::db::DbConnection;
 use crate::db::schema::{answers, responses};
-
-/// Taiwan has kept UTC+8 without daylight saving since 1979.
-pub fn taipei() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).expect("valid offset")
-}
-
-/// UTC instant at which a Taipei calendar day starts.
-pub fn taipei_midnight_utc(date: NaiveDate) -> NaiveDateTime {
-    date.and_hms_opt(0, 0, 0).expect("midnight") - Duration::hours(8)
-}
 
 /// Satisfaction counts of the overall item.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -109,31 +100,31 @@ pub fn office_figures(
     overall_keys: &[String],
     now: DateTime<Utc>,
 ) -> QueryResult<Vec<OfficeFigures>> {
-    let local = now.with_timezone(&taipei()).date_naive();
-    let today_from = taipei_midnight_utc(local);
-    let today_to = taipei_midnight_utc(local + Duration::days(1));
+    let local = now.with_timezone(&taipei::offset()).date_naive();
+    let today_from = taipei::midnight_utc(local);
+    let today_to = taipei::midnight_utc(local + Duration::days(1));
     let (m0, m1) = month_bounds(local.year(), local.month());
     let (l0, l1) = month_bounds(local.year() - 1, local.month());
     let today = counts(conn, office_ids, today_from, today_to)?;
     let month = counts(
         conn,
         office_ids,
-        taipei_midnight_utc(m0),
-        taipei_midnight_utc(m1),
+        taipei::midnight_utc(m0),
+        taipei::midnight_utc(m1),
     )?;
     let rate_now = rates(
         conn,
         office_ids,
         overall_keys,
-        taipei_midnight_utc(m0),
-        taipei_midnight_utc(m1),
+        taipei::midnight_utc(m0),
+        taipei::midnight_utc(m1),
     )?;
     let rate_then = rates(
         conn,
         office_ids,
         overall_keys,
-        taipei_midnight_utc(l0),
-        taipei_midnight_utc(l1),
+        taipei::midnight_utc(l0),
+        taipei::midnight_utc(l1),
     )?;
     let find = |v: &[(i32, i64)], o: i32| v.iter().find(|x| x.0 == o).map_or(0, |x| x.1);
     let find_rate = |v: &[(i32, i64, i64)], o: i32| {
@@ -161,14 +152,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn taipei_days_start_at_16_utc_the_day_before() {
+    fn month_bounds_roll_over_the_year() {
         let d = NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
         assert_eq!(
-            taipei_midnight_utc(d),
+            taipei::midnight_utc(d),
             NaiveDate::from_ymd_opt(2024, 2, 29)
                 .unwrap()
                 .and_hms_opt(16, 0, 0)
-                .unwrap()
+                .unwrap(),
+            "a leap day before"
         );
         assert_eq!(
             month_bounds(2024, 12).1,

@@ -191,7 +191,6 @@ fn parse_rows(file: &str, text: &str, ctx: &ImportContext<'_>) -> Result<Parsed,
         responses: Vec::new(),
         answers: Vec::new(),
     };
-    let utc = chrono::Duration::hours(8);
     for (idx, record) in reader.records().enumerate() {
         let row = idx + 2;
         let record = match record {
@@ -212,7 +211,7 @@ fn parse_rows(file: &str, text: &str, ctx: &ImportContext<'_>) -> Result<Parsed,
         }
         let when = match parse_when(get(1)) {
             Ok(local) => {
-                let at = local - utc;
+                let at = crate::calendar::taipei::to_utc(local);
                 if at > ctx.now {
                     row_errors.push(format!("row {row}, column submitted_at: in the future"));
                 }

@@ -125,7 +125,7 @@ pub fn load_complaints(
     to: Option<RocYear>,
 ) -> Result<polars::prelude::DataFrame, WarehouseError> {
     let calendar = crate::calendar::Calendar::load(conn)?;
-    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+    let today = crate::calendar::taipei::today();
     let from = from
         .map(|y| chrono::NaiveDate::from_ymd_opt(y.gregorian(), 1, 1).expect("valid year"))
         .unwrap_or(chrono::NaiveDate::from_ymd_opt(1912, 1, 1).expect("valid"));

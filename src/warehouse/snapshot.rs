@@ -128,8 +128,9 @@ fn version_items(conn: &mut DbConnection) -> Result<HashMap<i32, VersionItems>, 
 
 /// Taipei calendar day (days since 1970-01-01) of a UTC instant.
 fn taipei_day(at: NaiveDateTime) -> i32 {
-    let local = at + chrono::Duration::hours(8);
-    (local.date() - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32
+    (crate::calendar::taipei::date_of(at)
+        - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch"))
+    .num_days() as i32
 }
 
 fn narrow<T: TryFrom<i32>>(v: i32, what: &str) -> Result<T, WarehouseError> {

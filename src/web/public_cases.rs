@@ -6,7 +6,6 @@ use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::Utc;
 use serde::Deserialize;
 
 use super::ApiError;
@@ -15,7 +14,6 @@ use super::state::AppState;
 use crate::calendar::Calendar;
 use crate::cases::{self, Case, CaseChannel, CaseError, NewCase};
 use crate::offices::{self, Office};
-use crate::survey::dashboard::taipei;
 
 const FORM_COOKIE: &str = "manyi_form_csrf";
 
@@ -218,7 +216,7 @@ pub async fn mailbox_submit(
             "zh-TW".into()
         },
         confidential: false,
-        received_on: Utc::now().with_timezone(&taipei()).date_naive(),
+        received_on: crate::calendar::taipei::today(),
         lookup_secret_hash: Some(cases::secret_hash(&secret)),
         // The page's one-time form token: a form sent twice (a double tap, a
         // retry after a dropped connection) is stored once.

@@ -53,7 +53,7 @@ pub async fn audit_page(
     let entries = records
         .into_iter()
         .map(|r| AuditLine {
-            at: (r.at + chrono::Duration::hours(8))
+            at: crate::calendar::taipei::local(r.at)
                 .format("%Y-%m-%d %H:%M:%S")
                 .to_string(),
             actor: r.actor,

@@ -172,9 +172,7 @@ pub async fn case_page(
         events: events
             .into_iter()
             .map(|e| EventLine {
-                at: (e.at + chrono::Duration::hours(8))
-                    .format("%Y-%m-%d %H:%M")
-                    .to_string(),
+                at: crate::calendar::taipei::minutes(e.at),
                 actor: e.actor,
                 kind: e.kind,
                 to: e.to_status,

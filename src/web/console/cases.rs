@@ -5,7 +5,7 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate};
 use diesel::prelude::*;
 use serde::Deserialize;
 
@@ -15,12 +15,11 @@ use crate::cases::views::{self, DueState};
 use crate::cases::{self, Case, CaseChannel, CaseError, NewCase, mask_contact, mask_name};
 use crate::forms::Lang;
 use crate::offices::{self, Office};
-use crate::survey::dashboard::taipei;
 use crate::web::session::{PageError, Staff, StaffForm};
 use crate::web::state::AppState;
 
 pub(super) fn today() -> NaiveDate {
-    Utc::now().with_timezone(&taipei()).date_naive()
+    crate::calendar::taipei::today()
 }
 
 fn state_label(s: DueState, lang: Lang) -> &'static str {

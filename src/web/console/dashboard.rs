@@ -9,7 +9,7 @@ use super::{Chrome, OfficeQuery, PageResult, db, render};
 use crate::auth::{AuthError, Scope};
 use crate::forms::Lang;
 use crate::offices::{self, Office};
-use crate::survey::dashboard::{self, OfficeFigures, Rate, taipei};
+use crate::survey::dashboard::{self, OfficeFigures, Rate};
 use crate::web::ApiError;
 use crate::web::i18n::Tr;
 use crate::web::session::{PageError, Staff};
@@ -70,7 +70,7 @@ fn attention(
     lang: Lang,
 ) -> diesel::QueryResult<Vec<Attention>> {
     use crate::cases::views::{DueState, due_summary};
-    let today = Utc::now().with_timezone(&taipei()).date_naive();
+    let today = crate::calendar::taipei::today();
     let calendar = crate::calendar::Calendar::load(conn)?;
     let summary = due_summary(conn, scope, &calendar, today)?;
     let ids: Vec<i32> = offices.iter().map(|o| o.id).collect();
@@ -178,7 +178,7 @@ pub async fn dashboard_page(
         }
     });
     let today_label = Utc::now()
-        .with_timezone(&taipei())
+        .with_timezone(&crate::calendar::taipei::offset())
         .format("%Y-%m-%d")
         .to_string();
     render(&DashboardPage {

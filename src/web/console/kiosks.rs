@@ -63,9 +63,7 @@ struct KiosksPage {
 }
 
 pub(super) fn taipei(t: chrono::NaiveDateTime) -> String {
-    (t + chrono::Duration::hours(8))
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+    crate::calendar::taipei::minutes(t)
 }
 
 fn base_url(req: &HttpRequest) -> String {

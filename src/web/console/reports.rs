@@ -38,7 +38,7 @@ pub(super) fn visible(
 /// The ROC year most reports are about: the last complete one.
 pub(super) fn last_year() -> i32 {
     use chrono::Datelike;
-    (chrono::Utc::now() + chrono::Duration::hours(8)).year() - 1911 - 1
+    crate::calendar::taipei::today().year() - 1911 - 1
 }
 
 struct ScopeOption {
@@ -133,9 +133,7 @@ pub async fn reports_page(
             .into_iter()
             .map(|run| RunLine {
                 scope_label: scope_label(&run.scope, &visible, t),
-                requested: (run.requested_at + chrono::Duration::hours(8))
-                    .format("%Y-%m-%d %H:%M")
-                    .to_string(),
+                requested: crate::calendar::taipei::minutes(run.requested_at),
                 files: jobs::files(&dir, &run)
                     .into_iter()
                     .filter(|f| !f.contains('/'))
