@@ -33,11 +33,11 @@ pub struct WorkingDays(u8);
 impl WorkingDays {
     pub const MAX: u8 = 30;
 
-    pub fn new(n: u32) -> Result<Self, String> {
+    pub fn new(n: u32) -> Result<Self, WorkingDaysError> {
         if (1..=Self::MAX as u32).contains(&n) {
             Ok(Self(n as u8))
         } else {
-            Err(format!("working days must be between 1 and {}", Self::MAX))
+            Err(WorkingDaysError(n))
         }
     }
 
@@ -45,6 +45,11 @@ impl WorkingDays {
         self.0 as u32
     }
 }
+
+/// A number of working days outside 1-30.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("working days must be between 1 and {max}, not {0}", max = WorkingDays::MAX)]
+pub struct WorkingDaysError(pub u32);
 
 impl fmt::Display for WorkingDays {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -283,6 +283,9 @@ pub enum CaseError {
     },
     #[error(transparent)]
     Auth(#[from] AuthError),
+    /// Stored data that does not make sense (a deadline rule out of range).
+    #[error("data: {0}")]
+    Data(String),
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }
@@ -392,12 +395,14 @@ pub fn categories(conn: &mut DbConnection, active_only: bool) -> QueryResult<Vec
     q.load(conn)
 }
 
-/// Working days for a kind of case at an office (its own rule, else the default).
+/// Working days for a kind of case at an office (its own rule, else the
+/// default). A missing default or a stored value outside 1-30 is an error
+/// (the migrations seed every kind), never a silently assumed number.
 pub fn deadline_days(
     conn: &mut DbConnection,
     office_id: i32,
     kind: DeadlineKind,
-) -> QueryResult<WorkingDays> {
+) -> Result<WorkingDays, CaseError> {
     let rules: Vec<(Option<i32>, i16)> = case_deadline_rules::table
         .filter(case_deadline_rules::kind.eq(kind.as_str()))
         .filter(
@@ -415,8 +420,16 @@ pub fn deadline_days(
         .find(|r| r.0.is_some())
         .or_else(|| rules.first())
         .map(|r| r.1)
-        .unwrap_or(3);
-    Ok(WorkingDays::new(days as u32).unwrap_or(WorkingDays::new(3).expect("3 is valid")))
+        .ok_or_else(|| CaseError::Data(format!("no deadline rule for `{}`", kind.as_str())))?;
+    u32::try_from(days)
+        .ok()
+        .and_then(|d| WorkingDays::new(d).ok())
+        .ok_or_else(|| {
+            CaseError::Data(format!(
+                "the deadline rule for `{}` at office {office_id} is {days} working days",
+                kind.as_str()
+            ))
+        })
 }
 
 fn record_event(

@@ -602,3 +602,29 @@ on_both_engines! {
         assert!(html.contains("主任核定"), "the note is in the history");
     }
 }
+
+on_both_engines! {
+    // A missing deadline rule is an error, not a silent 3 days (the schema's
+    // check keeps stored values within 1-30).
+    async fn a_missing_deadline_rule_is_an_error(engine) {
+        let db = TestDb::new(engine);
+        let mut conn = db.pool().get().unwrap();
+        let org = seed_org(&mut conn);
+        let director = user(&mut conn, "dir-js");
+        use manyi::db::schema::case_deadline_rules as r;
+        assert!(
+            diesel::update(r::table.filter(r::kind.eq("simple")))
+                .set(r::working_days.eq(0i16))
+                .execute(&mut conn)
+                .is_err(),
+            "0 working days never reaches the table"
+        );
+        let mut mailbox = new_case(org.js.id);
+        mailbox.channel = CaseChannel::CommentBox;
+        diesel::delete(r::table.filter(r::kind.eq("simple"))).execute(&mut conn).unwrap();
+        match cases::register_case(&mut conn, &Calendar::shipped(), &mailbox, Some(&director)) {
+            Err(CaseError::Data(message)) => assert!(message.contains("simple"), "{message}"),
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -233,6 +233,7 @@ pub(super) fn case_error(e: CaseError, lang: Lang) -> PageError {
         }
         CaseError::Auth(a) => PageError::from_auth(a, lang),
         CaseError::Db(d) => PageError::internal(d),
+        CaseError::Data(d) => PageError::internal(d),
     }
 }
 
