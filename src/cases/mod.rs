@@ -634,6 +634,30 @@ pub fn get_case(conn: &mut DbConnection, scope: &Scope, id: i64) -> Result<Case,
     Ok(case)
 }
 
+/// One case by its number (`JS-114-00001`), if it is in scope (404 otherwise).
+pub fn get_case_by_number(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    case_no: &str,
+) -> Result<Case, CaseError> {
+    let id: i64 = cases::table
+        .filter(cases::case_no.eq(case_no))
+        .select(cases::id)
+        .first(conn)
+        .optional()?
+        .ok_or(AuthError::NotFound)?;
+    get_case(conn, scope, id)
+}
+
+/// Every case in scope, oldest first (the register's export).
+pub fn all_cases(conn: &mut DbConnection, scope: &Scope) -> QueryResult<Vec<Case>> {
+    cases::table
+        .filter(cases::office_id.eq_any(scope.office_ids(conn)?))
+        .order((cases::received_on, cases::id))
+        .select(Case::as_select())
+        .load(conn)
+}
+
 pub fn case_events(conn: &mut DbConnection, case_id: i64) -> QueryResult<Vec<CaseEvent>> {
     case_events::table
         .filter(case_events::case_id.eq(case_id))

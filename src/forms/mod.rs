@@ -9,7 +9,10 @@ mod load;
 mod store;
 
 pub use load::{FormError, FormErrors, parse_form};
-pub use store::{FormVersionRow, RetireError, find_version, register_catalog, retire_version};
+pub use store::{
+    FormVersionRow, RetireError, VersionInfo, all_versions, find_version, register_catalog,
+    retire_version, version_index,
+};
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -81,6 +81,49 @@ pub fn register_catalog(
 }
 
 /// A version by its hash (any form, retired or not).
+/// A version without its definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionInfo {
+    pub id: i32,
+    pub form_key: String,
+    pub retired: bool,
+}
+
+/// Every version by hash, without the definitions (cheap to keep in memory).
+pub fn version_index(
+    conn: &mut DbConnection,
+) -> QueryResult<std::collections::HashMap<String, VersionInfo>> {
+    let rows: Vec<(String, i32, String, bool)> = form_versions::table
+        .select((
+            form_versions::version_hash,
+            form_versions::id,
+            form_versions::form_key,
+            form_versions::retired,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(hash, id, form_key, retired)| {
+            (
+                hash,
+                VersionInfo {
+                    id,
+                    form_key,
+                    retired,
+                },
+            )
+        })
+        .collect())
+}
+
+/// Every version ever registered, oldest first.
+pub fn all_versions(conn: &mut DbConnection) -> QueryResult<Vec<FormVersionRow>> {
+    form_versions::table
+        .order(form_versions::id)
+        .select(FormVersionRow::as_select())
+        .load(conn)
+}
+
 pub fn find_version(conn: &mut DbConnection, hash: &str) -> QueryResult<Option<FormVersionRow>> {
     form_versions::table
         .filter(form_versions::version_hash.eq(hash))

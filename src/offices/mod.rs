@@ -182,6 +182,22 @@ pub fn find_service_type(conn: &mut DbConnection, code: &str) -> QueryResult<Opt
         .optional()
 }
 
+/// Every counter of every office (reference data of the analytics).
+pub fn all_counters(conn: &mut DbConnection) -> QueryResult<Vec<Counter>> {
+    counters::table
+        .order(counters::id)
+        .select(Counter::as_select())
+        .load(conn)
+}
+
+/// Every staff member of every office (reference data of the analytics).
+pub fn all_staff(conn: &mut DbConnection) -> QueryResult<Vec<Staff>> {
+    staff::table
+        .order(staff::id)
+        .select(Staff::as_select())
+        .load(conn)
+}
+
 pub fn staff_of(conn: &mut DbConnection, office_id: i32) -> QueryResult<Vec<Staff>> {
     staff::table
         .filter(staff::office_id.eq(office_id))

@@ -7,20 +7,13 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use diesel::prelude::*;
+use diesel::QueryResult;
 
 use super::{DbLookup, Lookup};
 use crate::db::DbConnection;
-use crate::db::schema::form_versions;
 use crate::offices::{self, Office};
 
-/// A form version without its definition.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VersionInfo {
-    pub id: i32,
-    pub form_key: String,
-    pub retired: bool,
-}
+pub use crate::forms::VersionInfo;
 
 #[derive(Debug, Default)]
 pub struct RefData {
@@ -33,14 +26,6 @@ pub struct RefData {
 impl RefData {
     fn load(conn: &mut DbConnection) -> QueryResult<Self> {
         let offices = offices::list_offices(conn)?;
-        let versions: Vec<(String, i32, String, bool)> = form_versions::table
-            .select((
-                form_versions::version_hash,
-                form_versions::id,
-                form_versions::form_key,
-                form_versions::retired,
-            ))
-            .load(conn)?;
         Ok(RefData {
             thresholds: offices.iter().map(|o| (o.id, o.alert_threshold)).collect(),
             offices_by_code: offices.into_iter().map(|o| (o.code.clone(), o)).collect(),
@@ -48,19 +33,7 @@ impl RefData {
                 .into_iter()
                 .map(|t| (t.code, t.id))
                 .collect(),
-            versions: versions
-                .into_iter()
-                .map(|(hash, id, form_key, retired)| {
-                    (
-                        hash,
-                        VersionInfo {
-                            id,
-                            form_key,
-                            retired,
-                        },
-                    )
-                })
-                .collect(),
+            versions: crate::forms::version_index(conn)?,
         })
     }
 

@@ -1,53 +1,31 @@
-//! The reference tables an analysis needs, read once per analysis.
-
-use diesel::prelude::*;
+//! The reference tables an analysis needs, read once per analysis through
+//! their owning modules (`offices`, `forms`).
 
 use super::WarehouseError;
 use crate::analytics::Reference;
 use crate::db::DbConnection;
-use crate::db::schema::{counters, form_versions, service_types, staff};
-use crate::forms::Form;
+use crate::offices;
 
 /// Offices, counters, staff members, service types and every form version.
 pub fn load_reference(conn: &mut DbConnection) -> Result<Reference, WarehouseError> {
     let mut r = Reference::default();
-    for office in crate::offices::list_offices(conn)? {
+    for office in offices::list_offices(conn)? {
         r.offices.insert(office.id, office);
     }
-    for (id, code, name) in counters::table
-        .select((counters::id, counters::code, counters::name_zh))
-        .load::<(i32, String, String)>(conn)?
-    {
-        r.counters.insert(id, (code, name));
+    for c in offices::all_counters(conn)? {
+        r.counters.insert(c.id, (c.code, c.name_zh));
     }
-    for (id, code, name) in staff::table
-        .select((staff::id, staff::code, staff::display_name))
-        .load::<(i32, String, String)>(conn)?
-    {
-        r.staff.insert(id, (code, name));
+    for s in offices::all_staff(conn)? {
+        r.staff.insert(s.id, (s.code, s.display_name));
     }
-    for (id, code, zh, en) in service_types::table
-        .select((
-            service_types::id,
-            service_types::code,
-            service_types::name_zh,
-            service_types::name_en,
-        ))
-        .load::<(i32, String, String, String)>(conn)?
-    {
-        r.service_types.insert(id, (code, zh, en));
+    for t in offices::service_types(conn)? {
+        r.service_types.insert(t.id, (t.code, t.name_zh, t.name_en));
     }
-    for (id, key, json) in form_versions::table
-        .select((
-            form_versions::id,
-            form_versions::form_key,
-            form_versions::definition,
-        ))
-        .load::<(i32, String, String)>(conn)?
-    {
-        let form: Form = serde_json::from_str(&json)
-            .map_err(|e| WarehouseError::Data(format!("form version {id}: {e}")))?;
-        r.form_versions.insert(id, (key, form));
+    for v in crate::forms::all_versions(conn)? {
+        let form = v
+            .form()
+            .map_err(|e| WarehouseError::Data(format!("form version {}: {e}", v.id)))?;
+        r.form_versions.insert(v.id, (v.form_key, form));
     }
     Ok(r)
 }

@@ -22,7 +22,7 @@ use super::WarehouseError;
 use crate::analytics::Collect;
 use crate::analytics::frame::{ResponseColumns, channel_code, col, empty_responses};
 use crate::db::DbConnection;
-use crate::db::schema::{answers, form_versions, responses};
+use crate::db::schema::{answers, responses};
 use crate::forms::{Channel, Form, ItemKind};
 
 /// Bumped whenever the layout of the files changes; an older snapshot is rebuilt.
@@ -102,12 +102,11 @@ struct VersionItems {
 }
 
 fn version_items(conn: &mut DbConnection) -> Result<HashMap<i32, VersionItems>, WarehouseError> {
-    let rows: Vec<(i32, String)> = form_versions::table
-        .select((form_versions::id, form_versions::definition))
-        .load(conn)?;
     let mut out = HashMap::new();
-    for (id, json) in rows {
-        let form: Form = serde_json::from_str(&json)
+    for version in crate::forms::all_versions(conn)? {
+        let id = version.id;
+        let form: Form = version
+            .form()
             .map_err(|e| WarehouseError::Data(format!("form version {id}: {e}")))?;
         let mut v = VersionItems::default();
         for item in &form.items {

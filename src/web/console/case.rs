@@ -4,7 +4,6 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::NaiveDate;
-use diesel::prelude::*;
 use serde::Deserialize;
 
 use super::cases::case_error;
@@ -89,14 +88,8 @@ pub async fn case_page(
     let addr = crate::web::session::client_addr(&req);
     let case_no = case_no.into_inner();
     let (case, events, office, handlers, unmasked) = db(&state, move |conn| {
-        use crate::db::schema::cases as c;
-        let id: i64 = c::table
-            .filter(c::case_no.eq(&case_no))
-            .select(c::id)
-            .first(conn)
-            .optional()?
-            .ok_or_else(|| PageError::not_found(lang))?;
-        let case = cases::get_case(conn, &viewer.scope(), id).map_err(|e| case_error(e, lang))?;
+        let case = cases::get_case_by_number(conn, &viewer.scope(), &case_no)
+            .map_err(|e| case_error(e, lang))?;
         let unmasked = cases::sees_personal_data(&viewer, &case);
         let has_personal = case.petitioner_name.is_some()
             || case.petitioner_contact.is_some()
@@ -268,13 +261,9 @@ pub async fn case_action(
     let case_no = case_no.into_inner();
     let location = format!("/console/cases/{case_no}");
     db(&state, move |conn| {
-        use crate::db::schema::cases as c;
-        let id: i64 = c::table
-            .filter(c::case_no.eq(&case_no))
-            .select(c::id)
-            .first(conn)
-            .optional()?
-            .ok_or_else(|| PageError::not_found(lang))?;
+        let id = cases::get_case_by_number(conn, &actor.scope(), &case_no)
+            .map_err(|e| case_error(e, lang))?
+            .id;
         let cal = Calendar::load(conn)?;
         cases::apply(conn, &cal, &actor, id, &action, form.note.trim(), today())
             .map_err(|e| case_error(e, lang))

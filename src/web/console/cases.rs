@@ -6,7 +6,6 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{Datelike, NaiveDate};
-use diesel::prelude::*;
 use serde::Deserialize;
 
 use super::{Chrome, db, render};
@@ -301,16 +300,7 @@ pub async fn cases_csv(
     staff: Staff,
 ) -> Result<HttpResponse, PageError> {
     let scope = staff.scope.clone();
-    let list = db(&state, move |conn| {
-        use crate::db::schema::cases;
-        let ids = scope.office_ids(conn)?;
-        Ok(cases::table
-            .filter(cases::office_id.eq_any(ids))
-            .order((cases::received_on, cases::id))
-            .select(Case::as_select())
-            .load(conn)?)
-    })
-    .await?;
+    let list = db(&state, move |conn| Ok(cases::all_cases(conn, &scope)?)).await?;
     let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
     let header = [
         "案件編號 case_no",
