@@ -12,38 +12,45 @@ use regex::{Captures, Regex};
 /// What a masked span becomes.
 pub const MASK: &str = "＊＊＊";
 
-/// A digit, half- or full-width.
-const D: &str = "[0-9０-９]";
-/// A space or an invisible separator: ASCII space, tab, line breaks,
-/// no-break, ideographic (full-width), the typographic spaces (thin, hair,
-/// narrow no-break …), zero-width spaces and joiners, the word joiner and BOM.
-const SP: &str = "[ \t\r\n\u{a0}\u{3000}\u{2000}-\u{200d}\u{202f}\u{205f}\u{2060}\u{feff}]";
-/// A hyphen, dash, dot, slash, comma, underscore or tilde between digit
-/// groups, half- or full-width.
-const DASH: &str = "[\\-.－．/／,，_＿~～\u{2010}-\u{2015}\u{2212}\u{2027}\u{b7}\u{30fb}]";
-/// A digit written as a Chinese numeral.
-const ZH: &str = "[〇零○一二三四五六七八九]";
+/// A digit in any form people type or paste: ASCII and full-width, every
+/// Unicode decimal and other number (𝟎, ⓪, ¹ …), Chinese numerals, common and
+/// formal (〇九一二, 零玖壹貳).
+const D: &str = "[\\p{Nd}\\p{No}\\p{Nl}〇零○一二三四五六七八九壹貳贰參叁肆伍陸柒捌玖]";
+/// Between digit groups: up to five characters that are neither letters nor
+/// digits (spaces of every kind, tabs and line breaks, invisible and
+/// formatting characters, hyphens, dashes, dots, slashes, commas, 、, |, :,
+/// *, \\, brackets, keycap and variation marks …).
+const GAP: &str = "[^\\p{L}\\p{N}]{0,5}";
+/// A space or an invisible separator, for around the `@` of an address.
+const SP: &str = "[\\s\\p{Cf}\\p{Z}]";
 
-/// Candidates, leftmost first: an e-mail address, an ID number, or a run of
-/// digit groups joined by separators (with a leading `+` and an area code in
-/// brackets allowed), which [`personal_run`] then judges.
+/// Candidates, leftmost first: an e-mail address (also written `(at)` or
+/// `[at]`, `[dot]`, with spaces, a domain in any script), an ID number, or a
+/// run of digits joined by separators, which [`personal_run`] then judges.
 static CANDIDATE: LazyLock<Regex> = LazyLock::new(|| {
-    let gap = format!("{SP}{{0,2}}{DASH}?{SP}{{0,2}}");
-    let word = "[A-Za-z0-9Ａ-Ｚａ-ｚ０-９_%+'\\-－]";
-    // The local part may be a name in Chinese characters; spaces around the @.
-    let local = format!("(?:\\p{{Han}}{{1,4}}|{word}(?:{word}|[.．])*)");
-    let email = format!("{local}{SP}{{0,2}}[@＠]{SP}{{0,2}}{word}+(?:[.．]{word}+)*");
+    let ascii_word = "[A-Za-z0-9Ａ-Ｚａ-ｚ０-９_%+'!#$&*=?^`{|}~\\-－]";
+    // The local part may be a name in Chinese characters (up to four of them:
+    // a name cannot be told from the word before it).
+    let local = format!("(?:\\p{{Han}}{{1,4}}|{ascii_word}(?:{ascii_word}|[.．])*)");
+    let at = format!("{SP}{{0,3}}(?:[@＠]|[(\\[{{（【]{SP}*(?i:at){SP}*[)\\]}}）】]){SP}{{0,3}}");
+    let dot = format!(
+        "(?:{SP}{{0,2}}[.．。]{SP}{{0,2}}|{SP}*[(\\[{{（【]{SP}*(?i:dot){SP}*[)\\]}}）】]{SP}*)"
+    );
+    // Domain labels: ASCII, or up to four Chinese characters (例子.台灣), so
+    // that the sentence after an address stays.
+    let label = format!("(?:{ascii_word}+|\\p{{Han}}{{1,4}})");
+    let email = format!("{local}{at}{label}(?:{dot}{label})*");
     // National ID `A123456789`, resident certificate `AB12345678` / `A812345678`.
-    let id = format!("[A-Za-zＡ-Ｚａ-ｚ]{gap}[1289A-Da-d１２８９Ａ-Ｄａ-ｄ](?:{gap}{D}){{8}}");
-    let piece = format!("[(（]?{D}+[)）]?");
-    let run = format!("(?:[+＋]{SP}*)?{piece}(?:{gap}{piece})*");
-    // Five digits or more written in Chinese numerals (〇九一二 三四五 …).
-    let zh = format!("{ZH}(?:{gap}{ZH}){{4,}}");
-    Regex::new(&format!(
-        "(?P<email>{email})|(?P<id>{id})|(?P<zh>{zh})|(?P<run>{run})"
-    ))
-    .expect("the masking pattern compiles")
+    let id = format!("[A-Za-zＡ-Ｚａ-ｚ]{GAP}(?:[A-Da-dＡ-Ｄａ-ｄ]|{D})(?:{GAP}{D}){{8,}}");
+    let run = format!("[+＋(（]?{D}(?:{GAP}{D})*");
+    Regex::new(&format!("(?P<email>{email})|(?P<id>{id})|(?P<run>{run})"))
+        .expect("the masking pattern compiles")
 });
+
+/// A digit of [`D`]: what [`personal_run`] counts.
+fn is_digit(c: char) -> bool {
+    c.is_numeric() || "〇零○一二三四五六七八九壹貳贰參叁肆伍陸柒捌玖".contains(c)
+}
 
 /// A date such as `2024-05-02`, `113.05.02`, `2024/5/2` or `113.5.2 14` (after
 /// folding to half-width) at the start of a run: kept although it has five
@@ -73,7 +80,7 @@ fn half_width(s: &str) -> String {
 fn personal_run(run: &str) -> bool {
     let run = half_width(run);
     let rest = DATE.find(&run).map_or(run.as_str(), |d| &run[d.end()..]);
-    rest.chars().filter(char::is_ascii_digit).count() >= 5
+    rest.chars().filter(|c| is_digit(*c)).count() >= 5
 }
 
 /// `text` with every telephone number (`0912 345 678`, `+886-912-345-678`,
@@ -135,6 +142,37 @@ mod tests {
             ("寄給王小明@example.com謝謝", "寄＊＊＊謝謝"),
             ("寄到 wang.xm @ example.com 好嗎", "寄到 ＊＊＊ 好嗎"),
             ("wang'xm@example.com", "＊＊＊"),
+        ] {
+            assert_eq!(mask_excerpt(text), want, "{text:?}");
+        }
+        // The third hostile test's forms.
+        for (text, want) in [
+            (
+                "香蕉很爛，電話0912、345、678，請回電",
+                "香蕉很爛，電話＊＊＊，請回電",
+            ),
+            ("電話0912一345一678", "電話＊＊＊"),
+            ("電話0912--345--678", "電話＊＊＊"),
+            ("電話0912     345     678", "電話＊＊＊"),
+            ("電話0912|345|678", "電話＊＊＊"),
+            ("電話0912:345:678", "電話＊＊＊"),
+            ("電話0912\u{ad}345\u{200e}678\u{2028}", "電話＊＊＊\u{2028}"),
+            ("電話0九1二3四5六7八", "電話＊＊＊"),
+            ("電話零玖壹貳參肆伍陸柒捌", "電話＊＊＊"),
+            ("電話〇九一二、三四五、六七八", "電話＊＊＊"),
+            ("電話𝟎𝟗𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖", "電話＊＊＊"),
+            ("電話⓪⑨①②③④⑤⑥⑦⑧", "電話＊＊＊"),
+            (
+                "電話0\u{fe0f}\u{20e3}9\u{fe0f}\u{20e3}1\u{fe0f}\u{20e3}2\u{fe0f}\u{20e3}3\u{fe0f}\u{20e3}",
+                "電話＊＊＊\u{fe0f}\u{20e3}",
+            ),
+            ("身分證A123一456一789", "身分證＊＊＊"),
+            ("身分證A壹貳參肆伍陸柒捌玖", "身分證＊＊＊"),
+            ("寫信 wang.xm(at)example.com", "寫信 ＊＊＊"),
+            ("寫信 wang.xm [at] example [dot] com", "寫信 ＊＊＊"),
+            ("寫信 wang.xm@例子.台灣 謝謝", "寫信 ＊＊＊ 謝謝"),
+            ("寫信 wangxm   @   example.com", "寫信 ＊＊＊"),
+            ("寫信 wang#xm@example.com", "寫信 ＊＊＊"),
         ] {
             assert_eq!(mask_excerpt(text), want, "{text:?}");
         }
@@ -269,9 +307,9 @@ mod tests {
     proptest! {
         #[test]
         fn no_digit_of_a_number_survives(
-            before in "[一-龥，。：]{0,6}",
+            before in "[一-龥，。：]{0,6}".prop_filter("no numerals", |s| !s.chars().any(is_digit)),
             number in number(),
-            after in "[一-龥，。]{0,6}",
+            after in "[一-龥，。]{0,6}".prop_filter("no numerals", |s| !s.chars().any(is_digit)),
         ) {
             let masked = mask_excerpt(&format!("{before}{number}{after}"));
             prop_assert_eq!(masked, format!("{before}{MASK}{after}"), "{}", number);

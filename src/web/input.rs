@@ -285,6 +285,27 @@ fn is_type(req: &ServiceRequest, mime: &str) -> bool {
         .is_some_and(|v| v.trim().eq_ignore_ascii_case(mime))
 }
 
+/// Whether the Content-Type names no charset, or UTF-8.
+fn utf8_or_no_charset(req: &ServiceRequest) -> bool {
+    let types: Vec<_> = req.headers().get_all(header::CONTENT_TYPE).collect();
+    if types.len() > 1 {
+        return false;
+    }
+    types.first().is_none_or(|v| {
+        v.to_str().is_ok_and(|t| {
+            t.split(';')
+                .skip(1)
+                .all(|param| match param.split_once('=') {
+                    Some((k, v)) if k.trim().eq_ignore_ascii_case("charset") => {
+                        let v = v.trim().trim_matches('"');
+                        v.eq_ignore_ascii_case("utf-8") || v.eq_ignore_ascii_case("utf8")
+                    }
+                    _ => true,
+                })
+        })
+    })
+}
+
 /// The middleware: checks, then hands the request on with its body intact.
 pub async fn check_inputs(
     mut req: ServiceRequest,
@@ -303,13 +324,13 @@ pub async fn check_inputs(
     }
     // A compressed body would be checked compressed and read decompressed by
     // the extractors: none of our clients compresses, so none is taken.
-    let encoded = req
-        .headers()
-        .get(header::CONTENT_ENCODING)
-        .is_some_and(|v| {
-            !v.to_str()
-                .is_ok_and(|e| e.trim().eq_ignore_ascii_case("identity"))
-        });
+    // Every Content-Encoding header, every coding listed in it.
+    let encoded = req.headers().get_all(header::CONTENT_ENCODING).any(|v| {
+        !v.to_str().is_ok_and(|e| {
+            e.split(',')
+                .all(|c| c.trim().eq_ignore_ascii_case("identity"))
+        })
+    });
     if encoded {
         let res = refuse(
             &req,
@@ -321,6 +342,17 @@ pub async fn check_inputs(
     }
     let form = is_type(&req, "application/x-www-form-urlencoded");
     let json = is_type(&req, "application/json");
+    // The text checked must be the text read: UTF-8 only (a declared
+    // charset would make the form reader decode other bytes than we checked).
+    if (form || json) && !utf8_or_no_charset(&req) {
+        let res = refuse(
+            &req,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send the body as UTF-8 (charset=utf-8, or no charset)".into(),
+            Some("content-type".into()),
+        );
+        return Ok(req.into_response(res));
+    }
     if form || json {
         let too_large = |req: ServiceRequest| {
             let res = refuse(
