@@ -384,16 +384,7 @@ on_both_engines! {
         let mut low = web_submission("after-logout-001", 1);
         low["answers"]["comment"] = json!("非常不滿意");
         post_json(&app.client, &url, &low).await;
-        let rest = tokio::time::timeout(std::time::Duration::from_secs(20), async {
-            let mut text = String::new();
-            while let Ok(Some(chunk)) = res.chunk().await {
-                text.push_str(&String::from_utf8_lossy(&chunk));
-            }
-            text
-        })
-        .await
-        .expect("the stream ends");
-        assert!(!rest.contains("event: alert"), "{rest}");
+        assert_stream_ends_without_alerts(res).await;
     }
 
     // Found by the second hostile test: the stream outlived a demotion.
@@ -414,16 +405,7 @@ on_both_engines! {
         assert_eq!(changed.status(), 303);
         let url = format!("{}/api/v1/responses", app.address);
         post_json(&app.client, &url, &web_submission("after-demotion-1", 1)).await;
-        let rest = tokio::time::timeout(std::time::Duration::from_secs(20), async {
-            let mut text = String::new();
-            while let Ok(Some(chunk)) = res.chunk().await {
-                text.push_str(&String::from_utf8_lossy(&chunk));
-            }
-            text
-        })
-        .await
-        .expect("the stream ends");
-        assert!(!rest.contains("event: alert"), "{rest}");
+        assert_stream_ends_without_alerts(res).await;
     }
 
     // Found by the second hostile test: a compressed body was checked
@@ -658,6 +640,21 @@ on_both_engines! {
         assert_eq!(res.json::<Value>().await.unwrap()["error"]["field"], "answers.overall");
         assert_eq!(response_count(&mut conn), 1);
     }
+}
+
+/// Reads an alert stream to its end (20 s at most) and checks that it
+/// delivered no alert.
+async fn assert_stream_ends_without_alerts(mut res: reqwest::Response) {
+    let rest = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        let mut text = String::new();
+        while let Ok(Some(chunk)) = res.chunk().await {
+            text.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        text
+    })
+    .await
+    .expect("the stream ends");
+    assert!(!rest.contains("event: alert"), "{rest}");
 }
 
 /// ROC year of a Taipei date, for case numbers.
