@@ -72,18 +72,21 @@ pub fn select(
 ) -> Result<AnalysisInput, AnalyticsError> {
     let versions = reference.versions_of(&filter.form);
     if versions.is_empty() {
-        return Err(AnalyticsError::Invalid(format!(
-            "form: no form `{}` (known: {})",
-            filter.form,
-            reference
-                .form_versions
-                .values()
-                .map(|(k, _)| k.as_str())
-                .collect::<std::collections::BTreeSet<_>>()
-                .into_iter()
-                .collect::<Vec<_>>()
-                .join(", ")
-        )));
+        return Err(AnalyticsError::invalid(
+            "form",
+            format!(
+                "no form `{}` (known: {})",
+                filter.form,
+                reference
+                    .form_versions
+                    .values()
+                    .map(|(k, _)| k.as_str())
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
     }
     let offices: Vec<i32> = if filter.offices.is_empty() {
         reference.offices.keys().copied().collect()

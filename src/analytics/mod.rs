@@ -30,8 +30,12 @@ pub use request::{AnalyzeRequest, CheckedRequest};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AnalyticsError {
-    #[error("{0}")]
-    Invalid(String),
+    /// A request that does not fit; `field` names what is wrong.
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
     /// An office or county outside the caller's scope, or none at all.
     #[error("{0}")]
     NotFound(String),
@@ -43,9 +47,12 @@ pub enum AnalyticsError {
 
 pub use crate::calendar::RocYear;
 
-impl From<crate::calendar::RocYearError> for AnalyticsError {
-    fn from(e: crate::calendar::RocYearError) -> Self {
-        AnalyticsError::Invalid(e.to_string())
+impl AnalyticsError {
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        AnalyticsError::Invalid {
+            field,
+            message: message.into(),
+        }
     }
 }
 
@@ -103,10 +110,13 @@ impl Dim {
             .into_iter()
             .find(|d| d.as_str() == s)
             .ok_or_else(|| {
-                AnalyticsError::Invalid(format!(
-                    "by: `{s}` is not one of {}",
-                    Self::ALL.map(|d| d.as_str()).join(", ")
-                ))
+                AnalyticsError::invalid(
+                    "by",
+                    format!(
+                        "`{s}` is not one of {}",
+                        Self::ALL.map(|d| d.as_str()).join(", ")
+                    ),
+                )
             })
     }
 
@@ -121,8 +131,9 @@ impl Dim {
         dims.sort();
         dims.dedup();
         if dims.contains(&Dim::Item) && dims.contains(&Dim::Dimension) {
-            return Err(AnalyticsError::Invalid(
-                "by: `item` and `dimension` cannot be combined".into(),
+            return Err(AnalyticsError::invalid(
+                "by",
+                "`item` and `dimension` cannot be combined",
             ));
         }
         if (dims.contains(&Dim::Quarter) || dims.contains(&Dim::Month))

@@ -37,8 +37,8 @@ pub struct CheckedRequest {
     pub by: Vec<Dim>,
 }
 
-fn invalid(field: &str, msg: impl std::fmt::Display) -> AnalyticsError {
-    AnalyticsError::Invalid(format!("{field}: {msg}"))
+fn invalid(field: &'static str, msg: impl std::fmt::Display) -> AnalyticsError {
+    AnalyticsError::invalid(field, msg.to_string())
 }
 
 impl AnalyzeRequest {
@@ -48,7 +48,7 @@ impl AnalyzeRequest {
         &self,
         visible: &[crate::offices::Office],
     ) -> Result<CheckedRequest, AnalyticsError> {
-        let year = |field: &str, v: &Option<String>| {
+        let year = |field: &'static str, v: &Option<String>| {
             v.as_deref()
                 .map(|s| RocYear::parse(s).map_err(|e| invalid(field, e)))
                 .transpose()

@@ -62,6 +62,23 @@ pub enum UserError {
     Db(#[from] diesel::result::Error),
 }
 
+impl UserError {
+    /// The field a refused account change is about (None: not the input's fault).
+    pub fn field(&self) -> Option<&'static str> {
+        Some(match self {
+            UserError::Username | UserError::UsernameTaken(_) => "username",
+            UserError::DisplayName => "display_name",
+            UserError::OfficeRequired(_)
+            | UserError::UnknownOffice(_)
+            | UserError::AmbiguousOffice(..) => "office",
+            UserError::CountyRequired => "county",
+            UserError::Password(_) => "password",
+            UserError::RoleNotGrantable(_) => "role",
+            UserError::Auth(_) | UserError::Db(_) => return None,
+        })
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct NewUser {
     pub username: String,

@@ -250,19 +250,78 @@ impl From<crate::analytics::AnalyticsError> for ApiError {
     fn from(e: crate::analytics::AnalyticsError) -> Self {
         use crate::analytics::AnalyticsError as A;
         match e {
-            A::Invalid(msg) => {
-                // Messages start with the field: `by: …`.
-                let field = msg
-                    .split_once(':')
-                    .map(|(f, _)| f.trim().to_owned())
-                    .filter(|f| !f.is_empty() && !f.contains(' '));
-                ApiError::BadRequest {
-                    field,
-                    message: msg,
-                }
-            }
+            A::Invalid { field, message } => ApiError::BadRequest {
+                field: Some(field.to_owned()),
+                message: format!("{field}: {message}"),
+            },
             A::NotFound(msg) => ApiError::NotFound(msg),
             other => ApiError::internal(other),
+        }
+    }
+}
+
+/// A domain error as a console page in the visitor's language: the one place
+/// that decides what is a 400 (with its field), a 403, a 404 or a 500.
+pub trait IntoPage {
+    fn page(self, lang: crate::forms::Lang) -> super::session::PageError;
+}
+
+impl IntoPage for crate::cases::CaseError {
+    fn page(self, lang: crate::forms::Lang) -> super::session::PageError {
+        use super::session::PageError;
+        use crate::cases::CaseError as C;
+        match self {
+            C::Invalid { field, message } => PageError::bad_request(lang, field, &message),
+            e @ C::IllegalTransition { .. } => {
+                PageError::bad_request(lang, "action", &e.to_string())
+            }
+            C::Auth(a) => PageError::from_auth(a, lang),
+            C::Data(d) => PageError::internal(d),
+            C::Db(d) => PageError::internal(d),
+        }
+    }
+}
+
+impl IntoPage for crate::auth::UserError {
+    fn page(self, lang: crate::forms::Lang) -> super::session::PageError {
+        use super::session::PageError;
+        use crate::auth::UserError as U;
+        match (self.field(), self) {
+            (_, U::Auth(a)) => PageError::from_auth(a, lang),
+            (Some(field), e) => {
+                let text = e.to_string();
+                let message = text
+                    .strip_prefix(&format!("{field}: "))
+                    .unwrap_or(&text)
+                    .to_owned();
+                PageError::bad_request(lang, field, &message)
+            }
+            (None, e) => PageError::internal(e),
+        }
+    }
+}
+
+impl IntoPage for crate::survey::devices::DeviceError {
+    fn page(self, lang: crate::forms::Lang) -> super::session::PageError {
+        use super::session::PageError;
+        use crate::survey::devices::DeviceError as D;
+        match self {
+            D::Auth(a) => PageError::from_auth(a, lang),
+            D::Db(d) => PageError::internal(d),
+            e @ D::BadCode => PageError::bad_request(lang, "code", &e.to_string()),
+            e @ D::Label => PageError::bad_request(lang, "label", &e.to_string()),
+        }
+    }
+}
+
+impl IntoPage for crate::plans::PlanError {
+    fn page(self, lang: crate::forms::Lang) -> super::session::PageError {
+        use super::session::PageError;
+        match self {
+            crate::plans::PlanError::Invalid { field, message } => {
+                PageError::bad_request(lang, field, &message)
+            }
+            crate::plans::PlanError::Db(e) => PageError::internal(e),
         }
     }
 }

@@ -16,7 +16,7 @@ mod responses;
 pub mod session;
 pub mod state;
 
-pub use error::ApiError;
+pub use error::{ApiError, IntoPage};
 
 use actix_web::web;
 

@@ -6,7 +6,6 @@ use askama::Template;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use super::cases::case_error;
 use super::cases::today;
 use super::{Chrome, db, render};
 use crate::calendar::Calendar;
@@ -14,6 +13,7 @@ use crate::cases::views;
 use crate::cases::{self, Case, mask_contact, mask_name};
 use crate::forms::Lang;
 use crate::offices;
+use crate::web::IntoPage;
 use crate::web::session::{PageError, Staff, StaffForm};
 use crate::web::state::AppState;
 
@@ -88,8 +88,8 @@ pub async fn case_page(
     let addr = crate::web::session::client_addr(&req);
     let case_no = case_no.into_inner();
     let (case, events, office, handlers, unmasked) = db(&state, move |conn| {
-        let case = cases::get_case_by_number(conn, &viewer.scope(), &case_no)
-            .map_err(|e| case_error(e, lang))?;
+        let case =
+            cases::get_case_by_number(conn, &viewer.scope(), &case_no).map_err(|e| e.page(lang))?;
         let unmasked = cases::sees_personal_data(&viewer, &case);
         let has_personal = case.petitioner_name.is_some()
             || case.petitioner_contact.is_some()
@@ -262,11 +262,11 @@ pub async fn case_action(
     let location = format!("/console/cases/{case_no}");
     db(&state, move |conn| {
         let id = cases::get_case_by_number(conn, &actor.scope(), &case_no)
-            .map_err(|e| case_error(e, lang))?
+            .map_err(|e| e.page(lang))?
             .id;
         let cal = Calendar::load(conn)?;
         cases::apply(conn, &cal, &actor, id, &action, form.note.trim(), today())
-            .map_err(|e| case_error(e, lang))
+            .map_err(|e| e.page(lang))
     })
     .await?;
     Ok(HttpResponse::SeeOther()
@@ -305,8 +305,7 @@ pub async fn set_rule(
             .scope()
             .office_by_code(conn, &code)
             .map_err(|e| PageError::from_auth(e, lang))?;
-        views::set_deadline_rule(conn, &actor, office.id, kind, days)
-            .map_err(|e| case_error(e, lang))
+        views::set_deadline_rule(conn, &actor, office.id, kind, days).map_err(|e| e.page(lang))
     })
     .await?;
     Ok(HttpResponse::SeeOther()

@@ -11,9 +11,10 @@ use serde::Deserialize;
 use super::{Chrome, db, render};
 use crate::calendar::Calendar;
 use crate::cases::views::{self, DueState};
-use crate::cases::{self, Case, CaseChannel, CaseError, NewCase, mask_contact, mask_name};
+use crate::cases::{self, Case, CaseChannel, NewCase, mask_contact, mask_name};
 use crate::forms::Lang;
 use crate::offices::{self, Office};
+use crate::web::IntoPage;
 use crate::web::session::{PageError, Staff, StaffForm};
 use crate::web::state::AppState;
 
@@ -224,18 +225,6 @@ pub struct NewCaseForm {
     received_on: String,
 }
 
-pub(super) fn case_error(e: CaseError, lang: Lang) -> PageError {
-    match e {
-        CaseError::Invalid { field, message } => PageError::bad_request(lang, field, &message),
-        CaseError::IllegalTransition { .. } => {
-            PageError::bad_request(lang, "action", &e.to_string())
-        }
-        CaseError::Auth(a) => PageError::from_auth(a, lang),
-        CaseError::Db(d) => PageError::internal(d),
-        CaseError::Data(d) => PageError::internal(d),
-    }
-}
-
 /// Staff register a case they received (comment box slip, petition, message …).
 pub async fn create_case(
     state: web::Data<AppState>,
@@ -281,7 +270,7 @@ pub async fn create_case(
             lookup_secret_hash: None,
             idempotency_key: None,
         };
-        cases::register_case(conn, &cal, &new, Some(&actor)).map_err(|e| case_error(e, lang))
+        cases::register_case(conn, &cal, &new, Some(&actor)).map_err(|e| e.page(lang))
     })
     .await?;
     Ok(HttpResponse::SeeOther()

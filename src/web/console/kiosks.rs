@@ -11,20 +11,12 @@ use crate::forms::Text;
 use crate::offices::{self, Office};
 use crate::survey::devices::{self, DeviceError};
 use crate::survey::tokens;
+use crate::web::IntoPage;
 use crate::web::session::{PageError, Staff, StaffForm, client_addr};
 use crate::web::state::AppState;
 
 fn may_manage(staff: &Staff) -> Result<(), PageError> {
     require(staff, staff.user.role().can_view_users())
-}
-
-fn device_error(e: DeviceError, staff: &Staff) -> PageError {
-    match e {
-        DeviceError::Auth(a) => PageError::from_auth(a, staff.tr.lang),
-        DeviceError::Db(d) => PageError::internal(d),
-        DeviceError::BadCode => PageError::bad_request(staff.tr.lang, "code", &e.to_string()),
-        DeviceError::Label => PageError::bad_request(staff.tr.lang, "label", &e.to_string()),
-    }
 }
 
 struct CounterLine {
@@ -217,7 +209,7 @@ pub async fn create_enrolment(
     .await?;
     let (code, _) = outcome.map_err(|e| match e {
         DeviceError::Auth(AuthError::NotFound) => PageError::not_found(lang),
-        other => device_error(other, &staff),
+        other => other.page(staff.tr.lang),
     })?;
     let url = format!("{}/kiosk/enrol?code={code}", base_url(&req));
     kiosks_page_with(&req, &state, &staff, Some((code, url)), Vec::new()).await
@@ -236,7 +228,7 @@ pub async fn revoke_device(
         Ok(devices::revoke_device(conn, &actor, id, Some(&addr)))
     })
     .await?;
-    outcome.map_err(|e| device_error(e, &staff))?;
+    outcome.map_err(|e| e.page(staff.tr.lang))?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/console/kiosks"))
         .finish())

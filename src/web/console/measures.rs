@@ -12,6 +12,7 @@ use super::{Chrome, db, render};
 use crate::analytics::RocYear;
 use crate::plans::measures::{self, SubjectKind};
 use crate::reports::{self, ReportError, Scope};
+use crate::web::IntoPage;
 use crate::web::session::{PageError, Staff, StaffForm};
 use crate::web::state::AppState;
 
@@ -234,12 +235,7 @@ pub async fn save_measure(
                 &form.responsible,
                 &actor.username,
             )
-            .map_err(|e| match e {
-                crate::plans::PlanError::Invalid { field, message } => {
-                    PageError::bad_request(lang, field, &message)
-                }
-                other => PageError::internal(other),
-            })?;
+            .map_err(|e| e.page(lang))?;
             let target = format!("{}:{}:{}", year.get(), kind.as_str(), form.key.trim());
             crate::auth::record_audit(
                 conn,

@@ -8,9 +8,9 @@ use serde_json::json;
 
 use super::{Chrome, MessageQuery, PageResult, db, render, require};
 use crate::auth::{self, NewUser, Role, User, UserError};
-use crate::forms::Lang;
 use crate::offices::{self, Office};
 use crate::web::ApiError;
+use crate::web::IntoPage;
 use crate::web::i18n::Tr;
 use crate::web::session::{PageError, Staff, StaffForm, client_addr};
 use crate::web::state::AppState;
@@ -142,18 +142,6 @@ pub struct NewUserForm {
     password: String,
 }
 
-fn user_error(e: UserError, lang: Lang) -> PageError {
-    match e {
-        UserError::Auth(a) => PageError::from_auth(a, lang),
-        UserError::Db(d) => PageError::internal(d),
-        other => {
-            let text = other.to_string();
-            let (field, msg) = text.split_once(": ").unwrap_or(("form", &text));
-            PageError::bad_request(lang, field, msg)
-        }
-    }
-}
-
 pub async fn user_create(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -176,7 +164,7 @@ pub async fn user_create(
                 actor
                     .scope()
                     .office_by_code(conn, code)
-                    .map_err(|e| user_error(e.into(), lang))?
+                    .map_err(|e| UserError::from(e).page(lang))?
                     .id,
             ),
         };
@@ -187,8 +175,7 @@ pub async fn user_create(
             office_id,
             county_zh: Some(form.county.trim().to_owned()).filter(|c| !c.is_empty()),
         };
-        auth::create_user(conn, &new, &hash, Some(&actor), Some(&addr))
-            .map_err(|e| user_error(e, lang))
+        auth::create_user(conn, &new, &hash, Some(&actor), Some(&addr)).map_err(|e| e.page(lang))
     })
     .await?;
     Ok(HttpResponse::SeeOther()
@@ -246,7 +233,7 @@ pub async fn user_role(
     let addr = client_addr(&req);
     let id = id.into_inner();
     db(&state, move |conn| {
-        auth::set_role(conn, &actor, id, role, Some(&addr)).map_err(|e| user_error(e, lang))
+        auth::set_role(conn, &actor, id, role, Some(&addr)).map_err(|e| e.page(lang))
     })
     .await?;
     Ok(HttpResponse::SeeOther()
