@@ -1,0 +1,247 @@
+//! The register's words: channels, deadline kinds, statuses, the legal
+//! reasons not to accept, and the actions with the lifecycle they follow.
+
+use std::fmt;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+/// Where a case came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseChannel {
+    /// 意見箱 slips typed in by staff.
+    CommentBox,
+    /// 首長信箱, the director's mailbox web form.
+    Mailbox,
+    /// 人民陳情: written, oral (with a record), e-mail, fax, phone.
+    PetitionWritten,
+    PetitionOral,
+    PetitionEmail,
+    PetitionFax,
+    PetitionPhone,
+    /// Transferred from another agency, or from the 1999 line.
+    Transferred,
+    Hotline1999,
+    /// A dissatisfaction slip from the counter.
+    CounterSlip,
+    /// Facebook, LINE or e-mail messages logged by staff.
+    SocialMedia,
+}
+
+impl CaseChannel {
+    pub const ALL: [CaseChannel; 11] = [
+        CaseChannel::CommentBox,
+        CaseChannel::Mailbox,
+        CaseChannel::PetitionWritten,
+        CaseChannel::PetitionOral,
+        CaseChannel::PetitionEmail,
+        CaseChannel::PetitionFax,
+        CaseChannel::PetitionPhone,
+        CaseChannel::Transferred,
+        CaseChannel::Hotline1999,
+        CaseChannel::CounterSlip,
+        CaseChannel::SocialMedia,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseChannel::CommentBox => "comment_box",
+            CaseChannel::Mailbox => "mailbox",
+            CaseChannel::PetitionWritten => "petition_written",
+            CaseChannel::PetitionOral => "petition_oral",
+            CaseChannel::PetitionEmail => "petition_email",
+            CaseChannel::PetitionFax => "petition_fax",
+            CaseChannel::PetitionPhone => "petition_phone",
+            CaseChannel::Transferred => "transferred",
+            CaseChannel::Hotline1999 => "hotline_1999",
+            CaseChannel::CounterSlip => "counter_slip",
+            CaseChannel::SocialMedia => "social_media",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// The deadline rule a case of this channel starts with.
+    pub fn default_deadline(self) -> DeadlineKind {
+        match self {
+            CaseChannel::Mailbox => DeadlineKind::Mailbox,
+            _ => DeadlineKind::Simple,
+        }
+    }
+}
+
+/// Which working-day rule sets the deadline (defaults 3, 3, 5, 30; per office editable).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadlineKind {
+    Mailbox,
+    Simple,
+    OtherUnit,
+    Complex,
+}
+
+impl DeadlineKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeadlineKind::Mailbox => "mailbox",
+            DeadlineKind::Simple => "simple",
+            DeadlineKind::OtherUnit => "other_unit",
+            DeadlineKind::Complex => "complex",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Mailbox, Self::Simple, Self::OtherUnit, Self::Complex]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseStatus {
+    Received,
+    Accepted,
+    NotAccepted,
+    Assigned,
+    PreliminaryReply,
+    Replied,
+    Closed,
+    Transferred,
+}
+
+impl CaseStatus {
+    pub const ALL: [CaseStatus; 8] = [
+        CaseStatus::Received,
+        CaseStatus::Accepted,
+        CaseStatus::NotAccepted,
+        CaseStatus::Assigned,
+        CaseStatus::PreliminaryReply,
+        CaseStatus::Replied,
+        CaseStatus::Closed,
+        CaseStatus::Transferred,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseStatus::Received => "received",
+            CaseStatus::Accepted => "accepted",
+            CaseStatus::NotAccepted => "not_accepted",
+            CaseStatus::Assigned => "assigned",
+            CaseStatus::PreliminaryReply => "preliminary_reply",
+            CaseStatus::Replied => "replied",
+            CaseStatus::Closed => "closed",
+            CaseStatus::Transferred => "transferred",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// Still waiting for the office's answer (counts against the deadline).
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            CaseStatus::Received
+                | CaseStatus::Accepted
+                | CaseStatus::Assigned
+                | CaseStatus::PreliminaryReply
+        )
+    }
+}
+
+impl fmt::Display for CaseStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The legal reasons to register a case without accepting it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotAcceptedReason {
+    /// 無具體內容或未具真實姓名、聯絡方式。
+    NoContentOrIdentity,
+    /// 同一事由經予適當處理並已明確答覆後又重複陳情。
+    AlreadyAnswered,
+    /// 同時分向各機關陳情。
+    SentToSeveralAgencies,
+}
+
+impl NotAcceptedReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotAcceptedReason::NoContentOrIdentity => "no_content_or_identity",
+            NotAcceptedReason::AlreadyAnswered => "already_answered",
+            NotAcceptedReason::SentToSeveralAgencies => "sent_to_several_agencies",
+        }
+    }
+}
+
+/// What staff do to a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Accept {
+        deadline: DeadlineKind,
+    },
+    NotAccept {
+        reason: NotAcceptedReason,
+    },
+    Assign {
+        user_id: i32,
+    },
+    PreliminaryReply,
+    Reply {
+        reply: String,
+    },
+    Close,
+    Transfer {
+        agency: String,
+        notice_to_petitioner: String,
+    },
+    Extend {
+        reason: String,
+        new_due: NaiveDate,
+        notice_to_petitioner: String,
+    },
+    Reopen {
+        reason: String,
+    },
+}
+
+impl Action {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Accept { .. } => "accept",
+            Action::NotAccept { .. } => "not_accept",
+            Action::Assign { .. } => "assign",
+            Action::PreliminaryReply => "preliminary_reply",
+            Action::Reply { .. } => "reply",
+            Action::Close => "close",
+            Action::Transfer { .. } => "transfer",
+            Action::Extend { .. } => "extend",
+            Action::Reopen { .. } => "reopen",
+        }
+    }
+
+    /// The status this action leads to from `from`, or `None` when it is not allowed.
+    pub fn next(&self, from: CaseStatus) -> Option<CaseStatus> {
+        use CaseStatus::*;
+        match (self, from) {
+            (Action::Accept { .. }, Received) => Some(Accepted),
+            (Action::NotAccept { .. }, Received) => Some(NotAccepted),
+            (Action::Assign { .. }, Accepted | Assigned) => Some(Assigned),
+            (Action::PreliminaryReply, Assigned) => Some(PreliminaryReply),
+            (Action::Reply { .. }, Assigned | PreliminaryReply) => Some(Replied),
+            (Action::Close, Replied | NotAccepted) => Some(Closed),
+            (Action::Transfer { .. }, Received | Accepted | Assigned) => Some(Transferred),
+            (Action::Extend { .. }, Accepted | Assigned | PreliminaryReply) => Some(from),
+            (Action::Reopen { .. }, Replied | Closed | NotAccepted) => Some(Accepted),
+            _ => None,
+        }
+    }
+}
