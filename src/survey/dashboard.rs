@@ -147,6 +147,44 @@ pub fn office_figures(
         .collect())
 }
 
+/// What needs a director's attention now at an office: cases overdue or
+/// due today (on the office calendar, Taipei today) and open alerts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Attention {
+    pub office_id: i32,
+    pub overdue_cases: i64,
+    pub due_today_cases: i64,
+    pub open_alerts: i64,
+}
+
+/// [`Attention`] for each of `offices` (in the caller's scope): the one
+/// function of the dashboard page and its JSON twin.
+pub fn attention(
+    conn: &mut DbConnection,
+    scope: &crate::auth::Scope,
+    offices: &[i32],
+) -> QueryResult<Vec<Attention>> {
+    use crate::cases::views::{DueState, due_summary};
+    let calendar = crate::calendar::Calendar::load(conn)?;
+    let summary = due_summary(conn, scope, &calendar, taipei::today())?;
+    let alerts = super::alerts::open_alert_counts(conn, offices)?;
+    Ok(offices
+        .iter()
+        .map(|&office_id| Attention {
+            office_id,
+            overdue_cases: summary
+                .get(&(office_id, DueState::Overdue))
+                .copied()
+                .unwrap_or(0),
+            due_today_cases: summary
+                .get(&(office_id, DueState::DueToday))
+                .copied()
+                .unwrap_or(0),
+            open_alerts: alerts.iter().find(|a| a.0 == office_id).map_or(0, |a| a.1),
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -63,36 +63,27 @@ struct Attention {
     open_alerts: i64,
 }
 
+/// The figures in the visitor's words: the office's name beside its numbers.
 fn attention(
     conn: &mut crate::db::DbConnection,
     scope: &Scope,
     offices: &[Office],
     lang: Lang,
 ) -> diesel::QueryResult<Vec<Attention>> {
-    use crate::cases::views::{DueState, due_summary};
-    let today = crate::calendar::taipei::today();
-    let calendar = crate::calendar::Calendar::load(conn)?;
-    let summary = due_summary(conn, scope, &calendar, today)?;
     let ids: Vec<i32> = offices.iter().map(|o| o.id).collect();
-    let alerts = crate::survey::alerts::open_alert_counts(conn, &ids)?;
-    Ok(offices
-        .iter()
-        .map(|o| Attention {
+    Ok(dashboard::attention(conn, scope, &ids)?
+        .into_iter()
+        .zip(offices)
+        .map(|(a, o)| Attention {
             code: o.code.clone(),
             name: if lang == Lang::En {
                 o.name_en.clone()
             } else {
                 o.name_zh.clone()
             },
-            overdue_cases: summary
-                .get(&(o.id, DueState::Overdue))
-                .copied()
-                .unwrap_or(0),
-            due_today_cases: summary
-                .get(&(o.id, DueState::DueToday))
-                .copied()
-                .unwrap_or(0),
-            open_alerts: alerts.iter().find(|a| a.0 == o.id).map_or(0, |a| a.1),
+            overdue_cases: a.overdue_cases,
+            due_today_cases: a.due_today_cases,
+            open_alerts: a.open_alerts,
         })
         .collect())
 }
