@@ -767,7 +767,6 @@ fn staff_figures_below_the_floor_are_withheld() {
         few,
     );
     let rows = metric_rows(&folded, &items, &Reference::default(), &Options::default());
-    let by_staff = |s: &str| rows.iter().find(|r| r.group.staff.as_deref() == Some(s));
     // Reference has no staff names: ids show as "(none)"; order by key.
     assert_eq!(rows.len(), 3);
     let withheld: Vec<bool> = rows.iter().map(|r| r.figures.suppressed).collect();
@@ -777,7 +776,10 @@ fn staff_figures_below_the_floor_are_withheld() {
     assert!(rows[0].figures.mean.is_none() && rows[0].figures.rate.is_none());
     assert_eq!(rows[0].figures.n, 29);
     assert_eq!(rows[1].figures.mean, Some(4.0));
-    let _ = by_staff;
+    assert_eq!(rows[1].figures.n, 30);
+    // The floor is for staff members only: an office with 29 answers is shown.
+    assert!(!rows[2].figures.suppressed);
+    assert_eq!((rows[2].figures.n, rows[2].figures.mean), (29, Some(5.0)));
 }
 
 #[test]

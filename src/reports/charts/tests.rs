@@ -202,7 +202,17 @@ fn empty_data_draws_a_no_data_note_instead_of_failing() {
             series: vec![],
         }),
     ] {
-        render(&spec).unwrap();
+        let chart = render(&spec).unwrap();
+        assert!(
+            chart.svg.contains("無資料 No data"),
+            "{}: the note is drawn",
+            spec.key()
+        );
+        assert!(
+            chart.svg.contains(&chart.title_zh),
+            "{}: with its title",
+            spec.key()
+        );
     }
 }
 
