@@ -14,32 +14,7 @@ use manyi::forms::{Form, Item, ItemKind, LikertScale, Text};
 use manyi::survey::import::{self, ImportSummary};
 use manyi::warehouse::{Snapshot, snapshot};
 
-use crate::helpers::{Engine, TestDb, prepare, seed_org, settings};
-
-/// Like `helpers::on_both_engines`, for plain (not async) tests: polars
-/// blocks in place, which a current-thread async runtime does not allow.
-macro_rules! on_both_engines_sync {
-    ($(async fn $name:ident($engine:ident) $body:block)*) => {
-        $(
-            mod $name {
-                #[allow(unused_imports)]
-                use super::*;
-                fn run($engine: Engine) $body
-
-                #[test]
-                fn sqlite() {
-                    run(Engine::Sqlite)
-                }
-
-                #[test]
-                fn postgres() {
-                    run(Engine::Postgres)
-                }
-            }
-        )*
-    };
-}
-pub(crate) use on_both_engines_sync;
+use crate::helpers::{Engine, TestDb, on_both_engines, prepare, seed_org, settings};
 
 /// Counter form, version 1: staff_attitude, staff_efficiency, waiting_time, overall.
 const V1: &str = "\
@@ -199,8 +174,8 @@ fn check_figures(r: &MetricRow, want: &Tally) {
     );
 }
 
-on_both_engines_sync! {
-    async fn figures_per_year_and_item(engine) {
+on_both_engines! {
+    fn figures_per_year_and_item(engine) {
         let mut f = fixture(engine);
         let a = analyse(&mut f, req("year,item"));
         assert_eq!(a.responses, 15);
@@ -249,7 +224,7 @@ on_both_engines_sync! {
         assert_eq!(order, sorted);
     }
 
-    async fn offices_counties_dimensions_and_equal_answers(engine) {
+    fn offices_counties_dimensions_and_equal_answers(engine) {
         let mut f = fixture(engine);
         let mut r = req("year,office");
         r.from = Some("113".into());
@@ -300,7 +275,7 @@ on_both_engines_sync! {
         assert!(a.metrics.is_empty() && a.changes.is_empty() && a.drivers.is_empty());
     }
 
-    async fn changes_are_tested_and_holm_adjusted(engine) {
+    fn changes_are_tested_and_holm_adjusted(engine) {
         let mut f = fixture(engine);
         let a = analyse(&mut f, req("year,item"));
         let items = [
@@ -358,7 +333,7 @@ on_both_engines_sync! {
         assert_eq!((q.n, q.n_previous), (3, 1));
     }
 
-    async fn reliability_drivers_and_ipa(engine) {
+    fn reliability_drivers_and_ipa(engine) {
         let mut f = fixture(engine);
         let a = analyse(&mut f, req("year,item"));
         // Scale: the items required in both versions and answered, i.e.
@@ -408,7 +383,7 @@ on_both_engines_sync! {
         assert_eq!(d("staff_attitude").performance, Some(3.9));
     }
 
-    async fn standards_and_shortfalls(engine) {
+    fn standards_and_shortfalls(engine) {
         let mut f = fixture(engine);
         let year = manyi::analytics::RocYear::new(113).unwrap();
         manyi::plans::standards::set(&mut f.conn, year, &standards::StandardScope::All, 0.9, "test").unwrap();
@@ -447,7 +422,7 @@ on_both_engines_sync! {
         assert_eq!(manyi::plans::standards::list(&mut f.conn).unwrap().len(), 2);
     }
 
-    async fn snapshot_is_incremental_and_a_cache(engine) {
+    fn snapshot_is_incremental_and_a_cache(engine) {
         let mut f = fixture(engine);
         let first = analyse(&mut f, req("year,item"));
         let again = analyse(&mut f, req("year,item"));
@@ -499,7 +474,7 @@ on_both_engines_sync! {
         assert_eq!(in_db, 16);
     }
 
-    async fn comment_terms(engine) {
+    fn comment_terms(engine) {
         let mut f = fixture(engine);
         let a = analyse(&mut f, req("year,item"));
         let terms = &a.terms;
@@ -523,7 +498,7 @@ on_both_engines_sync! {
         assert!(!terms.dissatisfied.iter().any(|t| t.term == "服務親切"));
     }
 
-    async fn import_is_all_or_nothing(engine) {
+    fn import_is_all_or_nothing(engine) {
         let db = TestDb::new(engine);
         let state = prepare(&db);
         let mut conn = state.pool.get().unwrap();
@@ -587,8 +562,8 @@ DA,2099-01-01,counter,,9,,,
     }
 }
 
-on_both_engines_sync! {
-    async fn snapshot_of_a_recreated_database_is_rebuilt(engine) {
+on_both_engines! {
+    fn snapshot_of_a_recreated_database_is_rebuilt(engine) {
         // Two databases under one fingerprint: what a database dropped and
         // created again under the same URL looks like to the snapshot.
         let mut a = fixture(engine);
@@ -659,8 +634,8 @@ pub(crate) fn insert_case(
         .unwrap();
 }
 
-on_both_engines_sync! {
-    async fn complaint_figures_by_hand(engine) {
+on_both_engines! {
+    fn complaint_figures_by_hand(engine) {
         let mut f = fixture(engine);
         // March 2024 (ROC 113), ordinary working weeks on the office calendar.
         let c = &mut f.conn;

@@ -595,14 +595,10 @@ mod analytics_commands {
         );
     }
 
-    #[test]
-    fn import_analyze_standard_snapshot_sqlite() {
-        both(Engine::Sqlite);
-    }
-
-    #[test]
-    fn import_analyze_standard_snapshot_postgres() {
-        both(Engine::Postgres);
+    crate::helpers::on_both_engines! {
+        fn import_analyze_standard_snapshot(engine) {
+            both(engine);
+        }
     }
 }
 

@@ -169,7 +169,10 @@ pub async fn spawn_app_with(engine: Engine, tune: impl FnOnce(&mut Settings)) ->
     }
 }
 
-/// Defines `mod NAME { sqlite, postgres }`: the same test body on both engines.
+/// Defines `mod NAME { sqlite, postgres }`: the same test body on both
+/// engines, the one way the suite does it. `async fn` bodies run on the
+/// actix test runtime (HTTP tests); plain `fn` bodies run as plain tests
+/// (polars blocks in place, which a current-thread async runtime refuses).
 macro_rules! on_both_engines {
     ($(async fn $name:ident($engine:ident) $body:block)*) => {
         $(
@@ -186,6 +189,25 @@ macro_rules! on_both_engines {
                 #[actix_web::test]
                 async fn postgres() {
                     run($crate::helpers::Engine::Postgres).await
+                }
+            }
+        )*
+    };
+    ($(fn $name:ident($engine:ident) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+                fn run($engine: $crate::helpers::Engine) $body
+
+                #[test]
+                fn sqlite() {
+                    run($crate::helpers::Engine::Sqlite)
+                }
+
+                #[test]
+                fn postgres() {
+                    run($crate::helpers::Engine::Postgres)
                 }
             }
         )*

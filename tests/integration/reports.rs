@@ -11,8 +11,8 @@ use manyi::analytics::{RocYear, standards};
 use manyi::plans::measures::{self, SubjectKind};
 use manyi::reports::{self, Format, Report, Request, Scope};
 
-use crate::analytics::{Fixture, analyse, close, fixture, insert_case, on_both_engines_sync, req};
-use crate::helpers::Engine;
+use crate::analytics::{Fixture, analyse, close, fixture, insert_case, req};
+use crate::helpers::{Engine, on_both_engines};
 
 /// Cases (JS: two waiting in 113, two attitude in 113, one attitude in 112),
 /// a standard of 70% for 113, and measures for 112 and 113.
@@ -373,8 +373,8 @@ fn check_items_sheet<R: std::io::Read + std::io::Seek, W: Reader<R>>(
     assert_eq!(counts, [1.0, 0.0, 1.0, 2.0, 3.0]);
 }
 
-on_both_engines_sync! {
-    async fn annual_report_of_an_office_by_hand(engine) {
+on_both_engines! {
+    fn annual_report_of_an_office_by_hand(engine) {
         let mut f = fixture(engine);
         seed_report_data(&mut f);
         let r = gather(&mut f, Scope::Office("JS".into()));
@@ -416,7 +416,7 @@ on_both_engines_sync! {
         assert!(written.files.iter().any(|p| p.ends_with("csv/plan.csv")));
     }
 
-    async fn annual_report_of_a_county(engine) {
+    fn annual_report_of_a_county(engine) {
         let mut f = fixture(engine);
         seed_report_data(&mut f);
         // Kinmen: 金沙 (JS) with answers and 金城 (JC) without; DA is in Taipei.
@@ -434,7 +434,7 @@ on_both_engines_sync! {
         assert_eq!(r.complaints.received, 4);
     }
 
-    async fn report_refuses_bad_requests_and_writes_nothing(engine) {
+    fn report_refuses_bad_requests_and_writes_nothing(engine) {
         let mut f = fixture(engine);
         let offices = manyi::offices::list_offices(&mut f.conn).unwrap();
         let js_only: Vec<_> = offices.iter().filter(|o| o.code == "JS").cloned().collect();
