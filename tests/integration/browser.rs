@@ -1,7 +1,7 @@
 //! Headless Chromium against the real server: the console flow of
 //! tests/browser/console.mjs. Screenshots are kept in target/artifacts/browser/.
 //! Needs Chromium (Debian `chromium`) and the npm packages of tests/browser
-//! (`npm ci --prefix tests/browser`); .ci/run installs both. Fails when absent.
+//! (`npm ci --prefix tests/browser`); scripts/test installs both. Fails when absent.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -23,18 +23,11 @@ pub fn artifacts_dir(name: &str) -> PathBuf {
 /// Runs a browser script with node (blocking, off the test's runtime so the
 /// server keeps serving); panics with its output when it fails.
 fn run_script(script: &str, env: Vec<(&'static str, String)>) -> std::process::Output {
-    let out = Command::new("node")
-        .arg(browser_dir().join(script))
-        .envs(env)
-        .output()
-        .expect("node is installed");
-    assert!(
-        out.status.success(),
-        "{script} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
+    crate::helpers::run_ok(
+        Command::new("node")
+            .arg(browser_dir().join(script))
+            .envs(env),
+    )
 }
 
 async fn run_script_async(script: &'static str, env: Vec<(&'static str, String)>) {

@@ -61,9 +61,8 @@ fn calendar_commands() {
     let work = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}/m.db", work.path().display());
     let run = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_manyi"))
+        crate::helpers::manyi_command()
             .current_dir(work.path())
-            .env("RUST_LOG", "warn")
             .args(args)
             .args(["--database-url", &db])
             .output()

@@ -3,11 +3,7 @@
 use std::process::Command;
 
 fn manyi() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_manyi"));
-    c.env("RUST_LOG", "warn")
-        .env_remove("MANYI_DATABASE_URL")
-        .env_remove("MANYI_CONFIG");
-    c
+    crate::helpers::manyi_command()
 }
 
 fn broken_forms_dir(replace: (&str, &str)) -> tempfile::TempDir {

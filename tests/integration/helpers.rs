@@ -424,3 +424,28 @@ pub fn response_count(conn: &mut DbConnection) -> i64 {
         .get_result(conn)
         .unwrap()
 }
+
+/// The `manyi` binary, with a quiet log and no settings taken from the
+/// environment of whoever runs the tests.
+pub fn manyi_command() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_manyi"));
+    c.env("RUST_LOG", "warn")
+        .env_remove("MANYI_DATABASE_URL")
+        .env_remove("MANYI_CONFIG");
+    c
+}
+
+/// Runs a program to its end; panics with its output when it fails or is
+/// not installed (`scripts/test` installs what the tests run).
+pub fn run_ok(cmd: &mut std::process::Command) -> std::process::Output {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{cmd:?}: {e} (scripts/test installs it)"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}

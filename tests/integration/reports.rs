@@ -496,18 +496,7 @@ fn artifacts() -> PathBuf {
     crate::browser::artifacts_dir("reports")
 }
 
-fn run(cmd: &mut Command) -> std::process::Output {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("{cmd:?}: {e} (.ci/run installs it)"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
+use crate::helpers::run_ok as run;
 
 /// The documents, opened by the programs people open them with. Rendering
 /// is the same on both engines (the report is gathered on SQLite here).
