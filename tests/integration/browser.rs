@@ -40,7 +40,7 @@ async fn run_script_async(script: &'static str, env: Vec<(&'static str, String)>
 async fn console_login_dashboard_language_logout_in_chromium() {
     assert!(
         browser_dir().join("node_modules/playwright-core").exists(),
-        "run `npm ci --prefix tests/browser` first (.ci/run does)"
+        "run `npm ci --prefix tests/browser` first (scripts/test does)"
     );
     let app = spawn_app(Engine::Sqlite).await;
     seed_org(&mut app.conn());
@@ -73,7 +73,7 @@ fn kiosk_enrolment_languages_idle_reset_and_offline_in_chromium() {
     use manyi::db::schema::{alerts, answers, responses};
     assert!(
         browser_dir().join("node_modules/playwright-core").exists(),
-        "run `npm ci --prefix tests/browser` first (.ci/run does)"
+        "run `npm ci --prefix tests/browser` first (scripts/test does)"
     );
     let db = crate::helpers::TestDb::new(Engine::Sqlite);
     let pool = db.pool();

@@ -56,7 +56,7 @@ impl TestDb {
                 let mut conn = PgConnection::establish(&admin).unwrap_or_else(|e| {
                     panic!(
                         "PostgreSQL is not reachable at {admin}: {e}. The storage tests need it \
-                         (set MANYI_TEST_POSTGRES_URL, or start it as .ci/run does)."
+                         (set MANYI_TEST_POSTGRES_URL, or start it as scripts/test does)."
                     )
                 });
                 conn.batch_execute(&format!("CREATE DATABASE {name}"))

@@ -585,7 +585,7 @@ fn documents_open_in_chromium_poppler_and_libreoffice() {
     let browser = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/browser");
     assert!(
         browser.join("node_modules/playwright-core").exists(),
-        "run `npm ci --prefix tests/browser` first (.ci/run does)"
+        "run `npm ci --prefix tests/browser` first (scripts/test does)"
     );
     let out = run(Command::new("node")
         .arg(browser.join("report.mjs"))
