@@ -1,12 +1,14 @@
 //! The yearly trend and improvement report (年度滿意度趨勢分析及改善報告):
-//! [`data::gather`] collects what it says from the analytics results, the
+//! [`gather::gather`] collects what it says from the analytics results, the
 //! complaint register and the improvement measures; [`charts`] draws its
 //! pictures; [`html`], [`pdf`], [`odt`] and [`tables`] write it as a
 //! self-contained HTML page, a PDF (typst, in-process), an OpenDocument text,
 //! and XLSX / ODS / CSV tables. Templates and static parts live in `reports/`.
 
+mod assemble;
 pub mod charts;
 pub mod data;
+pub mod gather;
 pub mod html;
 pub mod jobs;
 pub mod odt;
@@ -343,11 +345,11 @@ pub fn generate(
     dir: &Path,
     progress: Progress<'_>,
 ) -> Result<(Report, Written), ReportError> {
-    let total = data::GATHER_STEPS.len() + render_steps(formats);
-    let report = data::gather(conn, source, request, visible, options, &mut |i| {
-        progress(i, total, data::GATHER_STEPS[i])
+    let total = gather::GATHER_STEPS.len() + render_steps(formats);
+    let report = gather::gather(conn, source, request, visible, options, &mut |i| {
+        progress(i, total, gather::GATHER_STEPS[i])
     })?;
-    let mut done = data::GATHER_STEPS.len();
+    let mut done = gather::GATHER_STEPS.len();
     let written = render(&report, formats, dir, &mut |name| {
         progress(done, total, name);
         done += 1;

@@ -140,7 +140,7 @@ fn gather(f: &mut Fixture, scope: Scope) -> Report {
         scope,
         form: "counter".into(),
     };
-    reports::data::gather(
+    reports::gather::gather(
         &mut f.conn,
         &f.settings.analytics_source(),
         &request,

@@ -74,7 +74,7 @@ pub async fn measures_page(
             scope: Scope::Office(code.clone()),
             form: env.form.clone(),
         };
-        let report = reports::data::gather(
+        let report = reports::gather::gather(
             conn,
             &env.source,
             &request,
