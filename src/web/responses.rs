@@ -181,7 +181,7 @@ fn parse_fields(
 /// Who sends a submission. Kiosks first: an unknown device token counts
 /// against the client's address (rotating made-up tokens meets its limit), a
 /// known device against its own budget. A staff session matters only to
-/// `staff` forms, and is looked up only when a cookie came.
+/// `staff` forms: the caller passes its cookie only for those.
 fn submitter(
     conn: &mut crate::db::DbConnection,
     app: &AppState,
@@ -306,8 +306,14 @@ pub async fn submit(
         answers,
         survey_token: request.survey_token,
     };
+    // A staff session matters only to forms filled in by staff: no lookup otherwise.
+    let staff_form = state
+        .catalog
+        .get(&submission.form)
+        .is_some_and(|f| f.form.access == crate::forms::Access::Staff);
     let session_token = req
         .cookie(super::session::SESSION_COOKIE)
+        .filter(|_| staff_form)
         .map(|c| c.value().to_owned());
     let app = state.clone();
     let stored = web::block(move || -> Result<survey::Stored, ApiError> {

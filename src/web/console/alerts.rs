@@ -9,7 +9,6 @@ use askama::Template;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::kiosks::taipei;
 use super::{Chrome, db, render, require};
 use crate::db::DbError;
 use crate::offices::{self, Office};
@@ -86,7 +85,7 @@ pub async fn alerts_page(
         .iter()
         .map(|a| AlertLine {
             id: a.id,
-            at: taipei(a.created_at),
+            at: crate::calendar::taipei::minutes(a.created_at),
             office: all
                 .iter()
                 .find(|o| o.id == a.office_id)
@@ -187,7 +186,7 @@ fn alert_json(
         "office": office.map(|o| o.code.as_str()),
         "office_name": office.map(|o| t.pick(&o.name_zh, &o.name_en)),
         "created_at": a.created_at,
-        "at": taipei(a.created_at),
+        "at": crate::calendar::taipei::minutes(a.created_at),
         "lowest_score": a.lowest_score,
         "items": a.items,
         "item_names": item_names(state, &a.items, t),

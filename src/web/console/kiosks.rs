@@ -54,10 +54,6 @@ struct KiosksPage {
     new_links: Vec<String>,
 }
 
-pub(super) fn taipei(t: chrono::NaiveDateTime) -> String {
-    crate::calendar::taipei::minutes(t)
-}
-
 fn base_url(req: &HttpRequest) -> String {
     crate::web::origin::policy(req).base_url(req)
 }
@@ -139,7 +135,7 @@ async fn kiosks_page_with(
                 label: d.label.clone(),
                 office: office_name(d.office_id),
                 counter: counter_name(d.counter_id),
-                created: taipei(d.created_at),
+                created: crate::calendar::taipei::minutes(d.created_at),
                 revoked: d.revoked_at.is_some(),
             })
             .collect(),
