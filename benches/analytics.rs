@@ -58,7 +58,7 @@ fn reference() -> Reference {
             id,
             manyi::offices::Office {
                 id,
-                code: format!("O{id:03}"),
+                code: manyi::offices::OfficeCode::parse(&format!("O{id:03}")).unwrap(),
                 name_zh: format!("第{id}戶政事務所"),
                 name_en: format!("Office {id}"),
                 county_zh: county.clone(),

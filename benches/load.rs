@@ -203,7 +203,7 @@ async fn run_engine(name: &str, url: DatabaseUrl, secs: u64, rate: u64) {
         manyi::offices::create_office(
             &mut conn,
             &manyi::offices::NewOffice::new(
-                "LD",
+                &manyi::offices::OfficeCode::parse("LD").unwrap(),
                 "壓測戶政事務所",
                 "Load test office",
                 "測試縣",

@@ -13,8 +13,8 @@ use serde::Serialize;
 use super::AnalyticsError;
 use super::Collect;
 use crate::calendar::Calendar;
-use crate::cases::CaseStatus;
 use crate::cases::views::{median, outcome_and_timeliness, p90};
+use crate::cases::{CaseStatus, Outcome, Timeliness};
 
 /// A case reduced to what the figures need.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,8 +24,8 @@ pub struct CaseFacts {
     pub channel: String,
     pub category: String,
     pub received_on: NaiveDate,
-    pub outcome: &'static str,
-    pub timeliness: &'static str,
+    pub outcome: Outcome,
+    pub timeliness: Timeliness,
     pub accepted: bool,
     pub overdue: bool,
     pub reply_days: Option<i64>,
@@ -39,7 +39,7 @@ pub type CaseRow = (
     String,
     String,
     String,
-    String,
+    CaseStatus,
     NaiveDate,
     NaiveDate,
     Option<NaiveDate>,
@@ -51,7 +51,6 @@ pub fn rows_to_cases(rows: Vec<CaseRow>, calendar: &Calendar, today: NaiveDate) 
     rows.into_iter()
         .map(
             |(office, county, channel, category, status, received, due, first_reply, closed)| {
-                let status = CaseStatus::parse(&status).unwrap_or(CaseStatus::Received);
                 facts(
                     office,
                     county,
@@ -138,8 +137,8 @@ pub fn case_frame(facts: &[CaseFacts]) -> PolarsResult<DataFrame> {
                     .map(|c| c.received_on.month() as i32)
                     .collect::<Vec<_>>(),
             ),
-            Column::new("outcome".into(), s(|c| c.outcome.to_owned())),
-            Column::new("timeliness".into(), s(|c| c.timeliness.to_owned())),
+            Column::new("outcome".into(), s(|c| c.outcome.as_str().to_owned())),
+            Column::new("timeliness".into(), s(|c| c.timeliness.as_str().to_owned())),
             Column::new(
                 "accepted".into(),
                 facts.iter().map(|c| c.accepted).collect::<Vec<_>>(),
@@ -292,8 +291,8 @@ pub fn figures(cases: LazyFrame, by: &[CaseDim]) -> Result<Vec<ComplaintRow>, An
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReviewCell {
     pub category: String,
-    pub outcome: String,
-    pub timeliness: String,
+    pub outcome: Outcome,
+    pub timeliness: Timeliness,
     pub count: u64,
 }
 
@@ -318,12 +317,113 @@ pub fn review(cases: LazyFrame) -> Result<Vec<ReviewCell>, AnalyticsError> {
         .as_materialized_series()
         .cast(&DataType::UInt64)?;
     let counts = counts.u64()?;
-    Ok((0..df.height())
-        .map(|i| ReviewCell {
-            category: cat[i].clone(),
-            outcome: out[i].clone(),
-            timeliness: tim[i].clone(),
-            count: counts.get(i).unwrap_or(0),
+    (0..df.height())
+        .map(|i| {
+            Ok(ReviewCell {
+                category: cat[i].clone(),
+                outcome: Outcome::parse(&out[i]).ok_or_else(|| {
+                    AnalyticsError::invalid("outcome", format!("unknown outcome `{}`", out[i]))
+                })?,
+                timeliness: Timeliness::parse(&tim[i]).ok_or_else(|| {
+                    AnalyticsError::invalid(
+                        "timeliness",
+                        format!("unknown timeliness `{}`", tim[i]),
+                    )
+                })?,
+                count: counts.get(i).unwrap_or(0),
+            })
         })
-        .collect())
+        .collect()
+}
+
+/// One category's complaints in the year of a [`YearSummary`].
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct CategoryYear {
+    pub category: String,
+    pub received: u64,
+    pub on_time_rate: Option<f64>,
+    pub median_days_to_first_reply: Option<f64>,
+    pub overdue: u64,
+    /// Received the year before.
+    pub previous_received: u64,
+}
+
+/// The complaint figures of one year (a report's), with each category's count
+/// of the year before: the categories by most received, the review table,
+/// the counts per quarter and category, and the working days to each first
+/// reply.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct YearSummary {
+    pub received: u64,
+    pub accepted: u64,
+    pub on_time_rate: Option<f64>,
+    pub median_days_to_first_reply: Option<f64>,
+    pub p90_days_to_first_reply: Option<i64>,
+    pub median_days_to_close: Option<f64>,
+    pub overdue: u64,
+    pub categories: Vec<CategoryYear>,
+    pub review: Vec<ReviewCell>,
+    /// (quarter 1-4, category code, received).
+    pub per_quarter: Vec<(i32, String, u64)>,
+    /// Sorted.
+    pub reply_days: Vec<i64>,
+}
+
+/// The figures of ROC `year` from a cases frame holding that year and the one before.
+pub fn year_summary(cases: &DataFrame, year: i32) -> Result<YearSummary, AnalyticsError> {
+    let y = year.to_string();
+    let mut out = YearSummary::default();
+    for row in figures(cases.clone().lazy(), &[CaseDim::Year])? {
+        if row.group.get("year") == Some(&y) {
+            out.received = row.received;
+            out.accepted = row.accepted;
+            out.on_time_rate = row.on_time_rate;
+            out.median_days_to_first_reply = row.median_days_to_first_reply;
+            out.p90_days_to_first_reply = row.p90_days_to_first_reply;
+            out.median_days_to_close = row.median_days_to_close;
+            out.overdue = row.overdue;
+        }
+    }
+    let mut cats: std::collections::BTreeMap<String, CategoryYear> = Default::default();
+    for row in figures(cases.clone().lazy(), &[CaseDim::Year, CaseDim::Category])? {
+        let code = row.group.get("category").cloned().unwrap_or_default();
+        let c = cats.entry(code.clone()).or_insert_with(|| CategoryYear {
+            category: code,
+            ..Default::default()
+        });
+        if row.group.get("year") == Some(&y) {
+            c.received = row.received;
+            c.on_time_rate = row.on_time_rate;
+            c.median_days_to_first_reply = row.median_days_to_first_reply;
+            c.overdue = row.overdue;
+        } else {
+            c.previous_received = row.received;
+        }
+    }
+    let mut categories: Vec<CategoryYear> = cats.into_values().collect();
+    categories.sort_by(|a, b| {
+        b.received
+            .cmp(&a.received)
+            .then(a.category.cmp(&b.category))
+    });
+    out.categories = categories;
+    let year_col = cases.column("year")?.cast(&DataType::Int32)?;
+    let this_year = cases.filter(&year_col.i32()?.equal(year))?;
+    out.review = review(this_year.clone().lazy())?;
+    for row in figures(
+        this_year.clone().lazy(),
+        &[CaseDim::Year, CaseDim::Quarter, CaseDim::Category],
+    )? {
+        let q = row
+            .group
+            .get("quarter")
+            .and_then(|q| q.parse::<i32>().ok())
+            .unwrap_or(0);
+        let code = row.group.get("category").cloned().unwrap_or_default();
+        out.per_quarter.push((q, code, row.received));
+    }
+    let days = this_year.column("reply_days")?.cast(&DataType::Int64)?;
+    out.reply_days = days.i64()?.iter().flatten().collect();
+    out.reply_days.sort_unstable();
+    Ok(out)
 }

@@ -335,7 +335,7 @@ pub fn group_of(key: &Key, items: &FormItems, reference: &Reference) -> Group {
         month: key.month,
         county: key.county.clone(),
         office: office.map(|o| {
-            o.map(|o| o.code.clone())
+            o.map(|o| o.code.to_string())
                 .unwrap_or_else(|| NONE_LABEL.into())
         }),
         office_name: office.and_then(|o| o.map(|o| o.name_zh.clone())),

@@ -309,8 +309,77 @@ pub fn analyze(
     standards_list: &[standards::Standard],
     options: &Options,
 ) -> Result<Analysis, AnalyticsError> {
+    let mut all = analyze_groupings(input, &[by], standards_list, options)?;
+    let grouped = all.groupings.remove(0);
+    let mut notes = grouped.notes;
+    notes.append(&mut all.notes);
+    Ok(Analysis {
+        form: all.form,
+        from: all.from,
+        to: all.to,
+        by: grouped.by,
+        responses: all.responses,
+        metrics: grouped.metrics,
+        changes: grouped.changes,
+        reliability: all.reliability,
+        drivers: all.drivers,
+        shortfalls: all.shortfalls,
+        terms: all.terms,
+        complaints: None,
+        notes,
+    })
+}
+
+/// Counts of the answers 1 to 5 of each item in one ROC year of the selection.
+pub fn answers_in_year(
+    input: &AnalysisInput,
+    year: RocYear,
+) -> Result<BTreeMap<String, [u64; 5]>, AnalyticsError> {
+    use polars::prelude::{col, lit};
+    let this_year = input
+        .responses
+        .clone()
+        .filter(col(frame::col::DAY).dt().year().eq(lit(year.gregorian())));
+    summary::distribution(this_year, &input.items.keys())
+}
+
+/// The figures of one grouping of an [`Analyses`].
+#[derive(Debug, Clone, Serialize)]
+pub struct Grouped {
+    pub by: Vec<Dim>,
+    pub metrics: Vec<metrics::MetricRow>,
+    pub changes: Vec<metrics::ChangeRow>,
+    pub notes: Vec<String>,
+}
+
+/// Several groupings of one selection from one pass over it: the figures of
+/// each grouping, and once what does not depend on the grouping (reliability,
+/// drivers, shortfalls against the standards, comment terms).
+#[derive(Debug, Clone, Serialize)]
+pub struct Analyses {
+    pub form: String,
+    pub from: Option<RocYear>,
+    pub to: Option<RocYear>,
+    pub responses: u64,
+    /// In the order asked.
+    pub groupings: Vec<Grouped>,
+    pub reliability: Vec<drivers::Reliability>,
+    pub drivers: Vec<drivers::DriverRow>,
+    pub shortfalls: Vec<standards::Shortfall>,
+    pub terms: terms::TermsResult,
+    pub notes: Vec<String>,
+}
+
+/// [`analyze`] for several groupings at once (a report asks for items, quarters
+/// and offices): the sums are taken once at the finest grouping asked and folded
+/// to each; terms, drivers and shortfalls are computed once.
+pub fn analyze_groupings(
+    input: &AnalysisInput,
+    groupings: &[&[Dim]],
+    standards_list: &[standards::Standard],
+    options: &Options,
+) -> Result<Analyses, AnalyticsError> {
     let keys = input.items.keys();
-    let mut notes = Vec::new();
     let (responses, answers) = summary::answered(input.responses.clone(), &keys)?;
     let answered: std::collections::HashSet<String> = answers
         .into_iter()
@@ -323,36 +392,17 @@ pub fn analyze(
         overall: input.items.overall.clone(),
         candidates: drivers::candidates(&input.items),
     };
-    let sums = summary::summarize(input.responses.clone(), &summary::keys_for(by), &plan)?;
+    let sums = summary::summarize(
+        input.responses.clone(),
+        &summary::keys_for(&groupings.concat()),
+        &plan,
+    )?;
+    let groupings = groupings
+        .iter()
+        .map(|by| grouped(&sums, by, input, options))
+        .collect();
 
-    let folded = metrics::fold(&sums.cells, by, &input.items, &input.reference);
-    let metric_rows = metrics::metric_rows(&folded, &input.items, &input.reference, options);
-    if !by.contains(&Dim::Item) && !by.contains(&Dim::Dimension) {
-        notes.push(match &input.items.overall {
-            Some(k) => format!("figures are of the overall item `{k}` (整體滿意度)"),
-            None => "the form has no overall item: figures pool every 5-point item".into(),
-        });
-    }
-
-    // Changes: per period (quarter when asked, else year) and item (or dimension).
-    let quarterly = by.contains(&Dim::Quarter);
-    let mut change_by: Vec<Dim> = by.iter().copied().filter(|d| *d != Dim::Month).collect();
-    if !change_by.contains(&Dim::Year) {
-        change_by.push(Dim::Year);
-    }
-    if !change_by.contains(&Dim::Dimension) && !change_by.contains(&Dim::Item) {
-        change_by.push(Dim::Item);
-    }
-    change_by.sort();
-    let change_folded = metrics::fold(&sums.cells, &change_by, &input.items, &input.reference);
-    let changes = metrics::changes(
-        &change_folded,
-        quarterly,
-        &input.items,
-        &input.reference,
-        options,
-    );
-
+    let mut notes = Vec::new();
     let office_by = [Dim::Year, Dim::Office, Dim::Item];
     let office_folded = metrics::fold(&sums.cells, &office_by, &input.items, &input.reference);
     let reliability = drivers::reliability(&sums.scale, &plan.scale, options);
@@ -386,21 +436,61 @@ pub fn analyze(
         input.items.overall.as_deref(),
         20,
     )?;
-    Ok(Analysis {
-        terms,
-        complaints: None,
+    Ok(Analyses {
         form: input.filter.form.clone(),
         from: input.filter.from,
         to: input.filter.to,
-        by: by.to_vec(),
         responses,
-        metrics: metric_rows,
-        changes,
+        groupings,
         reliability,
         drivers: driver_rows,
         shortfalls,
+        terms,
         notes,
     })
+}
+
+/// The metrics and changes of one grouping, folded from the sums.
+fn grouped(
+    sums: &summary::Summary,
+    by: &[Dim],
+    input: &AnalysisInput,
+    options: &Options,
+) -> Grouped {
+    let mut notes = Vec::new();
+    let folded = metrics::fold(&sums.cells, by, &input.items, &input.reference);
+    let metric_rows = metrics::metric_rows(&folded, &input.items, &input.reference, options);
+    if !by.contains(&Dim::Item) && !by.contains(&Dim::Dimension) {
+        notes.push(match &input.items.overall {
+            Some(k) => format!("figures are of the overall item `{k}` (整體滿意度)"),
+            None => "the form has no overall item: figures pool every 5-point item".into(),
+        });
+    }
+
+    // Changes: per period (quarter when asked, else year) and item (or dimension).
+    let quarterly = by.contains(&Dim::Quarter);
+    let mut change_by: Vec<Dim> = by.iter().copied().filter(|d| *d != Dim::Month).collect();
+    if !change_by.contains(&Dim::Year) {
+        change_by.push(Dim::Year);
+    }
+    if !change_by.contains(&Dim::Dimension) && !change_by.contains(&Dim::Item) {
+        change_by.push(Dim::Item);
+    }
+    change_by.sort();
+    let change_folded = metrics::fold(&sums.cells, &change_by, &input.items, &input.reference);
+    let changes = metrics::changes(
+        &change_folded,
+        quarterly,
+        &input.items,
+        &input.reference,
+        options,
+    );
+    Grouped {
+        by: by.to_vec(),
+        metrics: metric_rows,
+        changes,
+        notes,
+    }
 }
 
 /// Collects a lazy frame on polars' streaming engine: measured here several

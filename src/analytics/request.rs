@@ -116,3 +116,60 @@ impl AnalyzeRequest {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(by: &str) -> AnalyzeRequest {
+        AnalyzeRequest {
+            by: by.into(),
+            form: "counter".into(),
+            ..AnalyzeRequest::default()
+        }
+    }
+
+    #[test]
+    fn analyze_request_names_the_bad_field() {
+        let visible = vec![];
+        let bad = |r: AnalyzeRequest| r.check(&visible).unwrap_err().to_string();
+        assert!(
+            bad(AnalyzeRequest {
+                from: Some("abc".into()),
+                ..req("year")
+            })
+            .starts_with("from:")
+        );
+        assert!(
+            bad(AnalyzeRequest {
+                from: Some("113".into()),
+                to: Some("110".into()),
+                ..req("year")
+            })
+            .starts_with("from:")
+        );
+        assert!(bad(req("year,colour")).starts_with("by:"));
+        assert!(bad(req("item,dimension")).starts_with("by:"));
+        assert!(
+            bad(AnalyzeRequest {
+                office: Some("ZZ".into()),
+                ..req("year")
+            })
+            .starts_with("office:")
+        );
+        assert!(
+            bad(AnalyzeRequest {
+                county: Some("火星".into()),
+                ..req("year")
+            })
+            .starts_with("county:")
+        );
+        assert!(
+            bad(AnalyzeRequest {
+                channel: Some("fax".into()),
+                ..req("year")
+            })
+            .starts_with("channel:")
+        );
+    }
+}

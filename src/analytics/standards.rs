@@ -107,7 +107,7 @@ pub fn shortfalls(
         let test = stats::below_standard(t.top2, t.n, standard);
         out.push(Shortfall {
             year,
-            office: o.code.clone(),
+            office: o.code.to_string(),
             office_name: o.name_zh.clone(),
             item: info.key.clone(),
             label_zh: info.zh_tw.clone(),

@@ -72,7 +72,10 @@ impl Scope {
         conn: &mut DbConnection,
         code: &str,
     ) -> Result<crate::offices::Office, AuthError> {
-        let office = crate::offices::find_office_by_code(conn, code)?.ok_or(AuthError::NotFound)?;
+        // A malformed code names no office: not found, like an unknown one.
+        let code = crate::offices::OfficeCode::parse(code).map_err(|_| AuthError::NotFound)?;
+        let office =
+            crate::offices::find_office_by_code(conn, &code)?.ok_or(AuthError::NotFound)?;
         self.check_office(conn, office.id)?;
         Ok(office)
     }

@@ -112,7 +112,9 @@ fn valid_username(u: &str) -> bool {
 /// Finds an office by code, or by a unique part of its Chinese or English name
 /// (`金沙` finds 金門縣金沙鎮戶政事務所).
 pub fn resolve_office(conn: &mut DbConnection, given: &str) -> Result<Office, UserError> {
-    if let Some(o) = crate::offices::find_office_by_code(conn, given)? {
+    if let Ok(code) = crate::offices::OfficeCode::parse(given)
+        && let Some(o) = crate::offices::find_office_by_code(conn, &code)?
+    {
         return Ok(o);
     }
     let matches: Vec<Office> = crate::offices::list_offices(conn)?

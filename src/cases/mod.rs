@@ -16,7 +16,9 @@ pub mod views;
 pub use access::{may_act, may_register, sees_personal_data};
 pub use excerpt::{MASK, mask_excerpt};
 pub use mask::{mask_contact, mask_name};
-pub use types::{Action, CaseChannel, CaseStatus, DeadlineKind, NotAcceptedReason};
+pub use types::{
+    Action, CaseChannel, CaseStatus, DeadlineKind, NotAcceptedReason, Outcome, Timeliness,
+};
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -71,7 +73,7 @@ pub struct Case {
     pub petitioner_contact: Option<String>,
     pub language: String,
     pub confidential: bool,
-    pub status: String,
+    pub status: CaseStatus,
     pub deadline_kind: String,
     pub received_on: NaiveDate,
     pub due_on: NaiveDate,
@@ -88,12 +90,6 @@ pub struct Case {
     pub idempotency_key: Option<String>,
     pub personal_purged_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
-}
-
-impl Case {
-    pub fn status(&self) -> CaseStatus {
-        CaseStatus::parse(&self.status).unwrap_or(CaseStatus::Received)
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Serialize)]
@@ -443,7 +439,7 @@ pub fn apply(
         if !may_act(actor, &case, action) {
             return Err(AuthError::Forbidden.into());
         }
-        let from = case.status();
+        let from = case.status;
         let to = action.next(from).ok_or(CaseError::IllegalTransition {
             from,
             action: action.name(),
@@ -660,7 +656,7 @@ pub fn citizen_rate(
     }
     db::write_transaction(conn, |conn| {
         let case = citizen_lookup(conn, case_no, secret)?.ok_or(AuthError::NotFound)?;
-        let status = case.status();
+        let status = case.status;
         if !matches!(status, CaseStatus::Replied | CaseStatus::Closed) {
             return Err(invalid("rating", "the case has not been answered yet"));
         }

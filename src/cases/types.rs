@@ -100,7 +100,10 @@ impl DeadlineKind {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, diesel::AsExpression, diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum CaseStatus {
     Received,
@@ -154,9 +157,113 @@ impl CaseStatus {
     }
 }
 
+crate::db::text_enum!(CaseStatus);
+
 impl fmt::Display for CaseStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// What became of a case, for the periodic review (variants in the order of
+/// their words, which is the review table's order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Answered,
+    NotAccepted,
+    Open,
+    Transferred,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 4] = [
+        Outcome::Answered,
+        Outcome::NotAccepted,
+        Outcome::Open,
+        Outcome::Transferred,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Answered => "answered",
+            Outcome::NotAccepted => "not_accepted",
+            Outcome::Open => "open",
+            Outcome::Transferred => "transferred",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.as_str() == s)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Outcome::Answered => "已回復",
+            Outcome::NotAccepted => "不受理",
+            Outcome::Open => "處理中",
+            Outcome::Transferred => "移送他機關",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Outcome::Answered => "answered",
+            Outcome::NotAccepted => "not accepted",
+            Outcome::Open => "in progress",
+            Outcome::Transferred => "transferred",
+        }
+    }
+}
+
+/// Whether the first reply kept the deadline (variants in the order of their words).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Timeliness {
+    Late,
+    NotApplicable,
+    OnTime,
+    /// Open and not yet due.
+    Pending,
+}
+
+impl Timeliness {
+    pub const ALL: [Timeliness; 4] = [
+        Timeliness::Late,
+        Timeliness::NotApplicable,
+        Timeliness::OnTime,
+        Timeliness::Pending,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Timeliness::Late => "late",
+            Timeliness::NotApplicable => "not_applicable",
+            Timeliness::OnTime => "on_time",
+            Timeliness::Pending => "pending",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Timeliness::Late => "逾期",
+            Timeliness::NotApplicable => "不適用",
+            Timeliness::OnTime => "如期",
+            Timeliness::Pending => "未到期",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Timeliness::Late => "late",
+            Timeliness::NotApplicable => "not applicable",
+            Timeliness::OnTime => "on time",
+            Timeliness::Pending => "not yet due",
+        }
     }
 }
 

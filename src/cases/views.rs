@@ -7,7 +7,7 @@ use chrono::{Datelike, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::{Case, CaseStatus};
+use super::{Case, CaseStatus, Outcome, Timeliness};
 use crate::auth::{AuditEntry, Scope, record_audit};
 use crate::calendar::Calendar;
 use crate::db::schema::cases;
@@ -267,19 +267,19 @@ pub fn outcome_and_timeliness(
     due: NaiveDate,
     first_reply: Option<NaiveDate>,
     today: NaiveDate,
-) -> (&'static str, &'static str) {
+) -> (Outcome, Timeliness) {
     let outcome = match status {
-        CaseStatus::NotAccepted => "not_accepted",
-        CaseStatus::Transferred => "transferred",
-        s if s.is_open() => "open",
-        _ => "answered",
+        CaseStatus::NotAccepted => Outcome::NotAccepted,
+        CaseStatus::Transferred => Outcome::Transferred,
+        s if s.is_open() => Outcome::Open,
+        _ => Outcome::Answered,
     };
     let timeliness = match (outcome, first_reply) {
-        ("not_accepted" | "transferred", _) => "not_applicable",
-        (_, Some(r)) if r <= due => "on_time",
-        (_, Some(_)) => "late",
-        (_, None) if due < today => "late",
-        (_, None) => "pending",
+        (Outcome::NotAccepted | Outcome::Transferred, _) => Timeliness::NotApplicable,
+        (_, Some(r)) if r <= due => Timeliness::OnTime,
+        (_, Some(_)) => Timeliness::Late,
+        (_, None) if due < today => Timeliness::Late,
+        (_, None) => Timeliness::Pending,
     };
     (outcome, timeliness)
 }
@@ -288,10 +288,8 @@ pub fn outcome_and_timeliness(
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct ReviewCell {
     pub category: String,
-    /// answered, not_accepted, transferred or open
-    pub outcome: &'static str,
-    /// on_time, late, pending (open, not yet due) or not_applicable
-    pub timeliness: &'static str,
+    pub outcome: Outcome,
+    pub timeliness: Timeliness,
     pub count: i64,
 }
 
@@ -305,7 +303,7 @@ pub fn review_table(
     today: NaiveDate,
 ) -> QueryResult<Vec<ReviewCell>> {
     use crate::db::schema::case_categories;
-    let rows: Vec<(String, String, NaiveDate, Option<NaiveDate>)> = cases::table
+    let rows: Vec<(String, CaseStatus, NaiveDate, Option<NaiveDate>)> = cases::table
         .inner_join(case_categories::table)
         .filter(cases::office_id.eq_any(scope.office_ids(conn)?))
         .filter(cases::received_on.ge(from))
@@ -317,9 +315,8 @@ pub fn review_table(
             cases::first_reply_on,
         ))
         .load(conn)?;
-    let mut cells: BTreeMap<(String, &'static str, &'static str), i64> = BTreeMap::new();
+    let mut cells: BTreeMap<(String, Outcome, Timeliness), i64> = BTreeMap::new();
     for (category, status, due, first_reply) in rows {
-        let status = CaseStatus::parse(&status).unwrap_or(CaseStatus::Received);
         let (outcome, timeliness) = outcome_and_timeliness(status, due, first_reply, today);
         *cells.entry((category, outcome, timeliness)).or_default() += 1;
     }

@@ -230,7 +230,8 @@ pub fn set_standard(
     let year = RocYear::parse(year).context("--year")?;
     let scope = match (office, county) {
         (Some(code), _) => {
-            let o = crate::offices::find_office_by_code(&mut conn, code)?
+            let code = crate::offices::OfficeCode::parse(code).context("--office")?;
+            let o = crate::offices::find_office_by_code(&mut conn, &code)?
                 .with_context(|| format!("--office: no office `{code}`"))?;
             standards::StandardScope::Office(o.id)
         }

@@ -587,7 +587,7 @@ fn user_command(cli: &Cli, command: &UserCommand) -> anyhow::Result<()> {
                     (Some(id), _) => offices
                         .iter()
                         .find(|o| o.id == id)
-                        .map(|o| o.code.clone())
+                        .map(|o| o.code.to_string())
                         .unwrap_or_default(),
                     (None, Some(c)) => c.clone(),
                     _ => "-".into(),

@@ -105,7 +105,8 @@ pub fn set_measure(settings: &Settings, args: MeasureArgs<'_>) -> anyhow::Result
         _ => anyhow::bail!("item: give --item KEY or --category CODE"),
     };
     let mut conn = super::analyze::connect(settings)?;
-    let office = crate::offices::find_office_by_code(&mut conn, args.office.trim())?
+    let code = crate::offices::OfficeCode::parse(args.office)?;
+    let office = crate::offices::find_office_by_code(&mut conn, &code)?
         .ok_or_else(|| anyhow::anyhow!("office: no office `{}`", args.office))?;
     let stored = measures::set(
         &mut conn,

@@ -17,6 +17,59 @@ use diesel::sql_types::{Integer, Text};
 use diesel::sqlite::SqliteConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
+/// Stores an enumeration of words (a status, a channel) as TEXT on both
+/// engines: written as its `as_str`, read back with its `parse`. A word the
+/// enumeration does not know is an error when the row is read, never a silent
+/// default. The type derives `AsExpression` and `FromSqlRow` with
+/// `#[diesel(sql_type = diesel::sql_types::Text)]`.
+macro_rules! text_enum {
+    ($t:ty) => {
+        $crate::db::text_enum!(@impl $t, |word: &str| {
+            <$t>::parse(word)
+                .ok_or_else(|| format!("unknown {} `{word}` in the database", stringify!($t)))
+        });
+    };
+    // For a type whose `parse` returns a `Result` with a displayable error.
+    ($t:ty, result) => {
+        $crate::db::text_enum!(@impl $t, |word: &str| {
+            <$t>::parse(word).map_err(|e| format!("{e} (read from the database)"))
+        });
+    };
+    (@impl $t:ty, $parse:expr) => {
+        impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $t
+        where
+            DB: diesel::backend::Backend,
+            String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+                let word =
+                    <String as diesel::deserialize::FromSql<diesel::sql_types::Text, DB>>::from_sql(
+                        bytes,
+                    )?;
+                let parse = $parse;
+                Ok(parse(&word)?)
+            }
+        }
+
+        impl<DB> diesel::serialize::ToSql<diesel::sql_types::Text, DB> for $t
+        where
+            DB: diesel::backend::Backend,
+            str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+        {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut diesel::serialize::Output<'b, '_, DB>,
+            ) -> diesel::serialize::Result {
+                <str as diesel::serialize::ToSql<diesel::sql_types::Text, DB>>::to_sql(
+                    self.as_str(),
+                    out,
+                )
+            }
+        }
+    };
+}
+pub(crate) use text_enum;
+
 /// PostgreSQL is listed first: SQLite would accept any string as a file name.
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {

@@ -34,6 +34,8 @@ pub enum DemoError {
     #[error("{0}")]
     Options(String),
     #[error(transparent)]
+    Code(#[from] offices::OfficeCodeError),
+    #[error(transparent)]
     User(#[from] auth::UserError),
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
@@ -451,8 +453,12 @@ pub fn generate(
         )));
     }
     let specs = office_specs(opts.extra_taipei);
-    for o in &specs {
-        if offices::find_office_by_code(conn, o.code)?.is_some() {
+    let codes = specs
+        .iter()
+        .map(|o| offices::OfficeCode::parse(o.code))
+        .collect::<Result<Vec<_>, _>>()?;
+    for (o, code) in specs.iter().zip(&codes) {
+        if offices::find_office_by_code(conn, code)?.is_some() {
             return Err(DemoError::AlreadyPresent(o.code.to_owned()));
         }
     }
@@ -465,10 +471,10 @@ pub fn generate(
     // Reference data first, in one transaction.
     let setup: Vec<(i32, Vec<Counter>, Vec<Staff>)> = db::write_transaction(conn, |conn| {
         let mut out = Vec::new();
-        for o in &specs {
+        for (o, code) in specs.iter().zip(&codes) {
             let office = offices::create_office(
                 conn,
-                &NewOffice::new(o.code, o.name_zh, o.name_en, o.county_zh, o.county_en),
+                &NewOffice::new(code, o.name_zh, o.name_en, o.county_zh, o.county_en),
             )?;
             let codes: Vec<String> = (1..=o.counters).map(|i| i.to_string()).collect();
             let names: Vec<(String, String)> = (1..=o.counters)
@@ -597,7 +603,8 @@ fn create_demo_accounts(conn: &mut DbConnection) -> Result<usize, DemoError> {
             continue;
         }
         let office_id = match office {
-            Some(code) => offices::find_office_by_code(conn, code)?.map(|o| o.id),
+            Some(code) => offices::find_office_by_code(conn, &offices::OfficeCode::parse(code)?)?
+                .map(|o| o.id),
             None => None,
         };
         let new = NewUser {

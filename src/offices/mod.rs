@@ -1,6 +1,10 @@
 //! Reference data of the organisation: offices (戶政事務所), their counters
 //! (windows), pseudonymous staff, and the configurable service types.
 
+mod code;
+
+pub use code::{MAX_CODE_CHARS, OfficeCode, OfficeCodeError};
+
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -12,7 +16,7 @@ use crate::db::schema::{counters, offices, service_types, staff};
 #[diesel(table_name = offices)]
 pub struct Office {
     pub id: i32,
-    pub code: String,
+    pub code: OfficeCode,
     pub name_zh: String,
     pub name_en: String,
     pub county_zh: String,
@@ -27,7 +31,7 @@ pub struct Office {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = offices)]
 pub struct NewOffice<'a> {
-    pub code: &'a str,
+    pub code: &'a OfficeCode,
     pub name_zh: &'a str,
     pub name_en: &'a str,
     pub county_zh: &'a str,
@@ -37,7 +41,7 @@ pub struct NewOffice<'a> {
 
 impl<'a> NewOffice<'a> {
     pub fn new(
-        code: &'a str,
+        code: &'a OfficeCode,
         name_zh: &'a str,
         name_en: &'a str,
         county_zh: &'a str,
@@ -121,7 +125,10 @@ pub fn list_offices(conn: &mut DbConnection) -> QueryResult<Vec<Office>> {
         .load(conn)
 }
 
-pub fn find_office_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<Office>> {
+pub fn find_office_by_code(
+    conn: &mut DbConnection,
+    code: &OfficeCode,
+) -> QueryResult<Option<Office>> {
     offices::table
         .filter(offices::code.eq(code))
         .select(Office::as_select())

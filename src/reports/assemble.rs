@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 
 use super::data::*;
-use crate::analytics::Analysis;
+use crate::analytics::Analyses;
+use crate::analytics::complaints::YearSummary;
 use crate::analytics::drivers::Quadrant;
 use crate::cases::mask_excerpt;
 use crate::plans::measures::{Measure, SubjectKind};
@@ -11,14 +12,13 @@ use crate::plans::measures::{Measure, SubjectKind};
 pub(super) struct Parts<'a> {
     pub(super) year: i32,
     pub(super) form: &'a str,
-    pub(super) by_item: &'a Analysis,
-    pub(super) by_quarter: &'a Analysis,
-    pub(super) by_office: Option<&'a Analysis>,
+    /// Groupings: year × item, year × quarter and (county reports) year × office × item.
+    pub(super) analyses: &'a Analyses,
     pub(super) answers: &'a BTreeMap<String, [u64; 5]>,
     pub(super) overall: Option<String>,
     /// Every item of the form's versions: key → (zh-TW, English).
     pub(super) labels: BTreeMap<String, (String, String)>,
-    pub(super) complaints: ComplaintSummary,
+    pub(super) complaints: YearSummary,
     pub(super) measures: &'a [Measure],
     pub(super) offices: &'a [OfficeRef],
     pub(super) categories: &'a BTreeMap<String, (String, String)>,
@@ -32,10 +32,13 @@ fn pct(v: f64) -> String {
 pub(super) fn assemble(p: Parts<'_>) -> Report {
     let year = p.year;
     let this = year.to_string();
+    let by_item = &p.analyses.groupings[0];
+    let by_quarter = &p.analyses.groupings[1];
+    let by_office = p.analyses.groupings.get(2);
+    let complaints = complaint_summary(p.complaints, p.categories);
     // Items this year, with last year's rate, the change and the IPA.
     let mut items = Vec::new();
-    for m in p
-        .by_item
+    for m in by_item
         .metrics
         .iter()
         .filter(|m| m.group.year == Some(year))
@@ -43,13 +46,12 @@ pub(super) fn assemble(p: Parts<'_>) -> Report {
         let Some(key) = m.group.item.clone() else {
             continue;
         };
-        let change = p
-            .by_item
+        let change = by_item
             .changes
             .iter()
             .find(|c| c.period == this && c.group.item.as_deref() == Some(&key));
         let driver = p
-            .by_item
+            .analyses
             .drivers
             .iter()
             .find(|d| d.year == year && d.item == key);
@@ -97,7 +99,7 @@ pub(super) fn assemble(p: Parts<'_>) -> Report {
     // Five years of the overall item (by_item rows of the overall item, or
     // pooled when the form has none: the by-quarter analysis is of the same).
     let mut years = Vec::new();
-    for m in &p.by_item.metrics {
+    for m in &by_item.metrics {
         if m.group.item.is_some() && m.group.item == overall_key {
             years.push(YearRow {
                 year: m.group.year.unwrap_or(0),
@@ -110,8 +112,7 @@ pub(super) fn assemble(p: Parts<'_>) -> Report {
         }
     }
     years.sort_by_key(|y| y.year);
-    let quarters: Vec<QuarterRow> = p
-        .by_quarter
+    let quarters: Vec<QuarterRow> = by_quarter
         .metrics
         .iter()
         .filter(|m| m.figures.n > 0)
@@ -140,29 +141,26 @@ pub(super) fn assemble(p: Parts<'_>) -> Report {
         headline.change_points = o.change_points;
         headline.change_p = o.change_p;
         headline.change_significant = o.change != 0;
-        headline.sampling_error_points = p
-            .by_item
+        headline.sampling_error_points = by_item
             .metrics
             .iter()
             .find(|m| m.group.year == Some(year) && m.group.item.as_deref() == Some(&o.key))
             .and_then(|m| m.figures.sampling_error_points);
     }
-    headline.responses = p
-        .by_quarter
+    headline.responses = by_quarter
         .metrics
         .iter()
         .filter(|m| m.group.year == Some(year))
         .map(|m| m.figures.n)
         .sum::<u64>()
         .max(headline.n);
-    if let Some(r) = p.by_item.reliability.iter().find(|r| r.year == year) {
+    if let Some(r) = p.analyses.reliability.iter().find(|r| r.year == year) {
         headline.alpha = r.alpha;
         headline.alpha_n = r.n;
     }
 
     // Per office (county reports).
-    let office_items: Vec<OfficeItemRow> = p
-        .by_office
+    let office_items: Vec<OfficeItemRow> = by_office
         .map(|a| {
             a.metrics
                 .iter()
@@ -181,7 +179,7 @@ pub(super) fn assemble(p: Parts<'_>) -> Report {
         .unwrap_or_default();
 
     let shortfalls: Vec<ShortfallRow> = p
-        .by_item
+        .analyses
         .shortfalls
         .iter()
         .filter(|s| s.year == year)
@@ -200,13 +198,13 @@ pub(super) fn assemble(p: Parts<'_>) -> Report {
         .collect();
 
     let drivers_this: Vec<_> = p
-        .by_item
+        .analyses
         .drivers
         .iter()
         .filter(|d| d.year == year)
         .collect();
     let terms = p
-        .by_item
+        .analyses
         .terms
         .periods
         .iter()
@@ -224,7 +222,7 @@ pub(super) fn assemble(p: Parts<'_>) -> Report {
         })
         .unwrap_or_default();
     let key_terms = p
-        .by_item
+        .analyses
         .terms
         .dissatisfied
         .iter()
@@ -341,9 +339,8 @@ pub(super) fn assemble(p: Parts<'_>) -> Report {
             "important but below-average performance (IPA: concentrate here)".into(),
         );
     }
-    let total_cases = p.complaints.received.max(1);
-    for c in p
-        .complaints
+    let total_cases = complaints.received.max(1);
+    for c in complaints
         .categories
         .iter()
         .filter(|c| c.received > 0)
@@ -423,20 +420,20 @@ pub(super) fn assemble(p: Parts<'_>) -> Report {
         let (label_zh, before, after, verdict) = match m.kind {
             SubjectKind::Item => {
                 // The office's own change when the report covers several.
-                let change =
-                    p.by_office
-                        .and_then(|a| {
-                            a.changes.iter().find(|c| {
-                                c.period == this
-                                    && c.group.item.as_deref() == Some(&m.key)
-                                    && c.group.office.as_deref() == Some(&o.code)
-                            })
+                let change = by_office
+                    .and_then(|a| {
+                        a.changes.iter().find(|c| {
+                            c.period == this
+                                && c.group.item.as_deref() == Some(&m.key)
+                                && c.group.office.as_deref() == Some(&o.code)
                         })
-                        .or_else(|| {
-                            p.by_item.changes.iter().find(|c| {
-                                c.period == this && c.group.item.as_deref() == Some(&m.key)
-                            })
-                        });
+                    })
+                    .or_else(|| {
+                        by_item
+                            .changes
+                            .iter()
+                            .find(|c| c.period == this && c.group.item.as_deref() == Some(&m.key))
+                    });
                 let verdict = match change {
                     Some(c) if c.rate.is_none() || c.rate_previous.is_none() => "no_data",
                     Some(c) if c.rate_significant && c.rate_diff.unwrap_or(0.0) > 0.0 => "improved",
@@ -452,7 +449,7 @@ pub(super) fn assemble(p: Parts<'_>) -> Report {
                 )
             }
             SubjectKind::Category => {
-                let c = p.complaints.categories.iter().find(|c| c.code == m.key);
+                let c = complaints.categories.iter().find(|c| c.code == m.key);
                 let (b, a) = c.map_or((0, 0), |c| (c.previous_received, c.received));
                 let verdict = if a < b {
                     "improved"
@@ -491,7 +488,8 @@ pub(super) fn assemble(p: Parts<'_>) -> Report {
     }
 
     let grand = drivers_this.first();
-    let mut notes = p.by_item.notes.clone();
+    let mut notes = by_item.notes.clone();
+    notes.extend(p.analyses.notes.iter().cloned());
     notes.retain(|n| !n.starts_with("figures are of"));
     Report {
         year,
@@ -512,12 +510,64 @@ pub(super) fn assemble(p: Parts<'_>) -> Report {
         ipa_grand_performance: grand.and_then(|d| d.grand_performance),
         ipa_grand_importance: grand.and_then(|d| d.grand_importance),
         shortfalls,
-        complaints: p.complaints,
+        complaints,
         terms,
         key_terms,
         plan: plan.into_values().collect(),
         follow_up,
         notes,
+    }
+}
+
+/// The year's complaint figures with the names of their categories, outcomes
+/// and timeliness.
+fn complaint_summary(
+    y: YearSummary,
+    names: &BTreeMap<String, (String, String)>,
+) -> ComplaintSummary {
+    let name = |code: &str| {
+        names
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| (code.to_owned(), code.to_owned()))
+    };
+    ComplaintSummary {
+        received: y.received,
+        accepted: y.accepted,
+        on_time_rate: y.on_time_rate,
+        median_days_to_first_reply: y.median_days_to_first_reply,
+        p90_days_to_first_reply: y.p90_days_to_first_reply,
+        median_days_to_close: y.median_days_to_close,
+        overdue: y.overdue,
+        categories: y
+            .categories
+            .into_iter()
+            .map(|c| {
+                let (name_zh, name_en) = name(&c.category);
+                CategoryRow {
+                    code: c.category,
+                    name_zh,
+                    name_en,
+                    received: c.received,
+                    previous_received: c.previous_received,
+                    on_time_rate: c.on_time_rate,
+                    median_days_to_first_reply: c.median_days_to_first_reply,
+                    overdue: c.overdue,
+                }
+            })
+            .collect(),
+        review: y
+            .review
+            .into_iter()
+            .map(|cell| ReviewRow {
+                category_zh: name(&cell.category).0,
+                outcome_zh: cell.outcome.label_zh().to_owned(),
+                timeliness_zh: cell.timeliness.label_zh().to_owned(),
+                count: cell.count,
+            })
+            .collect(),
+        per_quarter: y.per_quarter,
+        reply_days: y.reply_days,
     }
 }
 

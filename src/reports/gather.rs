@@ -3,12 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use polars::prelude::*;
-
 use super::ReportError;
 use super::assemble::{Parts, assemble};
 use super::data::*;
-use crate::analytics::complaints::{self, CaseDim};
+use crate::analytics::complaints;
 use crate::analytics::{self, Dim, Filter, Options, RocYear};
 use crate::db::DbConnection;
 use crate::offices::Office;
@@ -18,8 +16,8 @@ use crate::warehouse::Source;
 /// The steps of gathering, for progress.
 pub const GATHER_STEPS: [&str; 5] = [
     "快照與資料 snapshot and data",
-    "題項與趨勢 items and trends",
-    "各所比較 offices",
+    "題項、季別與各所 items, quarters and offices",
+    "答題分布 answer distributions",
     "陳情案件 complaints",
     "改善計畫 improvement plan",
 ];
@@ -51,35 +49,23 @@ pub fn gather(
     let input = &prepared.input;
 
     step(1);
-    let by_item = analytics::analyze(input, &[Dim::Year, Dim::Item], &prepared.standards, options)?;
-    let by_quarter = analytics::analyze(input, &[Dim::Year, Dim::Quarter], &[], options)?;
-    let this_year = input.responses.clone().filter(
-        col(analytics::frame::col::DAY)
-            .dt()
-            .year()
-            .eq(lit(request.year.gregorian())),
-    );
-    let answers = analytics::summary::distribution(this_year, &input.items.keys())?;
-
-    step(2);
+    // One pass for every grouping the report shows: items, quarters and, in a
+    // county report, offices × items.
     let county_report = offices.len() > 1;
-    let by_office = if county_report {
-        Some(analytics::analyze(
-            input,
-            &[Dim::Year, Dim::Office, Dim::Item],
-            &prepared.standards,
-            options,
-        )?)
-    } else {
-        None
-    };
+    let mut groupings: Vec<&[Dim]> = vec![&[Dim::Year, Dim::Item], &[Dim::Year, Dim::Quarter]];
+    if county_report {
+        groupings.push(&[Dim::Year, Dim::Office, Dim::Item]);
+    }
+    let analyses = analytics::analyze_groupings(input, &groupings, &prepared.standards, options)?;
+    step(2);
+    let answers = analytics::answers_in_year(input, request.year)?;
 
     step(3);
     let previous = RocYear::new((year - 1).max(1))?;
     let cases =
         crate::warehouse::load_complaints(conn, &office_ids, Some(previous), Some(request.year))?;
     let categories = category_names(conn)?;
-    let complaints = complaint_summary(&cases, year, &categories)?;
+    let complaints = complaints::year_summary(&cases, year)?;
 
     step(4);
     let measures = measures::list(conn, &office_ids, &[year, year - 1])?;
@@ -99,7 +85,7 @@ pub fn gather(
         .iter()
         .map(|o| OfficeRef {
             id: o.id,
-            code: o.code.clone(),
+            code: o.code.to_string(),
             name_zh: o.name_zh.clone(),
             name_en: o.name_en.clone(),
         })
@@ -107,9 +93,7 @@ pub fn gather(
     let mut report = assemble(Parts {
         year,
         form: &request.form,
-        by_item: &by_item,
-        by_quarter: &by_quarter,
-        by_office: by_office.as_ref(),
+        analyses: &analyses,
         answers: &answers,
         overall: input.items.overall.clone(),
         labels: input
@@ -138,99 +122,4 @@ pub(super) fn category_names(
         .into_iter()
         .map(|c| (c.code, (c.name_zh, c.name_en)))
         .collect())
-}
-
-pub(super) fn outcome_zh(s: &str) -> &'static str {
-    match s {
-        "answered" => "已回復",
-        "not_accepted" => "不受理",
-        "transferred" => "移送他機關",
-        "open" => "處理中",
-        _ => "其他",
-    }
-}
-
-pub(super) fn timeliness_zh(s: &str) -> &'static str {
-    match s {
-        "on_time" => "如期",
-        "late" => "逾期",
-        "pending" => "未到期",
-        "not_applicable" => "不適用",
-        _ => "其他",
-    }
-}
-
-/// The complaint figures of the year (and the previous year's counts).
-pub(super) fn complaint_summary(
-    cases: &DataFrame,
-    year: i32,
-    names: &BTreeMap<String, (String, String)>,
-) -> Result<ComplaintSummary, ReportError> {
-    let name = |code: &str| {
-        names
-            .get(code)
-            .cloned()
-            .unwrap_or_else(|| (code.to_owned(), code.to_owned()))
-    };
-    let y = year.to_string();
-    let mut out = ComplaintSummary::default();
-    for row in complaints::figures(cases.clone().lazy(), &[CaseDim::Year])? {
-        if row.group.get("year") == Some(&y) {
-            out.received = row.received;
-            out.accepted = row.accepted;
-            out.on_time_rate = row.on_time_rate;
-            out.median_days_to_first_reply = row.median_days_to_first_reply;
-            out.p90_days_to_first_reply = row.p90_days_to_first_reply;
-            out.median_days_to_close = row.median_days_to_close;
-            out.overdue = row.overdue;
-        }
-    }
-    let mut cats: BTreeMap<String, CategoryRow> = BTreeMap::new();
-    for row in complaints::figures(cases.clone().lazy(), &[CaseDim::Year, CaseDim::Category])? {
-        let code = row.group.get("category").cloned().unwrap_or_default();
-        let (zh, en) = name(&code);
-        let c = cats.entry(code.clone()).or_insert_with(|| CategoryRow {
-            code,
-            name_zh: zh,
-            name_en: en,
-            ..Default::default()
-        });
-        if row.group.get("year") == Some(&y) {
-            c.received = row.received;
-            c.on_time_rate = row.on_time_rate;
-            c.median_days_to_first_reply = row.median_days_to_first_reply;
-            c.overdue = row.overdue;
-        } else {
-            c.previous_received = row.received;
-        }
-    }
-    let mut categories: Vec<CategoryRow> = cats.into_values().collect();
-    categories.sort_by(|a, b| b.received.cmp(&a.received).then(a.code.cmp(&b.code)));
-    out.categories = categories;
-    let year_col = cases.column("year")?.cast(&DataType::Int32)?;
-    let this_year = cases.filter(&year_col.i32()?.equal(year))?;
-    for cell in complaints::review(this_year.clone().lazy())? {
-        out.review.push(ReviewRow {
-            category_zh: name(&cell.category).0,
-            outcome_zh: outcome_zh(&cell.outcome).to_owned(),
-            timeliness_zh: timeliness_zh(&cell.timeliness).to_owned(),
-            count: cell.count,
-        });
-    }
-    for row in complaints::figures(
-        this_year.clone().lazy(),
-        &[CaseDim::Year, CaseDim::Quarter, CaseDim::Category],
-    )? {
-        let q = row
-            .group
-            .get("quarter")
-            .and_then(|q| q.parse::<i32>().ok())
-            .unwrap_or(0);
-        let code = row.group.get("category").cloned().unwrap_or_default();
-        out.per_quarter.push((q, code, row.received));
-    }
-    let days = this_year.column("reply_days")?.cast(&DataType::Int64)?;
-    out.reply_days = days.i64()?.iter().flatten().collect();
-    out.reply_days.sort_unstable();
-    Ok(out)
 }

@@ -27,6 +27,57 @@ pub fn default_dir(url: &crate::db::DatabaseUrl) -> PathBuf {
     }
 }
 
+/// Where a report run stands.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, diesel::AsExpression, diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    Queued,
+    Running,
+    Done,
+    Failed,
+}
+
+impl RunStatus {
+    pub const ALL: [RunStatus; 4] = [
+        RunStatus::Queued,
+        RunStatus::Running,
+        RunStatus::Done,
+        RunStatus::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Queued => "queued",
+            RunStatus::Running => "running",
+            RunStatus::Done => "done",
+            RunStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Not finished yet.
+    pub fn is_pending(self) -> bool {
+        matches!(self, RunStatus::Queued | RunStatus::Running)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            RunStatus::Queued => "排隊中",
+            RunStatus::Running => "產製中",
+            RunStatus::Done => "完成",
+            RunStatus::Failed => "失敗",
+        }
+    }
+}
+
+crate::db::text_enum!(RunStatus);
+
 #[derive(Debug, Clone, Serialize, Queryable, Selectable)]
 #[diesel(table_name = rr)]
 pub struct Run {
@@ -35,7 +86,7 @@ pub struct Run {
     pub year: i32,
     pub scope: String,
     pub formats: String,
-    pub status: String,
+    pub status: RunStatus,
     pub progress: i32,
     pub step: String,
     pub error: Option<String>,
@@ -43,17 +94,6 @@ pub struct Run {
     pub requested_by: i32,
     pub requested_at: NaiveDateTime,
     pub finished_at: Option<NaiveDateTime>,
-}
-
-impl Run {
-    pub fn status_zh(&self) -> &'static str {
-        match self.status.as_str() {
-            "queued" => "排隊中",
-            "running" => "產製中",
-            "done" => "完成",
-            _ => "失敗",
-        }
-    }
 }
 
 /// Records a queued run.
@@ -71,7 +111,7 @@ pub fn create(
                 rr::roc_year.eq(year.get()),
                 rr::scope.eq(scope.key()),
                 rr::formats.eq(formats.join(",")),
-                rr::status.eq("queued"),
+                rr::status.eq(RunStatus::Queued),
                 rr::progress.eq(0),
                 rr::step.eq(""),
                 rr::requested_by.eq(user_id),
@@ -107,13 +147,15 @@ pub fn list_for(
 /// Marks runs left queued or running by a previous process as failed.
 pub fn recover(conn: &mut DbConnection) -> Result<usize, ReportError> {
     Ok(
-        diesel::update(rr::table.filter(rr::status.eq_any(["queued", "running"])))
-            .set((
-                rr::status.eq("failed"),
-                rr::error.eq("中斷：服務重新啟動 interrupted by a restart"),
-                rr::finished_at.eq(chrono::Utc::now().naive_utc()),
-            ))
-            .execute(conn)?,
+        diesel::update(
+            rr::table.filter(rr::status.eq_any([RunStatus::Queued, RunStatus::Running])),
+        )
+        .set((
+            rr::status.eq(RunStatus::Failed),
+            rr::error.eq("中斷：服務重新啟動 interrupted by a restart"),
+            rr::finished_at.eq(chrono::Utc::now().naive_utc()),
+        ))
+        .execute(conn)?,
     )
 }
 
@@ -121,7 +163,7 @@ fn set_progress(conn: &mut DbConnection, id: i32, done: usize, total: usize, ste
     let pct = (done * 100 / total.max(1)).min(100) as i32;
     if let Err(e) = diesel::update(rr::table.filter(rr::id.eq(id)))
         .set((
-            rr::status.eq("running"),
+            rr::status.eq(RunStatus::Running),
             rr::progress.eq(pct),
             rr::step.eq(step),
         ))
@@ -169,7 +211,7 @@ pub fn execute(pool: &Pool, env: &Env, id: i32, visible: &[Office]) {
         )?;
         diesel::update(rr::table.filter(rr::id.eq(id)))
             .set((
-                rr::status.eq("done"),
+                rr::status.eq(RunStatus::Done),
                 rr::progress.eq(100),
                 rr::output.eq(id.to_string()),
                 rr::finished_at.eq(chrono::Utc::now().naive_utc()),
@@ -182,7 +224,7 @@ pub fn execute(pool: &Pool, env: &Env, id: i32, visible: &[Office]) {
         if let Ok(mut conn) = pool.get() {
             let _ = diesel::update(rr::table.filter(rr::id.eq(id)))
                 .set((
-                    rr::status.eq("failed"),
+                    rr::status.eq(RunStatus::Failed),
                     rr::error.eq(e.to_string()),
                     rr::finished_at.eq(chrono::Utc::now().naive_utc()),
                 ))

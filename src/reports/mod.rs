@@ -368,4 +368,22 @@ mod tests {
         assert_eq!(short_office_name("金門縣金沙鎮戶政事務所"), "金沙鎮");
         assert_eq!(short_office_name("某某戶政"), "某某戶政");
     }
+
+    #[test]
+    fn format_lists_name_the_bad_one() {
+        assert_eq!(Format::parse_list("").unwrap(), Format::ALL);
+        assert_eq!(
+            Format::parse_list("pdf, HTML,pdf").unwrap(),
+            [Format::Html, Format::Pdf]
+        );
+        assert_eq!(
+            Format::parse_list("html,docx").unwrap_err().to_string(),
+            "format: `docx` is not one of html, pdf, odt, xlsx, ods, csv"
+        );
+        assert!(Scope::parse_key("office:").is_err());
+        assert_eq!(
+            Scope::parse_key("county:金門縣").unwrap(),
+            Scope::County("金門縣".into())
+        );
+    }
 }

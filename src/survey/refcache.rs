@@ -28,7 +28,10 @@ impl RefData {
         let offices = offices::list_offices(conn)?;
         Ok(RefData {
             thresholds: offices.iter().map(|o| (o.id, o.alert_threshold)).collect(),
-            offices_by_code: offices.into_iter().map(|o| (o.code.clone(), o)).collect(),
+            offices_by_code: offices
+                .into_iter()
+                .map(|o| (o.code.to_string(), o))
+                .collect(),
             service_types: offices::service_types(conn)?
                 .into_iter()
                 .map(|t| (t.code, t.id))

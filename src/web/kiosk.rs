@@ -367,7 +367,9 @@ pub async fn survey(
         )));
     };
     let (office, types) = super::with_conn(&state.pool, move |conn| {
-        let office = offices::find_office_by_code(conn, &office_code)?
+        let code = offices::OfficeCode::parse(&office_code)
+            .map_err(|_| ApiError::NotFound(format!("no office `{office_code}`")))?;
+        let office = offices::find_office_by_code(conn, &code)?
             .filter(|o| o.active)
             .ok_or_else(|| ApiError::NotFound(format!("no office `{office_code}`")))?;
         Ok::<_, ApiError>((office, offices::service_types(conn)?))

@@ -105,7 +105,11 @@ async fn mailbox_office(
     code: String,
 ) -> Result<(Office, Vec<Category>), ApiError> {
     super::with_conn(&state.pool, move |conn| {
-        let office = offices::find_office_by_code(conn, &code)?
+        let office = offices::OfficeCode::parse(&code)
+            .ok()
+            .map(|c| offices::find_office_by_code(conn, &c))
+            .transpose()?
+            .flatten()
             .filter(|o| o.active)
             .ok_or_else(|| ApiError::NotFound(format!("no office `{code}`")))?;
         let categories = cases::categories(conn, true)?

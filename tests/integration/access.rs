@@ -148,9 +148,7 @@ const WRITES: &[Write] = &[
 ];
 
 fn new_case(conn: &mut DbConnection, office_id: i32) -> String {
-    let director = manyi::auth::find_user_by_username(conn, "dir-js")
-        .unwrap()
-        .unwrap();
+    let director = crate::helpers::user(conn, "dir-js");
     let new = NewCase {
         office_id,
         channel: CaseChannel::PetitionWritten,
@@ -191,7 +189,7 @@ on_both_engines! {
         let mut conn = app.conn();
         let org = seed_org(&mut conn);
         let case = new_case(&mut conn, org.js.id);
-        let user_id = manyi::auth::find_user_by_username(&mut conn, "dir-js").unwrap().unwrap().id.to_string();
+        let user_id = crate::helpers::user(&mut conn, "dir-js").id.to_string();
         let counter = manyi::offices::create_counters(&mut conn, &[manyi::offices::NewCounter {
             office_id: org.js.id, code: "9", name_zh: "9 號櫃檯", name_en: "Counter 9" }]).unwrap()
             .into_iter().find(|c| c.office_id == org.js.id).unwrap().id.to_string();

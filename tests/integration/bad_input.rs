@@ -135,7 +135,7 @@ on_both_engines! {
         let app = spawn_app_with(engine, |s| s.public_rate_per_minute = 100_000).await;
         let mut conn = app.conn();
         let org = seed_org(&mut conn);
-        let director = manyi::auth::find_user_by_username(&mut conn, "dir-js").unwrap().unwrap();
+        let director = crate::helpers::user(&mut conn, "dir-js");
         let case = manyi::cases::register_case(&mut conn, &manyi::calendar::Calendar::shipped(), &manyi::cases::NewCase {
             office_id: org.js.id, channel: manyi::cases::CaseChannel::PetitionWritten, category_code: "waiting".into(),
             subject: "等候".into(), content: "等了很久".into(), petitioner_name: None, petitioner_contact: None,

@@ -93,9 +93,7 @@ fn kiosk_enrolment_languages_idle_reset_and_offline_in_chromium() {
     .into_iter()
     .find(|c| c.office_id == org.js.id)
     .unwrap();
-    let director = manyi::auth::find_user_by_username(&mut conn, "dir-js")
-        .unwrap()
-        .unwrap();
+    let director = crate::helpers::user(&mut conn, "dir-js");
     let (code, _) = manyi::survey::devices::create_enrolment(
         &mut conn,
         &director,
@@ -196,9 +194,7 @@ async fn register_and_lookup_in_chromium() {
     let app = spawn_app(Engine::Sqlite).await;
     let mut conn = app.conn();
     let org = seed_org(&mut conn);
-    let director = manyi::auth::find_user_by_username(&mut conn, "dir-js")
-        .unwrap()
-        .unwrap();
+    let director = crate::helpers::user(&mut conn, "dir-js");
     let secret = cases::new_secret();
     let new = NewCase {
         office_id: org.js.id,

@@ -226,6 +226,18 @@ pub struct Org {
     pub da: manyi::offices::Office,
 }
 
+/// An office code of the fixtures.
+pub fn code(code: &str) -> manyi::offices::OfficeCode {
+    manyi::offices::OfficeCode::parse(code).unwrap()
+}
+
+/// An account of [`seed_org`] by username.
+pub fn user(conn: &mut DbConnection, username: &str) -> manyi::auth::User {
+    manyi::auth::find_user_by_username(conn, username)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no account `{username}`"))
+}
+
 pub fn seed_org(conn: &mut DbConnection) -> Org {
     use manyi::auth::{self, NewUser, Role};
     use manyi::offices::{NewOffice, create_office};
@@ -234,7 +246,7 @@ pub fn seed_org(conn: &mut DbConnection) -> Org {
     let jc = create_office(
         conn,
         &NewOffice::new(
-            "JC",
+            &crate::helpers::code("JC"),
             "金門縣金城鎮戶政事務所",
             "Jincheng",
             "金門縣",
@@ -245,7 +257,7 @@ pub fn seed_org(conn: &mut DbConnection) -> Org {
     let js = create_office(
         conn,
         &NewOffice::new(
-            "JS",
+            &crate::helpers::code("JS"),
             "金門縣金沙鎮戶政事務所",
             "Jinsha",
             "金門縣",
@@ -256,7 +268,7 @@ pub fn seed_org(conn: &mut DbConnection) -> Org {
     let da = create_office(
         conn,
         &NewOffice::new(
-            "DA",
+            &crate::helpers::code("DA"),
             "臺北市大安區戶政事務所",
             "Da'an",
             "臺北市",

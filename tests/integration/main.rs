@@ -1,6 +1,7 @@
 //! One integration-test binary. Storage tests run on SQLite and on PostgreSQL
 //! (see `helpers::Engine`); PostgreSQL must be reachable or they fail.
 
+mod fixtures;
 mod helpers;
 
 mod access;

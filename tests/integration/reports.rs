@@ -11,7 +11,7 @@ use manyi::analytics::{RocYear, standards};
 use manyi::plans::measures::{self, SubjectKind};
 use manyi::reports::{self, Format, Report, Request, Scope};
 
-use crate::analytics::{Fixture, analyse, close, fixture, insert_case, req};
+use crate::fixtures::{Fixture, analyse, close, fixture, insert_case, req};
 use crate::helpers::{Engine, on_both_engines};
 
 /// Cases (JS: two waiting in 113, two attitude in 113, one attitude in 112),
@@ -95,7 +95,7 @@ fn seed_report_data(f: &mut Fixture) {
         "test",
     )
     .unwrap();
-    let js = manyi::offices::find_office_by_code(c, "JS")
+    let js = manyi::offices::find_office_by_code(c, &crate::helpers::code("JS"))
         .unwrap()
         .unwrap();
     measures::set(
@@ -472,24 +472,6 @@ on_both_engines! {
         .unwrap_err();
         assert!(err.to_string().starts_with("form: no form `nope`"), "{err}");
     }
-}
-
-#[test]
-fn format_lists_name_the_bad_one() {
-    assert_eq!(Format::parse_list("").unwrap(), Format::ALL);
-    assert_eq!(
-        Format::parse_list("pdf, HTML,pdf").unwrap(),
-        [Format::Html, Format::Pdf]
-    );
-    assert_eq!(
-        Format::parse_list("html,docx").unwrap_err().to_string(),
-        "format: `docx` is not one of html, pdf, odt, xlsx, ods, csv"
-    );
-    assert!(Scope::parse_key("office:").is_err());
-    assert_eq!(
-        Scope::parse_key("county:金門縣").unwrap(),
-        Scope::County("金門縣".into())
-    );
 }
 
 fn artifacts() -> PathBuf {

@@ -10,14 +10,8 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     Browser, PASSWORD, TestApp, counter_answers, hidden_csrf, on_both_engines, post_json,
-    response_count, seed_org, spawn_app, spawn_app_with, web_submission,
+    response_count, seed_org, spawn_app, spawn_app_with, user, web_submission,
 };
-
-fn user(conn: &mut DbConnection, name: &str) -> manyi::auth::User {
-    manyi::auth::find_user_by_username(conn, name)
-        .unwrap()
-        .unwrap()
-}
 
 fn petition(office_id: i32) -> NewCase {
     NewCase {
@@ -54,7 +48,7 @@ fn attempts(conn: &mut DbConnection, username: &str) -> i64 {
 
 /// An enrolled kiosk of office JS: (its browser, the device token).
 async fn enrolled_kiosk(app: &TestApp, conn: &mut DbConnection) -> (Browser, String) {
-    let org_js = manyi::offices::find_office_by_code(conn, "JS")
+    let org_js = manyi::offices::find_office_by_code(conn, &crate::helpers::code("JS"))
         .unwrap()
         .unwrap();
     let counter = manyi::offices::create_counters(
@@ -125,7 +119,7 @@ on_both_engines! {
             assert!(!b.get(&path).await.text().await.unwrap().contains("王小明"), "{who} sees it masked");
         }
         let now = cases::get_case(&mut conn, &director.scope(), case.id).unwrap();
-        assert_eq!((now.status(), now.assigned_to), (CaseStatus::Received, None));
+        assert_eq!((now.status, now.assigned_to), (CaseStatus::Received, None));
         // County and system administrators read, they do not handle.
         for who in ["kinmen", "admin"] {
             let b = Browser::new(&app);

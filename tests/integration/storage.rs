@@ -52,7 +52,7 @@ fn fixture(conn: &mut DbConnection) -> Fixture {
     let office = offices::create_office(
         conn,
         &NewOffice::new(
-            "JS",
+            &crate::helpers::code("JS"),
             "金門縣金沙鎮戶政事務所",
             "Jinsha Office",
             "金門縣",
@@ -176,7 +176,7 @@ on_both_engines! {
         assert_eq!(listed[0].id, f.office_id);
         assert_eq!(listed[0].name_zh, "金門縣金沙鎮戶政事務所");
         assert_eq!(listed[0].county_zh, "金門縣");
-        let found = offices::find_office_by_code(&mut conn, "JS").unwrap().unwrap();
+        let found = offices::find_office_by_code(&mut conn, &crate::helpers::code("JS")).unwrap().unwrap();
         assert_eq!(found, listed[0]);
         let counters = offices::counters_of(&mut conn, f.office_id).unwrap();
         assert_eq!(counters.iter().map(|c| c.name_zh.as_str()).collect::<Vec<_>>(), ["1 號櫃檯", "2 號櫃檯"]);
@@ -187,7 +187,7 @@ on_both_engines! {
         // Unique office codes are enforced by the database.
         let dup = offices::create_office(
             &mut conn,
-            &NewOffice::new("JS", "重複", "Duplicate", "金門縣", "Kinmen County"),
+            &NewOffice::new(&crate::helpers::code("JS"), "重複", "Duplicate", "金門縣", "Kinmen County"),
         );
         assert!(matches!(dup, Err(e) if db::is_unique_violation(&e)));
     }

@@ -76,7 +76,7 @@ pub async fn alerts_page(
         .iter()
         .filter(|o| visible.contains(&o.id))
         .map(|o| ThresholdLine {
-            code: o.code.clone(),
+            code: o.code.to_string(),
             office: t.pick(&o.name_zh, &o.name_en).to_owned(),
             threshold: o.alert_threshold,
         })

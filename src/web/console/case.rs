@@ -131,7 +131,7 @@ pub async fn case_page(
         Ok((case, events, office, handlers, unmasked))
     })
     .await?;
-    let status = case.status();
+    let status = case.status;
     let allowed = sample_actions(0)
         .iter()
         .filter(|a| a.next(status).is_some() && cases::may_act(&staff.user, &case, a))

@@ -151,7 +151,7 @@ pub async fn cases_page(
                     .as_deref()
                     .map(mask_name)
                     .unwrap_or_default(),
-                status: c.status.clone(),
+                status: c.status.to_string(),
                 case_no: c.case_no,
             };
             (s, line)
@@ -198,7 +198,7 @@ pub async fn cases_page(
             .iter()
             .filter(|o| visible.contains(&o.id))
             .map(|o| Choice {
-                value: o.code.clone(),
+                value: o.code.to_string(),
                 label: office_name(&all_offices, o.id, lang),
             })
             .collect(),

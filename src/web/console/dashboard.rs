@@ -41,7 +41,7 @@ fn rows(figs: &[OfficeFigures], offices: &[Office], t: &Tr) -> Vec<FigureRow> {
                 _ => String::new(),
             };
             Some(FigureRow {
-                code: o.code.clone(),
+                code: o.code.to_string(),
                 name: t.pick(&o.name_zh, &o.name_en).to_owned(),
                 today: f.today,
                 month: f.month,
@@ -75,7 +75,7 @@ fn attention(
         .into_iter()
         .zip(offices)
         .map(|(a, o)| Attention {
-            code: o.code.clone(),
+            code: o.code.to_string(),
             name: if lang == Lang::En {
                 o.name_en.clone()
             } else {

@@ -145,7 +145,7 @@ async fn kiosks_page_with(
                 office_code: offices_in
                     .iter()
                     .find(|o| o.id == office_id)
-                    .map(|o| o.code.clone())
+                    .map(|o| o.code.to_string())
                     .unwrap_or_default(),
                 office: office_name(office_id),
                 form: forms

@@ -168,7 +168,7 @@ pub async fn measures_page(
     }
     render(&MeasuresPage {
         chrome: Chrome::new(&staff, "reports", &req),
-        office_code: office.code.clone(),
+        office_code: office.code.to_string(),
         office_name: t.pick(&office.name_zh, &office.name_en).to_owned(),
         year: year.get(),
         subjects,

@@ -70,7 +70,7 @@ fn scope_options(visible: &[Office], t: crate::web::i18n::Tr) -> Vec<ScopeOption
     let mut out: Vec<ScopeOption> = visible
         .iter()
         .map(|o| ScopeOption {
-            key: Scope::Office(o.code.clone()).key(),
+            key: Scope::Office(o.code.to_string()).key(),
             label: t.pick(&o.name_zh, &o.name_en).to_owned(),
         })
         .collect();
@@ -126,9 +126,7 @@ pub async fn reports_page(
         year,
         scopes: scope_options(&visible, t),
         formats: Format::ALL.iter().map(|f| f.as_str()).collect(),
-        running: runs
-            .iter()
-            .any(|r| r.status == "queued" || r.status == "running"),
+        running: runs.iter().any(|r| r.status.is_pending()),
         runs: runs
             .into_iter()
             .map(|run| RunLine {
@@ -143,7 +141,12 @@ pub async fn reports_page(
             .collect(),
         offices: visible
             .iter()
-            .map(|o| (o.code.clone(), t.pick(&o.name_zh, &o.name_en).to_owned()))
+            .map(|o| {
+                (
+                    o.code.to_string(),
+                    t.pick(&o.name_zh, &o.name_en).to_owned(),
+                )
+            })
             .collect(),
     })
 }

@@ -96,7 +96,7 @@ pub async fn users_page(
         .iter()
         .filter(|o| visible.contains(&o.id))
         .map(|o| Choice {
-            value: o.code.clone(),
+            value: o.code.to_string(),
             label: t.pick(&o.name_zh, &o.name_en).to_owned(),
         })
         .collect();
