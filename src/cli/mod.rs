@@ -1,21 +1,22 @@
-//! The `manyi` command line.
+//! The `manyi` command line: the clap tree and the dispatch; each command
+//! family's body lives in its own file.
 
 mod analyze;
+mod calendar;
+mod cases;
+mod forms;
+mod import;
 mod report;
+mod serve;
+mod user;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
 
-use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{Overrides, Settings};
-use crate::db::{self, DbError};
-use crate::demo::{self, DemoOptions};
-use crate::forms::FormCatalog;
-use crate::startup::{self, Application};
-use crate::survey;
+use crate::demo::DemoOptions;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -336,64 +337,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match &cli.command {
         Command::Serve(args) => {
             let settings = settings(&cli, args.bind.as_ref(), &args.forms)?;
-            let state = startup::prepare(&settings)?;
-            if args.demo {
-                let mut conn = state.pool.get().map_err(DbError::Pool)?;
-                if survey::count_responses(&mut conn)? == 0 {
-                    let opts = DemoOptions::default();
-                    tracing::info!(
-                        responses = opts.responses,
-                        seed = opts.seed,
-                        "loading demo data"
-                    );
-                    let summary = demo::generate(&mut conn, &state.catalog, &opts)?;
-                    tracing::info!(%summary, "demo data loaded");
-                } else {
-                    tracing::info!("the database already holds responses; demo data not loaded");
-                }
-            }
-            let bind = settings.bind.clone();
-            actix_web::rt::System::new().block_on(async move {
-                let app = Application::serve(&bind, state)?;
-                let host = bind.rsplit_once(':').map(|(h, _)| h).unwrap_or("127.0.0.1");
-                tracing::info!(
-                    database = %settings.database_url,
-                    "manyi is listening on http://{host}:{}/",
-                    app.port()
-                );
-                app.run_until_stopped().await?;
-                anyhow::Ok(())
-            })
+            serve::serve(&settings, args)
         }
-        Command::Migrate(forms) => {
-            let settings = settings(&cli, None, forms)?;
-            let catalog = FormCatalog::load_dir(&settings.forms_dir)?;
-            let pool = db::connect_pool(&settings.database_url, 1)?;
-            let mut conn = pool.get().map_err(DbError::Pool)?;
-            let applied = db::run_migrations(&mut conn)?;
-            let ids = crate::forms::register_catalog(&mut conn, &catalog)?;
-            println!(
-                "{}: {applied} migration(s) applied, {} form version(s) registered",
-                settings.database_url,
-                ids.len()
-            );
-            Ok(())
+        Command::Migrate(forms) => serve::migrate(&settings(&cli, None, forms)?),
+        Command::Demo(args) => serve::demo(&settings(&cli, None, &args.forms)?, args),
+        Command::User { command } => {
+            user::user_command(&settings(&cli, None, &FormsArg { forms: None })?, command)
         }
-        Command::Demo(args) => {
-            let settings = settings(&cli, None, &args.forms)?;
-            let state = startup::prepare(&settings)?;
-            let mut conn = state.pool.get().map_err(DbError::Pool)?;
-            let started = Instant::now();
-            let summary =
-                demo::generate(&mut conn, &state.catalog, &args.options).context("demo data")?;
-            println!(
-                "{}: {summary} in {:.2} s",
-                settings.database_url,
-                started.elapsed().as_secs_f64()
-            );
-            Ok(())
-        }
-        Command::User { command } => user_command(&cli, command),
         Command::Report { command } => {
             let settings = settings(&cli, None, &FormsArg { forms: None })?;
             match command {
@@ -461,272 +411,26 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Import {
             command: ImportCommand::Responses { file, form, forms },
-        } => {
-            let settings = settings(&cli, None, forms)?;
-            let state = startup::prepare(&settings)?;
-            let mut conn = state.pool.get().map_err(DbError::Pool)?;
-            let loaded = state
-                .catalog
-                .get(form)
-                .with_context(|| format!("--form: no form `{form}`"))?;
-            let versions = crate::forms::register_catalog(&mut conn, &state.catalog)?;
-            let bytes = std::fs::read(file).with_context(|| format!("{}", file.display()))?;
-            let ctx = survey::import::context(&mut conn, &loaded.form, versions[form])?;
-            let name = file.display().to_string();
-            let summary = survey::import::import_responses(&mut conn, &name, &bytes, &ctx)?;
-            println!(
-                "{name}: {} response(s) with {} answer(s) imported; {} already imported before",
-                summary.responses, summary.answers, summary.already_imported
-            );
-            Ok(())
-        }
+        } => import::responses(&settings(&cli, None, forms)?, file, form),
         Command::Snapshot { command } => {
             let settings = settings(&cli, None, &FormsArg { forms: None })?;
             analyze::snapshot(&settings, matches!(command, SnapshotCommand::Rebuild))
         }
-        Command::Calendar { command } => calendar_command(&cli, command),
+        Command::Calendar { command } => {
+            calendar::calendar_command(&settings(&cli, None, &FormsArg { forms: None })?, command)
+        }
         Command::Cases {
             command: CasesCommand::PurgePersonal { older_than },
         } => {
-            let before = cutoff(older_than, chrono::Utc::now().date_naive())?;
+            let before = cases::cutoff(older_than, chrono::Utc::now().date_naive())?;
             let settings = settings(&cli, None, &FormsArg { forms: None })?;
-            let pool = db::connect_pool(&settings.database_url, 1)?;
-            let mut conn = pool.get().map_err(DbError::Pool)?;
-            db::run_migrations(&mut conn)?;
-            let n = crate::cases::views::purge_personal(&mut conn, before)?;
-            println!("personal data removed from {n} case(s) received before {before}");
-            Ok(())
+            cases::purge_personal(&settings, before)
         }
         Command::Forms {
             command: FormsCommand::Retire { version },
-        } => {
-            let settings = settings(&cli, None, &FormsArg { forms: None })?;
-            let pool = db::connect_pool(&settings.database_url, 1)?;
-            let mut conn = pool.get().map_err(DbError::Pool)?;
-            db::run_migrations(&mut conn)?;
-            let row = crate::forms::retire_version(&mut conn, version)?;
-            println!("retired {} version {}", row.form_key, row.version_hash);
-            Ok(())
-        }
+        } => forms::retire(&settings(&cli, None, &FormsArg { forms: None })?, version),
         Command::Forms {
             command: FormsCommand::Check(forms),
-        } => {
-            let settings = settings(&cli, None, forms)?;
-            let catalog = FormCatalog::load_dir(&settings.forms_dir)?;
-            for f in catalog.iter() {
-                println!(
-                    "{}\t{}\t{} items\t{}",
-                    f.form.key,
-                    f.version_hash,
-                    f.form.items.len(),
-                    f.source.display()
-                );
-            }
-            Ok(())
-        }
-    }
-}
-
-fn read_password(prompt: &str) -> anyhow::Result<String> {
-    use std::io::{BufRead, IsTerminal};
-    let password = if std::io::stdin().is_terminal() {
-        let first = rpassword::prompt_password(prompt)?;
-        let again = rpassword::prompt_password("again / 再輸入一次: ")?;
-        anyhow::ensure!(first == again, "the two passwords differ");
-        first
-    } else {
-        let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line)?;
-        line.trim_end_matches(['\r', '\n']).to_owned()
-    };
-    crate::auth::check_password_policy(&password).context("password")?;
-    Ok(password)
-}
-
-fn user_command(cli: &Cli, command: &UserCommand) -> anyhow::Result<()> {
-    use crate::auth::{self, NewUser, Role};
-    let settings = settings(cli, None, &FormsArg { forms: None })?;
-    let pool = db::connect_pool(&settings.database_url, 1)?;
-    let mut conn = pool.get().map_err(DbError::Pool)?;
-    db::run_migrations(&mut conn)?;
-    match command {
-        UserCommand::Add {
-            username,
-            name,
-            role,
-            office,
-            county,
-        } => {
-            let role = Role::parse(role).with_context(|| {
-                format!(
-                    "role: `{role}` is not one of {}",
-                    Role::ALL.map(|r| r.as_str()).join(", ")
-                )
-            })?;
-            let office_id = match office {
-                Some(o) => Some(auth::resolve_office(&mut conn, o)?.id),
-                None => None,
-            };
-            let password = read_password("password / 密碼: ")?;
-            let hash = auth::hash_password(&password);
-            let new = NewUser {
-                username: username.trim().to_lowercase(),
-                display_name: name.clone().unwrap_or_else(|| username.clone()),
-                role,
-                office_id,
-                county_zh: county.clone(),
-            };
-            let user = auth::create_user(&mut conn, &new, &hash, None, None)?;
-            println!("created {} ({})", user.username, user.role);
-            Ok(())
-        }
-        UserCommand::List => {
-            let offices = crate::offices::list_offices(&mut conn)?;
-            for u in auth::list_users(&mut conn, &auth::Scope::All)? {
-                let place = match (u.office_id, &u.county_zh) {
-                    (Some(id), _) => offices
-                        .iter()
-                        .find(|o| o.id == id)
-                        .map(|o| o.code.to_string())
-                        .unwrap_or_default(),
-                    (None, Some(c)) => c.clone(),
-                    _ => "-".into(),
-                };
-                println!(
-                    "{}\t{}\t{}\t{}\t{}",
-                    u.username,
-                    u.role,
-                    place,
-                    u.display_name,
-                    if u.active { "active" } else { "inactive" }
-                );
-            }
-            Ok(())
-        }
-        UserCommand::Passwd { username } => {
-            let user = auth::find_user_by_username(&mut conn, &username.to_lowercase())?
-                .with_context(|| format!("no account `{username}`"))?;
-            let password = read_password("new password / 新密碼: ")?;
-            auth::set_password(&mut conn, &user, None, &password, None, None)?;
-            println!("password changed for {}", user.username);
-            Ok(())
-        }
-        UserCommand::Unlock { username } => {
-            let user = auth::find_user_by_username(&mut conn, &username.to_lowercase())?
-                .with_context(|| format!("no account `{username}`"))?;
-            let cleared = auth::unlock_account(&mut conn, &user, None, None)?;
-            println!(
-                "login throttling cleared for {} ({cleared} counters)",
-                user.username
-            );
-            Ok(())
-        }
-    }
-}
-
-fn calendar_command(cli: &Cli, command: &CalendarCommand) -> anyhow::Result<()> {
-    use crate::calendar::{self, Calendar, WorkingDays};
-    let settings = settings(cli, None, &FormsArg { forms: None })?;
-    let pool = db::connect_pool(&settings.database_url, 1)?;
-    let mut conn = pool.get().map_err(DbError::Pool)?;
-    db::run_migrations(&mut conn)?;
-    match command {
-        CalendarCommand::Import { file } => {
-            let bytes = std::fs::read(file).with_context(|| format!("{}", file.display()))?;
-            let name = file.display().to_string();
-            let days = calendar::parse_official_csv(&name, &bytes)?;
-            let years = calendar::import_days(&mut conn, &name, &days)?;
-            let holidays = days.iter().filter(|d| d.holiday).count();
-            println!(
-                "imported {} days ({holidays} off) for {}",
-                days.len(),
-                years
-                    .iter()
-                    .map(i32::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            Ok(())
-        }
-        CalendarCommand::Show { year } => {
-            let cal = Calendar::load(&mut conn)?;
-            anyhow::ensure!(
-                cal.has_year(*year),
-                "no calendar for {year}: import the official CSV with `manyi calendar import FILE`"
-            );
-            let mut date = chrono::NaiveDate::from_ymd_opt(*year, 1, 1).context("year")?;
-            while chrono::Datelike::year(&date) == *year {
-                let day = cal.day(date).expect("a known year is whole");
-                let weekend = matches!(
-                    chrono::Datelike::weekday(&date),
-                    chrono::Weekday::Sat | chrono::Weekday::Sun
-                );
-                if day.holiday != weekend || !day.description.is_empty() {
-                    println!(
-                        "{}\t{}\t{}",
-                        date,
-                        if day.holiday { "off" } else { "work" },
-                        day.description
-                    );
-                }
-                date = date.succ_opt().context("date")?;
-            }
-            Ok(())
-        }
-        CalendarCommand::Deadline { received, days } => {
-            let cal = Calendar::load(&mut conn)?;
-            let n = WorkingDays::new(*days).map_err(anyhow::Error::msg)?;
-            let dl = cal.add_working_days(*received, n);
-            if dl.assumed_weekdays {
-                println!(
-                    "{} (no calendar for part of the period: Monday-Friday assumed)",
-                    dl.date
-                );
-            } else {
-                println!("{}", dl.date);
-            }
-            Ok(())
-        }
-    }
-}
-
-/// `5y`, `18m`, `90d` before `today`.
-fn cutoff(age: &str, today: chrono::NaiveDate) -> anyhow::Result<chrono::NaiveDate> {
-    let age = age.trim();
-    let (num, unit) = age.split_at(age.len().saturating_sub(1));
-    let n: u32 = num
-        .parse()
-        .with_context(|| format!("--older-than: `{age}` is not like 5y, 18m or 90d"))?;
-    let date = match unit {
-        "y" => today.checked_sub_months(chrono::Months::new(12 * n)),
-        "m" => today.checked_sub_months(chrono::Months::new(n)),
-        "d" => today.checked_sub_days(chrono::Days::new(n as u64)),
-        _ => None,
-    };
-    date.with_context(|| format!("--older-than: `{age}` is not like 5y, 18m or 90d"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::cutoff;
-    use chrono::NaiveDate;
-
-    #[test]
-    fn cutoffs() {
-        let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap();
-        assert_eq!(
-            cutoff("5y", today).unwrap(),
-            NaiveDate::from_ymd_opt(2021, 11, 24).unwrap()
-        );
-        assert_eq!(
-            cutoff("18m", today).unwrap(),
-            NaiveDate::from_ymd_opt(2025, 5, 24).unwrap()
-        );
-        assert_eq!(
-            cutoff("90d", today).unwrap(),
-            NaiveDate::from_ymd_opt(2026, 8, 26).unwrap()
-        );
-        assert!(cutoff("5", today).is_err());
-        assert!(cutoff("fivey", today).is_err());
+        } => forms::check(&settings(&cli, None, forms)?),
     }
 }

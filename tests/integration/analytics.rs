@@ -535,56 +535,6 @@ on_both_engines! {
     }
 }
 
-#[test]
-fn staff_figures_below_the_floor_are_withheld() {
-    use manyi::analytics::metrics::{Key, metric_rows};
-    use manyi::analytics::{FormItems, Options, Reference};
-    let items = FormItems {
-        form: "counter".into(),
-        items: vec![],
-        overall: None,
-        dimensions: vec![],
-    };
-    let mut folded = std::collections::BTreeMap::new();
-    let few = Tally::from_scores([5u8; 29]);
-    let enough = Tally::from_scores([4u8; 30]);
-    folded.insert(
-        Key {
-            staff: Some(1),
-            ..Key::default()
-        },
-        few,
-    );
-    folded.insert(
-        Key {
-            staff: Some(2),
-            ..Key::default()
-        },
-        enough,
-    );
-    folded.insert(
-        Key {
-            office: Some(1),
-            ..Key::default()
-        },
-        few,
-    );
-    let rows = metric_rows(&folded, &items, &Reference::default(), &Options::default());
-    // Reference has no staff names: ids show as "(none)"; order by key.
-    assert_eq!(rows.len(), 3);
-    let withheld: Vec<bool> = rows.iter().map(|r| r.figures.suppressed).collect();
-    // Keys sort office (Some) before staff-only keys? office: Some(1) > None, so
-    // the two staff rows (office None) come first: staff 1 (29, withheld), staff 2 (30).
-    assert_eq!(withheld, [true, false, false]);
-    assert!(rows[0].figures.mean.is_none() && rows[0].figures.rate.is_none());
-    assert_eq!(rows[0].figures.n, 29);
-    assert_eq!(rows[1].figures.mean, Some(4.0));
-    assert_eq!(rows[1].figures.n, 30);
-    // The floor is for staff members only: an office with 29 answers is shown.
-    assert!(!rows[2].figures.suppressed);
-    assert_eq!((rows[2].figures.n, rows[2].figures.mean), (29, Some(5.0)));
-}
-
 mod http {
     use serde_json::Value;
 

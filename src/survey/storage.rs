@@ -1,0 +1,421 @@
+//! Storing responses: the rows, the reference lookups a submission needs, one
+//! transaction per response (idempotent per key), batch inserts, and reading a
+//! response back.
+
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::answers::{AnswerData, AnswerValue, CheckedAnswers, check_answers, field};
+use super::{IdempotencyKey, SurveyError, alerts, tokens};
+use crate::db::schema::{answers, responses};
+use crate::db::{self, DbConnection};
+use crate::forms::{Access, Channel, Form, ItemKind};
+use crate::offices;
+
+/// A submission whose references (office, form version …) are resolved.
+#[derive(Debug, Clone)]
+pub struct NewResponse {
+    pub idempotency_key: IdempotencyKey,
+    pub office_id: i32,
+    pub channel: Channel,
+    pub form_version_id: i32,
+    pub submitted_at: NaiveDateTime,
+    pub counter_id: Option<i32>,
+    pub staff_id: Option<i32>,
+    pub device_id: Option<i32>,
+    pub answers: BTreeMap<String, AnswerValue>,
+    /// A one-time link's token (internal surveys); consumed with the response.
+    pub survey_token: Option<String>,
+    /// The logged-in staff member filling in a `staff`-access form (checked
+    /// to be of the office by the caller; not stored with the answers).
+    pub submitted_by: Option<i32>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = responses)]
+pub struct ResponseRow {
+    pub office_id: i32,
+    pub channel: String,
+    pub form_version_id: i32,
+    pub submitted_at: NaiveDateTime,
+    pub received_at: NaiveDateTime,
+    pub counter_id: Option<i32>,
+    pub staff_id: Option<i32>,
+    pub service_type_id: Option<i32>,
+    pub device_id: Option<i32>,
+    pub idempotency_key: String,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = answers)]
+pub struct AnswerRow {
+    pub response_id: i64,
+    pub item_key: String,
+    pub score: Option<i16>,
+    pub choice: Option<String>,
+    pub text_value: Option<String>,
+}
+
+/// Reference data a submission needs: service type ids and the office's
+/// alert threshold. The database answers by default; the web layer passes a
+/// short-lived in-memory copy so that a submission costs fewer round trips.
+pub trait Lookup {
+    fn service_type_id(&self, conn: &mut DbConnection, code: &str) -> QueryResult<Option<i32>>;
+    fn alert_threshold(&self, conn: &mut DbConnection, office_id: i32) -> QueryResult<i16>;
+}
+
+/// Looks everything up in the database.
+pub struct DbLookup;
+
+impl Lookup for DbLookup {
+    fn service_type_id(&self, conn: &mut DbConnection, code: &str) -> QueryResult<Option<i32>> {
+        Ok(offices::find_service_type(conn, code)?.map(|t| t.id))
+    }
+
+    fn alert_threshold(&self, conn: &mut DbConnection, office_id: i32) -> QueryResult<i16> {
+        use crate::db::schema::offices;
+        offices::table
+            .find(office_id)
+            .select(offices::alert_threshold)
+            .first(conn)
+    }
+}
+
+/// What storing a submission did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Stored {
+    pub response_id: i64,
+    /// `true` when the key had been stored before: nothing new was written.
+    pub duplicate: bool,
+    /// The dissatisfaction alert this response raised, if any.
+    pub alert_id: Option<i32>,
+}
+
+/// Checks and stores one response with its answers in one transaction.
+/// A key seen before returns the first response's id and writes nothing.
+pub fn store_response(
+    conn: &mut DbConnection,
+    form: &Form,
+    new: &NewResponse,
+) -> Result<Stored, SurveyError> {
+    store_response_with(conn, form, new, &DbLookup)
+}
+
+/// [`store_response`] with the reference data from `lookup`.
+pub fn store_response_with(
+    conn: &mut DbConnection,
+    form: &Form,
+    new: &NewResponse,
+    lookup: &dyn Lookup,
+) -> Result<Stored, SurveyError> {
+    if !form.accepts(new.channel) {
+        return Err(SurveyError::invalid(
+            "channel",
+            format!(
+                "the form `{}` does not take `{}` responses",
+                form.key, new.channel
+            ),
+        ));
+    }
+    // Who may answer: enforced for every form from the start, not only once
+    // an office has issued links.
+    match form.access {
+        Access::Public => {}
+        Access::Device if new.device_id.is_none() => {
+            return Err(SurveyError::not_allowed(
+                "channel",
+                "this form is answered on an enrolled kiosk only",
+            ));
+        }
+        Access::Token if new.survey_token.is_none() => {
+            return Err(SurveyError::not_allowed(
+                "survey_token",
+                "this survey is answered through a one-time link",
+            ));
+        }
+        Access::Staff if new.submitted_by.is_none() => {
+            return Err(SurveyError::not_allowed(
+                "session",
+                "this form is filled in by logged-in staff of the office",
+            ));
+        }
+        Access::Device | Access::Token | Access::Staff => {}
+    }
+    let checked = check_answers(form, &new.answers)?;
+    let service_type_id = match &checked.service_type {
+        None => None,
+        Some(code) => Some(lookup.service_type_id(conn, code)?.ok_or_else(|| {
+            let key = form
+                .items
+                .iter()
+                .find(|i| matches!(i.kind, ItemKind::ServiceType))
+                .map(|i| i.key.as_str())
+                .unwrap_or("service_type");
+            SurveyError::invalid(field(key), format!("unknown service type `{code}`"))
+        })?),
+    };
+    let row = ResponseRow {
+        office_id: new.office_id,
+        channel: new.channel.as_str().to_owned(),
+        form_version_id: new.form_version_id,
+        submitted_at: new.submitted_at,
+        received_at: Utc::now().naive_utc(),
+        counter_id: new.counter_id,
+        staff_id: new.staff_id,
+        service_type_id,
+        device_id: new.device_id,
+        idempotency_key: new.idempotency_key.as_str().to_owned(),
+    };
+    let likert: Vec<(String, i16)> = checked
+        .answers
+        .iter()
+        .filter(|a| {
+            form.item(&a.item_key)
+                .is_some_and(|i| matches!(i.kind, ItemKind::Likert5 { .. }))
+        })
+        .filter_map(|a| a.score.map(|s| (a.item_key.clone(), s)))
+        .collect();
+    // A retry is normally caught by the key's unique index at insert time (no
+    // extra query on the common path). A one-time link is consumed before the
+    // insert, so for those the retry is recognised first.
+    if new.survey_token.is_some()
+        && let Some(existing) = find_by_key(conn, &new.idempotency_key)?
+    {
+        return retry_of(conn, existing, &row, &checked);
+    }
+    let outcome = db::write_transaction(conn, |conn| {
+        if let Some(token) = &new.survey_token
+            && !tokens::consume_survey_token(conn, new.office_id, &form.key, token)?
+        {
+            return Err(SurveyError::invalid(
+                "survey_token",
+                "this link is unknown or has been used already",
+            ));
+        }
+        let id = insert_responses(conn, std::slice::from_ref(&row))?[0];
+        let rows: Vec<AnswerRow> = checked
+            .answers
+            .iter()
+            .map(|a| AnswerRow {
+                response_id: id,
+                item_key: a.item_key.clone(),
+                score: a.score,
+                choice: a.choice.clone(),
+                text_value: a.text_value.clone(),
+            })
+            .collect();
+        insert_answers(conn, &rows)?;
+        let alert_id = alerts::raise_if_needed(conn, lookup, new.office_id, id, &likert)?;
+        Ok::<_, SurveyError>((id, alert_id))
+    });
+    match outcome {
+        Ok((response_id, alert_id)) => Ok(Stored {
+            response_id,
+            duplicate: false,
+            alert_id,
+        }),
+        // A concurrent retry with the same key won the race: report it as a duplicate.
+        Err(SurveyError::Db(e)) if db::is_unique_violation(&e) => {
+            match find_by_key(conn, &new.idempotency_key)? {
+                Some(response_id) => retry_of(conn, response_id, &row, &checked),
+                None => Err(e.into()),
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// A submission under a key stored before: the same submission again (a
+/// retry: nothing new, the first id), or a different one (refused, as payment
+/// APIs refuse a reused key). Compared: office, form version, channel,
+/// counter, service type and every answer; not the time, which a retry
+/// without `answered_at` takes anew.
+fn retry_of(
+    conn: &mut DbConnection,
+    response_id: i64,
+    row: &ResponseRow,
+    checked: &CheckedAnswers,
+) -> Result<Stored, SurveyError> {
+    let first: (i32, i32, String, Option<i32>, Option<i32>) = responses::table
+        .find(response_id)
+        .select((
+            responses::office_id,
+            responses::form_version_id,
+            responses::channel,
+            responses::counter_id,
+            responses::service_type_id,
+        ))
+        .first(conn)?;
+    let mut stored: Vec<AnswerData> = answers::table
+        .filter(answers::response_id.eq(response_id))
+        .select((
+            answers::item_key,
+            answers::score,
+            answers::choice,
+            answers::text_value,
+        ))
+        .load(conn)?;
+    let mut given = checked.answers.clone();
+    stored.sort();
+    given.sort();
+    let same = first
+        == (
+            row.office_id,
+            row.form_version_id,
+            row.channel.clone(),
+            row.counter_id,
+            row.service_type_id,
+        )
+        && stored == given;
+    if same {
+        Ok(Stored {
+            response_id,
+            duplicate: true,
+            alert_id: None,
+        })
+    } else {
+        Err(SurveyError::KeyReused { response_id })
+    }
+}
+
+fn find_by_key(conn: &mut DbConnection, key: &IdempotencyKey) -> QueryResult<Option<i64>> {
+    responses::table
+        .filter(responses::idempotency_key.eq(key.as_str()))
+        .select(responses::id)
+        .first(conn)
+        .optional()
+}
+
+/// Rows per INSERT statement: both engines cap bound parameters (SQLite at
+/// 32766, PostgreSQL at 65535); responses carry 10 columns, answers 5.
+const RESPONSE_CHUNK: usize = 2_000;
+const ANSWER_CHUNK: usize = 5_000;
+
+/// Inserts responses in batches and returns their ids in the order given.
+/// Call inside a transaction.
+pub fn insert_responses(conn: &mut DbConnection, rows: &[ResponseRow]) -> QueryResult<Vec<i64>> {
+    let mut ids = Vec::with_capacity(rows.len());
+    if let [row] = rows {
+        // One row: a statement of fixed shape, which diesel keeps prepared.
+        let id: i64 = crate::on_engine!(&mut *conn, |c| {
+            diesel::insert_into(responses::table)
+                .values(row)
+                .returning(responses::id)
+                .get_result(c)
+        })?;
+        return Ok(vec![id]);
+    }
+    for chunk in rows.chunks(RESPONSE_CHUNK) {
+        let returned: Vec<(String, i64)> = crate::on_engine!(&mut *conn, |c| {
+            diesel::insert_into(responses::table)
+                .values(chunk)
+                .returning((responses::idempotency_key, responses::id))
+                .get_results(c)
+        })?;
+        let found: BTreeMap<String, i64> = returned.into_iter().collect();
+        for r in chunk {
+            ids.push(found[&r.idempotency_key]);
+        }
+    }
+    Ok(ids)
+}
+
+/// Inserts answers in batches. Call inside a transaction.
+pub fn insert_answers(conn: &mut DbConnection, rows: &[AnswerRow]) -> QueryResult<usize> {
+    let mut n = 0;
+    for chunk in rows.chunks(ANSWER_CHUNK) {
+        n += crate::on_engine!(&mut *conn, |c| diesel::insert_into(answers::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    Ok(n)
+}
+
+/// A stored response with its answers, as read back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredResponse {
+    pub id: i64,
+    pub office_id: i32,
+    pub channel: String,
+    pub form_version_id: i32,
+    pub submitted_at: NaiveDateTime,
+    pub counter_id: Option<i32>,
+    pub staff_id: Option<i32>,
+    pub service_type_id: Option<i32>,
+    pub device_id: Option<i32>,
+    pub idempotency_key: String,
+    pub answers: Vec<AnswerData>,
+}
+
+type ResponseTuple = (
+    i64,
+    i32,
+    String,
+    i32,
+    NaiveDateTime,
+    Option<i32>,
+    Option<i32>,
+    Option<i32>,
+    Option<i32>,
+    String,
+);
+
+pub fn load_response(conn: &mut DbConnection, id: i64) -> QueryResult<Option<StoredResponse>> {
+    let Some(r) = responses::table
+        .find(id)
+        .select((
+            responses::id,
+            responses::office_id,
+            responses::channel,
+            responses::form_version_id,
+            responses::submitted_at,
+            responses::counter_id,
+            responses::staff_id,
+            responses::service_type_id,
+            responses::device_id,
+            responses::idempotency_key,
+        ))
+        .first::<ResponseTuple>(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let answers = answers::table
+        .filter(answers::response_id.eq(id))
+        .order(answers::id)
+        .select((
+            answers::item_key,
+            answers::score,
+            answers::choice,
+            answers::text_value,
+        ))
+        .load::<(String, Option<i16>, Option<String>, Option<String>)>(conn)?
+        .into_iter()
+        .map(|(item_key, score, choice, text_value)| AnswerData {
+            item_key,
+            score,
+            choice,
+            text_value,
+        })
+        .collect();
+    Ok(Some(StoredResponse {
+        id: r.0,
+        office_id: r.1,
+        channel: r.2,
+        form_version_id: r.3,
+        submitted_at: r.4,
+        counter_id: r.5,
+        staff_id: r.6,
+        service_type_id: r.7,
+        device_id: r.8,
+        idempotency_key: r.9,
+        answers,
+    }))
+}
+
+pub fn count_responses(conn: &mut DbConnection) -> QueryResult<i64> {
+    responses::table.count().get_result(conn)
+}
