@@ -352,3 +352,35 @@ impl Action {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lifecycle_table() {
+        use CaseStatus::*;
+        let reply = Action::Reply { reply: "x".into() };
+        assert_eq!(reply.next(Assigned), Some(Replied));
+        assert_eq!(reply.next(Received), None, "no reply before acceptance");
+        assert_eq!(
+            Action::Close.next(Assigned),
+            None,
+            "no closing an unanswered case"
+        );
+        assert_eq!(Action::Close.next(NotAccepted), Some(Closed));
+        let reopen = Action::Reopen { reason: "x".into() };
+        assert_eq!(reopen.next(Closed), Some(Accepted));
+        assert_eq!(
+            reopen.next(Transferred),
+            None,
+            "a transferred case belongs to another agency"
+        );
+        for s in CaseStatus::ALL {
+            assert_eq!(CaseStatus::parse(s.as_str()), Some(s));
+        }
+        for c in CaseChannel::ALL {
+            assert_eq!(CaseChannel::parse(c.as_str()), Some(c));
+        }
+    }
+}

@@ -7,18 +7,10 @@ use anyhow::Context;
 
 use crate::analytics::{self, Analysis, AnalyzeRequest, RocYear, standards};
 use crate::config::Settings;
-use crate::db::{self, DbError};
 use crate::warehouse::{Snapshot, snapshot};
 
-pub fn connect(settings: &Settings) -> anyhow::Result<db::PooledConnection> {
-    let pool = db::connect_pool(&settings.database_url, 1)?;
-    let mut conn = pool.get().map_err(DbError::Pool)?;
-    db::run_migrations(&mut conn)?;
-    Ok(conn)
-}
-
 pub fn analyze(settings: &Settings, req: AnalyzeRequest) -> anyhow::Result<()> {
-    let mut conn = connect(settings)?;
+    let mut conn = super::connect(settings)?;
     let offices = crate::offices::list_offices(&mut conn)?;
     let analysis = crate::warehouse::run_request(
         &mut conn,
@@ -226,7 +218,7 @@ pub fn set_standard(
     office: Option<&str>,
     county: Option<&str>,
 ) -> anyhow::Result<()> {
-    let mut conn = connect(settings)?;
+    let mut conn = super::connect(settings)?;
     let year = RocYear::parse(year).context("--year")?;
     let scope = match (office, county) {
         (Some(code), _) => {
@@ -244,7 +236,7 @@ pub fn set_standard(
 }
 
 pub fn list_standards(settings: &Settings) -> anyhow::Result<()> {
-    let mut conn = connect(settings)?;
+    let mut conn = super::connect(settings)?;
     for s in crate::plans::standards::list(&mut conn)? {
         println!(
             "{}\t{:?}\t{:.1}%\t{}",
@@ -258,7 +250,7 @@ pub fn list_standards(settings: &Settings) -> anyhow::Result<()> {
 }
 
 pub fn snapshot(settings: &Settings, rebuild: bool) -> anyhow::Result<()> {
-    let mut conn = connect(settings)?;
+    let mut conn = super::connect(settings)?;
     let started = std::time::Instant::now();
     let fp = snapshot::fingerprint(&settings.database_url);
     let (_, stats) = if rebuild {

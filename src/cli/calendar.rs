@@ -4,13 +4,10 @@ use anyhow::Context;
 
 use super::CalendarCommand;
 use crate::config::Settings;
-use crate::db::{self, DbError};
 
 pub fn calendar_command(settings: &Settings, command: &CalendarCommand) -> anyhow::Result<()> {
     use crate::calendar::{self, Calendar, WorkingDays};
-    let pool = db::connect_pool(&settings.database_url, 1)?;
-    let mut conn = pool.get().map_err(DbError::Pool)?;
-    db::run_migrations(&mut conn)?;
+    let mut conn = super::connect(settings)?;
     match command {
         CalendarCommand::Import { file } => {
             let bytes = std::fs::read(file).with_context(|| format!("{}", file.display()))?;

@@ -4,12 +4,9 @@
 use anyhow::Context;
 
 use crate::config::Settings;
-use crate::db::{self, DbError};
 
 pub fn purge_personal(settings: &Settings, before: chrono::NaiveDate) -> anyhow::Result<()> {
-    let pool = db::connect_pool(&settings.database_url, 1)?;
-    let mut conn = pool.get().map_err(DbError::Pool)?;
-    db::run_migrations(&mut conn)?;
+    let mut conn = super::connect(settings)?;
     let n = crate::cases::views::purge_personal(&mut conn, before)?;
     println!("personal data removed from {n} case(s) received before {before}");
     Ok(())

@@ -2,7 +2,6 @@
 //! their registered versions.
 
 use crate::config::Settings;
-use crate::db::{self, DbError};
 use crate::forms::FormCatalog;
 
 pub fn check(settings: &Settings) -> anyhow::Result<()> {
@@ -20,9 +19,7 @@ pub fn check(settings: &Settings) -> anyhow::Result<()> {
 }
 
 pub fn retire(settings: &Settings, version: &str) -> anyhow::Result<()> {
-    let pool = db::connect_pool(&settings.database_url, 1)?;
-    let mut conn = pool.get().map_err(DbError::Pool)?;
-    db::run_migrations(&mut conn)?;
+    let mut conn = super::connect(settings)?;
     let row = crate::forms::retire_version(&mut conn, version)?;
     println!("retired {} version {}", row.form_key, row.version_hash);
     Ok(())

@@ -324,6 +324,19 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// The one way a command reaches the database: connect, apply the migrations.
+fn connect(settings: &Settings) -> anyhow::Result<crate::db::PooledConnection> {
+    Ok(connect_counting(settings)?.0)
+}
+
+/// [`connect`], also telling how many migrations were applied.
+fn connect_counting(settings: &Settings) -> anyhow::Result<(crate::db::PooledConnection, usize)> {
+    let pool = crate::db::connect_pool(&settings.database_url, 1)?;
+    let mut conn = pool.get().map_err(crate::db::DbError::Pool)?;
+    let applied = crate::db::run_migrations(&mut conn)?;
+    Ok((conn, applied))
+}
+
 fn settings(cli: &Cli, bind: Option<&String>, forms: &FormsArg) -> anyhow::Result<Settings> {
     let overrides = Overrides {
         bind: bind.cloned(),

@@ -34,7 +34,7 @@ pub fn annual(settings: &Settings, args: AnnualArgs<'_>) -> anyhow::Result<()> {
     let year = RocYear::parse(args.year).map_err(|e| anyhow::anyhow!("year: {e}"))?;
     let scope = scope(args.office, args.county)?;
     let formats = Format::parse_list(args.formats)?;
-    let mut conn = super::analyze::connect(settings)?;
+    let mut conn = super::connect(settings)?;
     let offices = crate::offices::list_offices(&mut conn)?;
     let request = Request {
         year,
@@ -104,7 +104,7 @@ pub fn set_measure(settings: &Settings, args: MeasureArgs<'_>) -> anyhow::Result
         (None, Some(c)) => (SubjectKind::Category, c),
         _ => anyhow::bail!("item: give --item KEY or --category CODE"),
     };
-    let mut conn = super::analyze::connect(settings)?;
+    let mut conn = super::connect(settings)?;
     let code = crate::offices::OfficeCode::parse(args.office)?;
     let office = crate::offices::find_office_by_code(&mut conn, &code)?
         .ok_or_else(|| anyhow::anyhow!("office: no office `{}`", args.office))?;

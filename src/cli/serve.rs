@@ -7,7 +7,7 @@ use anyhow::Context;
 
 use super::{DemoArgs, ServeArgs};
 use crate::config::Settings;
-use crate::db::{self, DbError};
+use crate::db::DbError;
 use crate::demo::{self, DemoOptions};
 use crate::forms::FormCatalog;
 use crate::startup::{self, Application};
@@ -46,9 +46,7 @@ pub fn serve(settings: &Settings, args: &ServeArgs) -> anyhow::Result<()> {
 
 pub fn migrate(settings: &Settings) -> anyhow::Result<()> {
     let catalog = FormCatalog::load_dir(&settings.forms_dir)?;
-    let pool = db::connect_pool(&settings.database_url, 1)?;
-    let mut conn = pool.get().map_err(DbError::Pool)?;
-    let applied = db::run_migrations(&mut conn)?;
+    let (mut conn, applied) = super::connect_counting(settings)?;
     let ids = crate::forms::register_catalog(&mut conn, &catalog)?;
     println!(
         "{}: {applied} migration(s) applied, {} form version(s) registered",

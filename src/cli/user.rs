@@ -5,7 +5,6 @@ use anyhow::Context;
 
 use super::UserCommand;
 use crate::config::Settings;
-use crate::db::{self, DbError};
 
 fn read_password(prompt: &str) -> anyhow::Result<String> {
     use std::io::{BufRead, IsTerminal};
@@ -25,9 +24,7 @@ fn read_password(prompt: &str) -> anyhow::Result<String> {
 
 pub fn user_command(settings: &Settings, command: &UserCommand) -> anyhow::Result<()> {
     use crate::auth::{self, NewUser, Role};
-    let pool = db::connect_pool(&settings.database_url, 1)?;
-    let mut conn = pool.get().map_err(DbError::Pool)?;
-    db::run_migrations(&mut conn)?;
+    let mut conn = super::connect(settings)?;
     match command {
         UserCommand::Add {
             username,
