@@ -1,18 +1,16 @@
-//! HTTP: thin handlers over the domain modules. `api` speaks JSON, `pages`
-//! renders server-side HTML (zh-TW first, English second).
+//! HTTP: thin handlers over the domain modules. `api/` speaks JSON,
+//! `public/` renders the citizen's pages (home, form preview, kiosk and web
+//! questionnaire, mailbox and lookup) and `console/` the staff's, server-side
+//! HTML in Traditional Chinese first, English second.
 
-mod analytics;
 mod api;
 mod console;
 mod error;
 pub mod i18n;
 pub mod input;
-mod kiosk;
 pub mod limits;
 pub mod origin;
-mod pages;
-mod public_cases;
-mod responses;
+mod public;
 pub mod session;
 pub mod state;
 
@@ -66,19 +64,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .app_data(web::QueryConfig::default().error_handler(error::query_error))
     .app_data(web::PathConfig::default().error_handler(error::path_error))
     .service(resource("/healthz").route(web::get().to(api::health)))
-    .service(resource("/api/openapi.json").route(web::get().to(responses::openapi)))
+    .service(resource("/api/openapi.json").route(web::get().to(api::responses::openapi)))
     .service(
         web::scope("/api/v1")
             .service(resource("/forms").route(web::get().to(api::list_forms)))
             .service(resource("/forms/{key}").route(web::get().to(api::get_form)))
-            .service(resource("/responses").route(web::post().to(responses::submit)))
+            .service(resource("/responses").route(web::post().to(api::responses::submit)))
             .service(resource("/offices").route(web::get().to(api::list_offices)))
             .service(resource("/service-types").route(web::get().to(api::list_service_types)))
             .service(
                 resource("/console/dashboard")
                     .route(web::get().to(console::dashboard::dashboard_api)),
             )
-            .service(resource("/analytics/{part}").route(web::get().to(analytics::analytics_api)))
+            .service(
+                resource("/analytics/{part}").route(web::get().to(api::analytics::analytics_api)),
+            )
             .service(resource("/console/users").route(web::get().to(console::users::users_api)))
             .service(resource("/console/audit").route(web::get().to(console::audit::audit_api)))
             .service(resource("/console/alerts").route(web::get().to(console::alerts::alerts_api)))
@@ -168,27 +168,27 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     .route(web::post().to(console::password::password_submit)),
             ),
     )
-    .service(resource("/").route(web::get().to(pages::index)))
-    .service(resource("/forms/{key}").route(web::get().to(pages::form_preview)))
-    .service(resource("/assets/style.css").route(web::get().to(pages::stylesheet)))
-    .service(resource("/assets/favicon.svg").route(web::get().to(pages::favicon)))
-    .service(resource("/assets/questionnaire.js").route(web::get().to(kiosk::script)))
-    .service(resource("/assets/alerts.js").route(web::get().to(pages::alerts_script)))
-    .service(resource("/kiosk").route(web::get().to(kiosk::kiosk)))
-    .service(resource("/kiosk/enrol").route(web::get().to(kiosk::enrol)))
-    .service(resource("/survey/{office}/{form}").route(web::get().to(kiosk::survey)))
+    .service(resource("/").route(web::get().to(public::index)))
+    .service(resource("/forms/{key}").route(web::get().to(public::form_preview)))
+    .service(resource("/assets/style.css").route(web::get().to(public::stylesheet)))
+    .service(resource("/assets/favicon.svg").route(web::get().to(public::favicon)))
+    .service(resource("/assets/questionnaire.js").route(web::get().to(public::kiosk::script)))
+    .service(resource("/assets/alerts.js").route(web::get().to(public::alerts_script)))
+    .service(resource("/kiosk").route(web::get().to(public::kiosk::kiosk)))
+    .service(resource("/kiosk/enrol").route(web::get().to(public::kiosk::enrol)))
+    .service(resource("/survey/{office}/{form}").route(web::get().to(public::kiosk::survey)))
     .service(
         resource("/mailbox/{office}")
-            .route(web::get().to(public_cases::mailbox_form))
-            .route(web::post().to(public_cases::mailbox_submit)),
+            .route(web::get().to(public::cases::mailbox_form))
+            .route(web::post().to(public::cases::mailbox_submit)),
     )
     .service(
         resource("/cases/lookup")
-            .route(web::get().to(public_cases::lookup_form))
-            .route(web::post().to(public_cases::lookup_submit)),
+            .route(web::get().to(public::cases::lookup_form))
+            .route(web::post().to(public::cases::lookup_submit)),
     )
-    .service(resource("/favicon.ico").route(web::get().to(pages::favicon)))
-    .default_service(web::to(pages::not_found));
+    .service(resource("/favicon.ico").route(web::get().to(public::favicon)))
+    .default_service(web::to(public::not_found));
 }
 
 /// A path's routes; another method on it answers 405 (JSON on the API, a

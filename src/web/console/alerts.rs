@@ -197,7 +197,7 @@ fn alert_json(
 }
 
 /// Dissatisfaction alerts of the scope, newest first.
-#[utoipa::path(get, path = "/api/v1/console/alerts", tag = "console", security(("session" = [])), responses((status = 200, description = "Alerts"), (status = 401, description = "Not logged in", body = crate::web::responses::ErrorBody), (status = 403, description = "The role may not see this", body = crate::web::responses::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/console/alerts", tag = "console", security(("session" = [])), responses((status = 200, description = "Alerts"), (status = 401, description = "Not logged in", body = crate::web::api::responses::ErrorBody), (status = 403, description = "The role may not see this", body = crate::web::api::responses::ErrorBody)))]
 pub async fn alerts_api(
     state: web::Data<AppState>,
     staff: Staff,

@@ -70,7 +70,7 @@ pub async fn audit_page(
 }
 
 /// The audit log of the scope (directors and administrators).
-#[utoipa::path(get, path = "/api/v1/console/audit", tag = "console", security(("session" = [])), params(("office" = Option<String>, Query, description = "One office's code")), responses((status = 200, description = "Audit entries, newest first"), (status = 401, description = "Not logged in", body = crate::web::responses::ErrorBody), (status = 403, description = "The role may not see this", body = crate::web::responses::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/console/audit", tag = "console", security(("session" = [])), params(("office" = Option<String>, Query, description = "One office's code")), responses((status = 200, description = "Audit entries, newest first"), (status = 401, description = "Not logged in", body = crate::web::api::responses::ErrorBody), (status = 403, description = "The role may not see this", body = crate::web::api::responses::ErrorBody)))]
 pub async fn audit_api(
     state: web::Data<AppState>,
     staff: Staff,

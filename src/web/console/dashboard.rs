@@ -121,7 +121,7 @@ fn overall_keys(state: &AppState) -> Vec<String> {
     let mut keys: Vec<String> = state
         .catalog
         .iter()
-        .filter_map(|f| f.form.overall_item().map(|i| i.key.clone()))
+        .filter_map(|f| f.form.overall_item().map(|i| i.key.to_string()))
         .collect();
     keys.sort();
     keys.dedup();
@@ -182,7 +182,7 @@ pub async fn dashboard_page(
 }
 
 /// The dashboard's figures for the offices in the caller's scope.
-#[utoipa::path(get, path = "/api/v1/console/dashboard", tag = "console", security(("session" = [])), params(("office" = Option<String>, Query, description = "One office's code")), responses((status = 200, description = "Figures per office and what needs attention"), (status = 404, description = "Office not in scope", body = crate::web::responses::ErrorBody), (status = 401, description = "Not logged in", body = crate::web::responses::ErrorBody), (status = 403, description = "The role may not see this", body = crate::web::responses::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/console/dashboard", tag = "console", security(("session" = [])), params(("office" = Option<String>, Query, description = "One office's code")), responses((status = 200, description = "Figures per office and what needs attention"), (status = 404, description = "Office not in scope", body = crate::web::api::responses::ErrorBody), (status = 401, description = "Not logged in", body = crate::web::api::responses::ErrorBody), (status = 403, description = "The role may not see this", body = crate::web::api::responses::ErrorBody)))]
 pub async fn dashboard_api(
     state: web::Data<AppState>,
     staff: Staff,

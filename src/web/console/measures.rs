@@ -125,14 +125,14 @@ pub async fn measures_page(
                 .items
                 .iter()
                 .filter(|i| matches!(i.kind, crate::forms::ItemKind::Likert5 { .. }))
-                .map(|i| (i.key.clone(), i.text.zh_tw.clone(), i.text.en.clone()))
+                .map(|i| (i.key.to_string(), i.text.zh_tw.clone(), i.text.en.clone()))
                 .collect()
         })
         .unwrap_or_default();
     let report_items = report
         .items
         .iter()
-        .map(|i| (i.key.clone(), i.label_zh.clone(), i.label_en.clone()));
+        .map(|i| (i.key.to_string(), i.label_zh.clone(), i.label_en.clone()));
     for (key, zh, en) in report_items.chain(form_items) {
         if subjects.iter().any(|s| s.kind == "item" && s.key == key) {
             continue;

@@ -54,7 +54,7 @@ pub async fn office_page(
 }
 
 /// One office in scope with its counters and staff members.
-#[utoipa::path(get, path = "/api/v1/console/offices/{code}", tag = "console", security(("session" = [])), params(("code" = String, Path, description = "Office code")), responses((status = 200, description = "The office"), (status = 404, description = "Not in scope", body = crate::web::responses::ErrorBody), (status = 401, description = "Not logged in", body = crate::web::responses::ErrorBody), (status = 403, description = "The role may not see this", body = crate::web::responses::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/console/offices/{code}", tag = "console", security(("session" = [])), params(("code" = String, Path, description = "Office code")), responses((status = 200, description = "The office"), (status = 404, description = "Not in scope", body = crate::web::api::responses::ErrorBody), (status = 401, description = "Not logged in", body = crate::web::api::responses::ErrorBody), (status = 403, description = "The role may not see this", body = crate::web::api::responses::ErrorBody)))]
 pub async fn office_api(
     state: web::Data<AppState>,
     staff: Staff,

@@ -115,7 +115,7 @@ pub async fn users_page(
 }
 
 /// The staff accounts in scope (directors and administrators).
-#[utoipa::path(get, path = "/api/v1/console/users", tag = "console", security(("session" = [])), responses((status = 200, description = "Accounts"), (status = 401, description = "Not logged in", body = crate::web::responses::ErrorBody), (status = 403, description = "The role may not see this", body = crate::web::responses::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/console/users", tag = "console", security(("session" = [])), responses((status = 200, description = "Accounts"), (status = 401, description = "Not logged in", body = crate::web::api::responses::ErrorBody), (status = 403, description = "The role may not see this", body = crate::web::api::responses::ErrorBody)))]
 pub async fn users_api(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, ApiError> {
     if !staff.user.role().can_view_users() {
         return Err(ApiError::Forbidden(

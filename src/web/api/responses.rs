@@ -11,12 +11,12 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::ApiError;
-use super::session::client_addr;
-use super::state::AppState;
 use crate::db::DbError;
 use crate::forms::Channel;
 use crate::survey::{self, AnswerValue, IdempotencyKey, SurveyError, devices};
+use crate::web::ApiError;
+use crate::web::session::client_addr;
+use crate::web::state::AppState;
 
 pub const DEVICE_COOKIE: &str = "manyi_device";
 pub const DEVICE_HEADER: &str = "X-Device-Token";
@@ -312,7 +312,7 @@ pub async fn submit(
         .get(&submission.form)
         .is_some_and(|f| f.form.access == crate::forms::Access::Staff);
     let session_token = req
-        .cookie(super::session::SESSION_COOKIE)
+        .cookie(crate::web::session::SESSION_COOKIE)
         .filter(|_| staff_form)
         .map(|c| c.value().to_owned());
     let app = state.clone();
@@ -374,17 +374,17 @@ impl From<SurveyError> for ApiError {
     ),
     paths(
         submit,
-        super::api::list_forms,
-        super::api::get_form,
-        super::api::list_offices,
-        super::api::list_service_types,
-        super::api::health,
-        super::console::dashboard::dashboard_api,
-        super::console::offices::office_api,
-        super::console::users::users_api,
-        super::console::audit::audit_api,
-        super::console::alerts::alerts_api,
-        super::analytics::analytics_api,
+        crate::web::api::list_forms,
+        crate::web::api::get_form,
+        crate::web::api::list_offices,
+        crate::web::api::list_service_types,
+        crate::web::api::health,
+        crate::web::console::dashboard::dashboard_api,
+        crate::web::console::offices::office_api,
+        crate::web::console::users::users_api,
+        crate::web::console::audit::audit_api,
+        crate::web::console::alerts::alerts_api,
+        crate::web::api::analytics::analytics_api,
     ),
     components(schemas(SubmitRequest, SubmitResponse, ChannelName, ErrorBody, ErrorDetail)),
     modifiers(&SessionCookie)
@@ -401,7 +401,7 @@ impl utoipa::Modify for SessionCookie {
         components.add_security_scheme(
             "session",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
-                super::session::SESSION_COOKIE,
+                crate::web::session::SESSION_COOKIE,
             ))),
         );
     }

@@ -6,11 +6,11 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
-use super::ApiError;
-use super::session::Staff;
-use super::state::AppState;
 use crate::analytics::AnalyzeRequest;
 use crate::auth::Role;
+use crate::web::ApiError;
+use crate::web::session::Staff;
+use crate::web::state::AppState;
 
 const PARTS: [&str; 9] = [
     "all",
@@ -26,7 +26,7 @@ const PARTS: [&str; 9] = [
 
 /// Analytics results, scoped by the session (see the README for the query
 /// parameters: year, years, by, office, county, form, channel …).
-#[utoipa::path(get, path = "/api/v1/analytics/{part}", tag = "analytics", security(("session" = [])), params(("part" = String, Path, description = "all, summary, metrics, changes, reliability, drivers, shortfalls, terms or complaints")), responses((status = 200, description = "The part's results"), (status = 400, description = "A bad query parameter; `field` names it", body = super::responses::ErrorBody), (status = 404, description = "Unknown part, or an office not in scope", body = super::responses::ErrorBody), (status = 401, description = "Not logged in", body = super::responses::ErrorBody), (status = 403, description = "The role may not see this", body = super::responses::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/analytics/{part}", tag = "analytics", security(("session" = [])), params(("part" = String, Path, description = "all, summary, metrics, changes, reliability, drivers, shortfalls, terms or complaints")), responses((status = 200, description = "The part's results"), (status = 400, description = "A bad query parameter; `field` names it", body = crate::web::api::responses::ErrorBody), (status = 404, description = "Unknown part, or an office not in scope", body = crate::web::api::responses::ErrorBody), (status = 401, description = "Not logged in", body = crate::web::api::responses::ErrorBody), (status = 403, description = "The role may not see this", body = crate::web::api::responses::ErrorBody)))]
 pub async fn analytics_api(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -52,7 +52,7 @@ pub async fn analytics_api(
         })?;
     let scope = staff.scope.clone();
     let analytics = state.analytics.clone();
-    let analysis = super::with_conn(&state.pool, move |conn| {
+    let analysis = crate::web::with_conn(&state.pool, move |conn| {
         let ids = scope.office_ids(conn)?;
         let visible: Vec<crate::offices::Office> = crate::offices::list_offices(conn)?
             .into_iter()

@@ -1,4 +1,8 @@
-//! JSON API, version 1.
+//! JSON API, version 1: forms, offices and service types here; responses
+//! (`POST /api/v1/responses` and the OpenAPI document) and analytics beside.
+
+pub(super) mod analytics;
+pub(super) mod responses;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;

@@ -1,5 +1,9 @@
-//! Server-rendered pages. Every text is shown in Traditional Chinese first,
-//! then English.
+//! The citizen's pages, server-rendered, every text in Traditional Chinese
+//! first, then English: the home page, form previews and the static assets
+//! here; the questionnaires in `kiosk`, the mailbox and lookup in `cases`.
+
+pub(super) mod cases;
+pub(super) mod kiosk;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -11,9 +15,9 @@ use crate::db;
 use crate::forms::{Form, ItemKind, LoadedForm, Text};
 use crate::offices::{self, Office, ServiceType};
 
-const STYLE: &str = include_str!("../../assets/style.css");
-const FAVICON: &str = include_str!("../../assets/favicon.svg");
-const ALERTS_JS: &str = include_str!("../../assets/alerts.js");
+const STYLE: &str = include_str!("../../../assets/style.css");
+const FAVICON: &str = include_str!("../../../assets/favicon.svg");
+const ALERTS_JS: &str = include_str!("../../../assets/alerts.js");
 
 pub async fn alerts_script() -> HttpResponse {
     HttpResponse::Ok()

@@ -9,15 +9,15 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::{Deserialize, Serialize};
 
-use super::ApiError;
-use super::responses::DEVICE_COOKIE;
-use super::session::{client_addr, cookie_secure};
-use super::state::AppState;
 use crate::forms::{Channel, Form, ItemKind, Text};
 use crate::offices::{self, Office};
 use crate::survey::devices::{self, DeviceError};
+use crate::web::ApiError;
+use crate::web::api::responses::DEVICE_COOKIE;
+use crate::web::session::{client_addr, cookie_secure};
+use crate::web::state::AppState;
 
-const SCRIPT: &str = include_str!("../../assets/questionnaire.js");
+const SCRIPT: &str = include_str!("../../../assets/questionnaire.js");
 
 pub async fn script() -> HttpResponse {
     HttpResponse::Ok()
@@ -163,7 +163,7 @@ fn items(form: &Form, service_types: &[offices::ServiceType]) -> Vec<ItemView> {
                     .collect(),
             };
             ItemView {
-                key: item.key.clone(),
+                key: item.key.to_string(),
                 text: item.text.clone(),
                 help: item.help.clone(),
                 required: item.required,
@@ -245,7 +245,7 @@ struct EnrolPage {
 /// enrolment page on a tablet that is not (yet, or any more) enrolled.
 pub async fn kiosk(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let token = req.cookie(DEVICE_COOKIE).map(|c| c.value().to_owned());
-    let found = super::with_conn(&state.pool, move |conn| {
+    let found = crate::web::with_conn(&state.pool, move |conn| {
         let Some(token) = token else {
             return Ok::<_, ApiError>(None);
         };
@@ -305,7 +305,7 @@ pub async fn enrol(
             "too many attempts; wait a minute".into(),
         ));
     }
-    let outcome = super::with_conn(&state.pool, move |conn| {
+    let outcome = crate::web::with_conn(&state.pool, move |conn| {
         match devices::enrol(conn, &code, Some(&addr)) {
             Ok((_, token)) => Ok(Some(token)),
             Err(DeviceError::BadCode) => Ok(None),
@@ -366,7 +366,7 @@ pub async fn survey(
             "the form `{form_key}` is not on the web"
         )));
     };
-    let (office, types) = super::with_conn(&state.pool, move |conn| {
+    let (office, types) = crate::web::with_conn(&state.pool, move |conn| {
         let code = offices::OfficeCode::parse(&office_code)
             .map_err(|_| ApiError::NotFound(format!("no office `{office_code}`")))?;
         let office = offices::find_office_by_code(conn, &code)?

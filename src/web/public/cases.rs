@@ -8,12 +8,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::ApiError;
-use super::session::{client_addr, cookie_secure, tokens_match};
-use super::state::AppState;
 use crate::calendar::Calendar;
 use crate::cases::{self, Case, CaseChannel, CaseError, NewCase};
 use crate::offices::{self, Office};
+use crate::web::ApiError;
+use crate::web::session::{client_addr, cookie_secure, tokens_match};
+use crate::web::state::AppState;
 
 const FORM_COOKIE: &str = "manyi_form_csrf";
 
@@ -104,7 +104,7 @@ async fn mailbox_office(
     state: &web::Data<AppState>,
     code: String,
 ) -> Result<(Office, Vec<Category>), ApiError> {
-    super::with_conn(&state.pool, move |conn| {
+    crate::web::with_conn(&state.pool, move |conn| {
         let office = offices::OfficeCode::parse(&code)
             .ok()
             .map(|c| offices::find_office_by_code(conn, &c))
@@ -229,7 +229,7 @@ pub async fn mailbox_submit(
             crate::survey::devices::sha256_hex(&form.csrf)
         )),
     };
-    let outcome = super::with_conn(&state.pool, move |conn| {
+    let outcome = crate::web::with_conn(&state.pool, move |conn| {
         let cal = Calendar::load(conn)?;
         Ok::<_, ApiError>(cases::register_case(conn, &cal, &new, None))
     })
@@ -318,7 +318,7 @@ pub async fn lookup_submit(
         form.rating.clone(),
         form.comment.clone(),
     );
-    let (case, message) = super::with_conn(&state.pool, move |conn| {
+    let (case, message) = crate::web::with_conn(&state.pool, move |conn| {
         let mut message = None;
         if let Some(r) = rating.as_deref() {
             let r: i16 = r.parse().map_err(|_| ApiError::BadRequest {
