@@ -40,7 +40,7 @@ fn items() -> Vec<String> {
     form.items
         .iter()
         .filter(|i| matches!(i.kind, manyi::forms::ItemKind::Likert5 { .. }))
-        .map(|i| i.key.clone())
+        .map(|i| i.key.to_string())
         .collect()
 }
 

@@ -76,7 +76,7 @@ fn bench(c: &mut Criterion) {
                         .items
                         .iter()
                         .filter(|it| matches!(it.kind, manyi::forms::ItemKind::Likert5 { .. }))
-                        .map(|it| (it.key.clone(), AnswerValue::Number(1 + (i as i64 % 5))))
+                        .map(|it| (it.key.to_string(), AnswerValue::Number(1 + (i as i64 % 5))))
                         .collect();
                     answers.insert("comment".into(), AnswerValue::Text("很好".into()));
                     let new = NewResponse {

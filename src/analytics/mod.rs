@@ -234,7 +234,7 @@ impl FormItems {
                     continue;
                 };
                 if item.overall && overall.is_none() {
-                    overall = Some(item.key.clone());
+                    overall = Some(item.key.to_string());
                 }
                 match items.iter_mut().find(|i| i.key == item.key) {
                     Some(i) => {
@@ -242,7 +242,7 @@ impl FormItems {
                         i.required &= item.required && !allow_na;
                     }
                     None => items.push(ItemInfo {
-                        key: item.key.clone(),
+                        key: item.key.to_string(),
                         zh_tw: item.text.zh_tw.clone(),
                         en: item.text.en.clone(),
                         dimension: item.dimension.clone(),
@@ -266,7 +266,7 @@ impl FormItems {
     }
 
     pub fn keys(&self) -> Vec<String> {
-        self.items.iter().map(|i| i.key.clone()).collect()
+        self.items.iter().map(|i| i.key.to_string()).collect()
     }
 }
 

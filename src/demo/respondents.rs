@@ -159,7 +159,7 @@ pub(super) fn demo_answers(
     for item in &form.items {
         let mut row = AnswerRow {
             response_id: 0,
-            item_key: item.key.clone(),
+            item_key: item.key.to_string(),
             score: None,
             choice: None,
             text_value: None,

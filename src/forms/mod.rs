@@ -5,9 +5,11 @@
 //! meaning makes a new one. Every version is kept in `form_versions`; old
 //! responses are always read against the definition they were given with.
 
+mod keys;
 mod load;
 mod store;
 
+pub use keys::{ItemKey, KeyError, MAX_KEY_LEN, Score};
 pub use load::{FormError, FormErrors, parse_form};
 pub use store::{
     FormVersionRow, RetireError, VersionInfo, all_versions, find_version, register_catalog,
@@ -242,7 +244,7 @@ impl ItemKind {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Item {
-    pub key: String,
+    pub key: ItemKey,
     pub text: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub help: Option<Text>,

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::SurveyError;
-use crate::forms::{Form, ItemKind};
+use crate::forms::{Form, ItemKind, Score};
 
 /// An answer as a client sends it, before it is checked against the item.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -60,7 +60,7 @@ pub fn check_answers(
     };
     for item in &form.items {
         let f = field(&item.key);
-        let value = match given.get(&item.key) {
+        let value = match given.get(item.key.as_str()) {
             // An empty text counts as no answer.
             Some(AnswerValue::Text(s)) if s.trim().is_empty() => None,
             Some(AnswerValue::List(l)) if l.is_empty() => None,
@@ -73,14 +73,14 @@ pub fn check_answers(
             continue;
         };
         let mut data = AnswerData {
-            item_key: item.key.clone(),
+            item_key: item.key.to_string(),
             score: None,
             choice: None,
             text_value: None,
         };
         match (&item.kind, value) {
-            (ItemKind::Likert5 { .. }, AnswerValue::Number(n)) if (1..=5).contains(n) => {
-                data.score = Some(*n as i16)
+            (ItemKind::Likert5 { .. }, AnswerValue::Number(n)) if Score::new(*n).is_some() => {
+                data.score = Score::new(*n).map(|s| i16::from(s.get()))
             }
             (ItemKind::Likert5 { allow_na: true, .. }, AnswerValue::Text(s))
                 if s == NOT_APPLICABLE =>

@@ -265,7 +265,9 @@ fn parse_rows(file: &str, text: &str, ctx: &ImportContext<'_>) -> Result<Parsed,
                 continue;
             }
             match v.parse::<i16>() {
-                Ok(s) if (1..=5).contains(&s) => answers.push((item.key.clone(), Some(s), None)),
+                Ok(s) if (1..=5).contains(&s) => {
+                    answers.push((item.key.to_string(), Some(s), None))
+                }
                 _ => row_errors.push(format!(
                     "row {row}, column {}: `{v}` is not a score 1-5",
                     item.key
@@ -288,7 +290,7 @@ fn parse_rows(file: &str, text: &str, ctx: &ImportContext<'_>) -> Result<Parsed,
                             "row {row}, column comment: longer than {max} characters"
                         ));
                     } else {
-                        answers.push((item.key.clone(), None, Some(comment.to_owned())));
+                        answers.push((item.key.to_string(), None, Some(comment.to_owned())));
                     }
                 }
                 None => row_errors.push(format!(
@@ -438,7 +440,7 @@ pub fn header_for(form: &Form) -> String {
         form.items
             .iter()
             .filter(|i| matches!(i.kind, ItemKind::Likert5 { .. }))
-            .map(|i| i.key.clone()),
+            .map(|i| i.key.to_string()),
     );
     cols.push("comment".into());
     cols.join(",")

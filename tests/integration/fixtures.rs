@@ -48,7 +48,7 @@ pub(crate) fn v2_form(v1: &Form) -> Form {
     f.items.insert(
         at,
         Item {
-            key: "queue_system".into(),
+            key: manyi::forms::ItemKey::parse("queue_system").unwrap(),
             text: Text::new("叫號系統", "Queue ticket system"),
             help: None,
             required: true,

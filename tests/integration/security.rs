@@ -337,7 +337,7 @@ on_both_engines! {
         for item in &phone.form.items {
             if let manyi::forms::ItemKind::Points { max, levels } = &item.kind {
                 let best = levels.iter().map(|l| l.points).max().unwrap_or(*max);
-                answers.insert(item.key.clone(), json!(best));
+                answers.insert(item.key.to_string(), json!(best));
             }
         }
         let scoresheet = json!({"form": "phone-test", "idempotency_key": "anon-phone-0001", "channel": "internal",

@@ -10,7 +10,8 @@ use toml::Spanned;
 
 use super::{FormError, line_at};
 use crate::forms::{
-    Access, Channel, Choice, Dimension, Form, Item, ItemKind, Level, LikertScale, Text,
+    Access, Channel, Choice, Dimension, Form, Item, ItemKey, ItemKind, Level, LikertScale,
+    MAX_KEY_LEN, Text,
 };
 
 #[derive(Deserialize)]
@@ -85,7 +86,6 @@ struct RawItem {
     max_length: Option<Spanned<i64>>,
 }
 
-const MAX_KEY_LEN: usize = 40;
 const DEFAULT_TEXT_MAX_LENGTH: u32 = 1000;
 const TEXT_MAX_LENGTH_CEILING: i64 = 10_000;
 
@@ -103,12 +103,7 @@ impl Validator<'_> {
 
     fn key(&mut self, key: &Spanned<String>, what: &str) -> String {
         let k = key.get_ref();
-        let ok = !k.is_empty()
-            && k.len() <= MAX_KEY_LEN
-            && k.starts_with(|c: char| c.is_ascii_lowercase())
-            && k.chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
-        if !ok {
+        if ItemKey::parse(k).is_err() {
             self.err(
                 key.span(),
                 format!(
@@ -459,7 +454,10 @@ impl Validator<'_> {
         }
 
         Item {
-            key,
+            // A bad key is already an error of this form, which is then not
+            // returned: the stand-in never leaves the validator.
+            key: ItemKey::parse(&key)
+                .unwrap_or_else(|_| ItemKey::parse("invalid").expect("a valid key")),
             text,
             help,
             required: raw.required,

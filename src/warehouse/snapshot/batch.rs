@@ -35,10 +35,10 @@ pub(super) fn version_items(
         for item in &form.items {
             match item.kind {
                 ItemKind::Likert5 { .. } => {
-                    v.likert.insert(item.key.clone());
+                    v.likert.insert(item.key.to_string());
                 }
                 ItemKind::Text { .. } => {
-                    v.text.insert(item.key.clone());
+                    v.text.insert(item.key.to_string());
                 }
                 _ => {}
             }
