@@ -11,6 +11,7 @@ pub mod csv_input;
 pub mod db;
 pub mod demo;
 pub mod forms;
+mod newtype;
 pub mod offices;
 pub mod plans;
 pub mod reports;

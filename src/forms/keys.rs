@@ -1,8 +1,6 @@
 //! The words a form is made of, parsed once: an item's key (`waiting_time`)
 //! and a 5-point score (1 非常不滿意 … 5 非常滿意).
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 /// The longest key of a form, item, dimension or option.
@@ -36,73 +34,9 @@ impl ItemKey {
             Err(KeyError(given.to_owned()))
         }
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl fmt::Display for ItemKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::ops::Deref for ItemKey {
-    type Target = str;
-    fn deref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::borrow::Borrow<str> for ItemKey {
-    fn borrow(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for ItemKey {
-    type Error = KeyError;
-    fn try_from(s: String) -> Result<Self, KeyError> {
-        ItemKey::parse(&s)
-    }
-}
-
-impl From<ItemKey> for String {
-    fn from(k: ItemKey) -> String {
-        k.0
-    }
-}
-
-impl PartialEq<str> for ItemKey {
-    fn eq(&self, other: &str) -> bool {
-        self.0 == other
-    }
-}
-
-impl PartialEq<&str> for ItemKey {
-    fn eq(&self, other: &&str) -> bool {
-        self.0 == *other
-    }
-}
-
-impl PartialEq<String> for ItemKey {
-    fn eq(&self, other: &String) -> bool {
-        &self.0 == other
-    }
-}
-
-impl PartialEq<ItemKey> for String {
-    fn eq(&self, other: &ItemKey) -> bool {
-        *self == other.0
-    }
-}
-
-impl PartialEq<ItemKey> for &str {
-    fn eq(&self, other: &ItemKey) -> bool {
-        *self == other.0
-    }
-}
+crate::newtype::string_newtype!(ItemKey, KeyError);
 
 /// An answer on a 5-point scale: 1 (非常不滿意 very dissatisfied) to 5
 /// (非常滿意 very satisfied); 4 and 5 are the satisfied (top-2) box.

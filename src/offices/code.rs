@@ -2,8 +2,6 @@
 //! kiosks, links and the API refer to an office. Parsed once, at the edge;
 //! the rest of the code trusts it.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 /// The longest office code.
@@ -60,56 +58,9 @@ impl OfficeCode {
         }
         Ok(OfficeCode(code))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl fmt::Display for OfficeCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::ops::Deref for OfficeCode {
-    type Target = str;
-    fn deref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for OfficeCode {
-    type Error = OfficeCodeError;
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        OfficeCode::parse(&s)
-    }
-}
-
-impl From<OfficeCode> for String {
-    fn from(c: OfficeCode) -> String {
-        c.0
-    }
-}
-
-impl PartialEq<str> for OfficeCode {
-    fn eq(&self, other: &str) -> bool {
-        self.0 == other
-    }
-}
-
-impl PartialEq<&str> for OfficeCode {
-    fn eq(&self, other: &&str) -> bool {
-        self.0 == *other
-    }
-}
-
-impl PartialEq<String> for OfficeCode {
-    fn eq(&self, other: &String) -> bool {
-        &self.0 == other
-    }
-}
-
+crate::newtype::string_newtype!(OfficeCode, OfficeCodeError);
 crate::db::text_enum!(OfficeCode, result);
 
 #[cfg(test)]
