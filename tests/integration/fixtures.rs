@@ -17,12 +17,12 @@ pub(crate) const V1: &str = "\
 office_code,submitted_at,channel,service_type,counter,staff_attitude,staff_efficiency,waiting_time,overall,comment
 JS,112/03/15 09:30,counter,,,5,5,4,5,櫃檯人員服務親切，效率很好
 JS,112/05/02,counter,,,4,4,3,4,
-JS,2023-08-01 10:00,counter,,,3,4,3,3,
+JS,2023-08-01T02:00:00Z,counter,,,3,4,3,3,
 JS,112-11-20 14:30,counter,,,2,2,1,2,叫號很慢，等候很久
 JS,113/02/01,counter,,,5,5,5,5,服務親切
 JS,113/03/03,counter,,,5,4,4,5,
 JS,113/04/10,counter,,,4,4,4,4,
-JS,113/05/20,counter,,,4,3,2,4,
+JS,2024/5/20 下午 12:00,counter,,,4,3,2,4,
 JS,113/06/11,counter,,,1,2,1,1,等太久了，叫號系統很慢，態度不佳
 DA,113/01/05,counter,,1,4,4,4,4,
 DA,113/07/07,counter,,1,4,5,4,4,
