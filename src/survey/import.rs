@@ -541,56 +541,31 @@ mod tests {
                 .and_hms_opt(h, mi, s)
                 .unwrap()
         };
-        // RFC 3339: the Taipei local time of the instant.
-        assert_eq!(
-            parse_when("2021-11-26T14:13:00+08:00").unwrap(),
-            d(2021, 11, 26, 14, 13, 0)
-        );
-        assert_eq!(
-            parse_when("2021-11-26T06:13:00Z").unwrap(),
-            d(2021, 11, 26, 14, 13, 0)
-        );
-        assert_eq!(
-            parse_when("2021-11-26T06:13z").unwrap(),
-            d(2021, 11, 26, 14, 13, 0)
-        );
-        assert_eq!(
-            parse_when("2021-11-26T14:13+08:00").unwrap(),
-            d(2021, 11, 26, 14, 13, 0)
-        );
-        // Another offset, and a fraction of a second (dropped to the second below).
-        assert_eq!(
-            parse_when("2021-11-25T23:13:07.250-07:00").unwrap(),
-            d(2021, 11, 26, 14, 13, 7)
-                .with_nanosecond(250_000_000)
-                .unwrap()
-        );
-        assert_eq!(
-            parse_when("2021-11-26 14:13:00+08:00").unwrap(),
-            d(2021, 11, 26, 14, 13, 0)
-        );
-        // The zh-TW spreadsheet form, single-digit month and day.
-        assert_eq!(
-            parse_when("2024/5/2 下午 2:30:15").unwrap(),
-            d(2024, 5, 2, 14, 30, 15)
-        );
-        assert_eq!(
-            parse_when("2024/5/2 上午 9:05").unwrap(),
-            d(2024, 5, 2, 9, 5, 0)
-        );
-        assert_eq!(
-            parse_when("2024/5/2 上午 12:05").unwrap(),
-            d(2024, 5, 2, 0, 5, 0)
-        );
-        assert_eq!(
-            parse_when("2024/5/2 下午 12:05").unwrap(),
-            d(2024, 5, 2, 12, 5, 0)
-        );
-        assert_eq!(
-            parse_when("2024/5/2 2:30:15 PM").unwrap(),
-            d(2024, 5, 2, 14, 30, 15)
-        );
-        assert_eq!(parse_when("2024/5/2").unwrap(), d(2024, 5, 2, 12, 0, 0));
+        let cases = [
+            // RFC 3339: the Taipei local time of the instant.
+            ("2021-11-26T14:13:00+08:00", d(2021, 11, 26, 14, 13, 0)),
+            ("2021-11-26T06:13:00Z", d(2021, 11, 26, 14, 13, 0)),
+            ("2021-11-26T06:13z", d(2021, 11, 26, 14, 13, 0)),
+            ("2021-11-26T14:13+08:00", d(2021, 11, 26, 14, 13, 0)),
+            ("2021-11-26 14:13:00+08:00", d(2021, 11, 26, 14, 13, 0)),
+            // Another offset, and a fraction of a second.
+            (
+                "2021-11-25T23:13:07.250-07:00",
+                d(2021, 11, 26, 14, 13, 7)
+                    .with_nanosecond(250_000_000)
+                    .unwrap(),
+            ),
+            // The zh-TW spreadsheet form, single-digit month and day; 12-hour clocks.
+            ("2024/5/2 下午 2:30:15", d(2024, 5, 2, 14, 30, 15)),
+            ("2024/5/2 上午 9:05", d(2024, 5, 2, 9, 5, 0)),
+            ("2024/5/2 上午 12:05", d(2024, 5, 2, 0, 5, 0)),
+            ("2024/5/2 下午 12:05", d(2024, 5, 2, 12, 5, 0)),
+            ("2024/5/2 2:30:15 PM", d(2024, 5, 2, 14, 30, 15)),
+            ("2024/5/2", d(2024, 5, 2, 12, 0, 0)),
+        ];
+        for (given, want) in cases {
+            assert_eq!(parse_when(given), Ok(want), "{given}");
+        }
         // Refused, with the reason.
         assert!(parse_when("2024/5/2 下午 13:00").is_err());
         assert!(parse_when("2024/5/2 上午 0:30").is_err());
