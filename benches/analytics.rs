@@ -66,6 +66,8 @@ fn reference() -> Reference {
                 active: true,
                 created_at: chrono::NaiveDateTime::default(),
                 alert_threshold: 2,
+                address: String::new(),
+                phone: String::new(),
             },
         );
     }

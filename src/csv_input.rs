@@ -1,6 +1,29 @@
-//! The rule every CSV import shares (`manyi import responses`, `manyi
-//! calendar import`) on top of the csv crate's reader: a quoted field that is
-//! never closed refuses the file.
+//! What every CSV import shares (`manyi import responses`, `manyi office
+//! import`, `manyi calendar import`) on top of the csv crate's reader: the
+//! encodings offices' files come in, the all-or-nothing error list, and the
+//! rule that a quoted field never closed refuses the file.
+
+/// Every problem of a refused file, one per line (`row N, column X: why`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: the file was not imported ({} error(s)):\n{}", .errors.len(), .errors.join("\n"))]
+pub struct RowErrors {
+    pub file: String,
+    pub errors: Vec<String>,
+}
+
+/// Decodes UTF-8 (a BOM is dropped) or, failing that, Big5 (the encoding of
+/// Excel's CSV on a Traditional Chinese Windows).
+pub fn decode(bytes: &[u8]) -> Result<String, String> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return Ok(s.to_owned());
+    }
+    let (text, _, had_errors) = encoding_rs::BIG5.decode(bytes);
+    if had_errors {
+        return Err("the file is neither UTF-8 nor Big5".into());
+    }
+    Ok(text.into_owned())
+}
 
 /// Where a quoted field opens and is never closed: its record (1 = the
 /// header, as the imports count rows) and column (1 = the first).

@@ -1,6 +1,7 @@
 //! 滿意 manyi: satisfaction surveys, complaint register and feedback analytics
 //! for Taiwan's household registration offices (戶政事務所).
 
+pub mod admin;
 pub mod analytics;
 pub mod auth;
 pub mod calendar;

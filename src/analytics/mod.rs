@@ -286,7 +286,60 @@ pub struct Analysis {
     pub terms: terms::TermsResult,
     /// From the case register (filled by [`run`], which reads it).
     pub complaints: Option<ComplaintsResult>,
+    /// Years whose answers include aggregated tallies.
+    pub tallied: Vec<TalliedYear>,
     pub notes: Vec<String>,
+}
+
+/// A year whose answers include aggregated tallies (counts per item and
+/// quarter, not slips): the figures that need an individual's answers to
+/// several items (reliability, key drivers, IPA) use its individual
+/// responses only, and are not available when it has none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TalliedYear {
+    pub year: RocYear,
+    pub individual_responses: u64,
+    pub tallied_answers: u64,
+}
+
+impl TalliedYear {
+    /// Alpha, drivers and IPA cannot be computed for this year.
+    pub fn tallies_only(&self) -> bool {
+        self.individual_responses == 0
+    }
+
+    /// What the year's figures are made of, in both languages.
+    pub fn note(&self) -> String {
+        let (y, n, m) = (
+            self.year.get(),
+            self.tallied_answers,
+            self.individual_responses,
+        );
+        if self.tallies_only() {
+            format!(
+                "民國{y}年只有彙總計數（{n} 個答案，非個別問卷）：信度（Cronbach's α）、關鍵驅動因素與重要度－表現分析（IPA）需要個別問卷，該年不提供 · ROC {y}: aggregated tallies only ({n} answers, no individual responses); reliability (Cronbach's alpha), key drivers and importance-performance analysis need individual answers and are not available for this year"
+            )
+        } else {
+            format!(
+                "民國{y}年含彙總計數 {n} 個答案：信度、關鍵驅動因素與 IPA 只依該年 {m} 份個別問卷計算 · ROC {y}: {n} answers come from aggregated tallies; reliability, key drivers and IPA use the year's {m} individual responses only"
+            )
+        }
+    }
+}
+
+/// The years of the sums with tallied answers.
+fn tallied_years(sums: &summary::Summary) -> Vec<TalliedYear> {
+    sums.tallied
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .filter_map(|(y, n)| {
+            Some(TalliedYear {
+                year: RocYear::new(*y).ok()?,
+                individual_responses: sums.individual.get(y).copied().unwrap_or(0),
+                tallied_answers: *n,
+            })
+        })
+        .collect()
 }
 
 /// Complaint figures and the periodic review table of the same selection.
@@ -326,6 +379,7 @@ pub fn analyze(
         shortfalls: all.shortfalls,
         terms: all.terms,
         complaints: None,
+        tallied: all.tallied,
         notes,
     })
 }
@@ -367,6 +421,7 @@ pub struct Analyses {
     pub drivers: Vec<drivers::DriverRow>,
     pub shortfalls: Vec<standards::Shortfall>,
     pub terms: terms::TermsResult,
+    pub tallied: Vec<TalliedYear>,
     pub notes: Vec<String>,
 }
 
@@ -397,12 +452,24 @@ pub fn analyze_groupings(
         &summary::keys_for(&groupings.concat()),
         &plan,
     )?;
-    let groupings = groupings
+    let groupings: Vec<Grouped> = groupings
         .iter()
         .map(|by| grouped(&sums, by, input, options))
         .collect();
 
-    let mut notes = Vec::new();
+    let tallied = tallied_years(&sums);
+    let mut notes: Vec<String> = tallied.iter().map(TalliedYear::note).collect();
+    let unrecorded = [Dim::Month, Dim::Counter, Dim::Staff, Dim::ServiceType];
+    if !tallied.is_empty()
+        && groupings
+            .iter()
+            .flat_map(|g| g.by.iter())
+            .any(|d| unrecorded.contains(d))
+    {
+        notes.push(
+            "彙總計數只有季別：依月份分組時計入各季的第二個月；沒有櫃檯、服務人員與服務項目，依這些分組時歸於未記錄 · Aggregated tallies record the quarter only: by month they count in the quarter's second month; they record no counter, staff member or service type, and grouped by these they fall under not recorded".into(),
+        );
+    }
     let office_by = [Dim::Year, Dim::Office, Dim::Item];
     let office_folded = metrics::fold(&sums.cells, &office_by, &input.items, &input.reference);
     let reliability = drivers::reliability(&sums.scale, &plan.scale, options);
@@ -446,6 +513,7 @@ pub fn analyze_groupings(
         drivers: driver_rows,
         shortfalls,
         terms,
+        tallied,
         notes,
     })
 }

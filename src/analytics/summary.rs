@@ -49,6 +49,10 @@ pub struct Summary {
     pub scale: BTreeMap<i32, ScaleSums>,
     /// Per ROC year, one per candidate item.
     pub pairs: BTreeMap<i32, Vec<PairSums>>,
+    /// Per ROC year: rows that are individual responses, and rows that are
+    /// answers of aggregated tallies (negative response ids).
+    pub individual: BTreeMap<i32, u64>,
+    pub tallied: BTreeMap<i32, u64>,
 }
 
 /// The grouping of the pass: the row dimensions of `by`, with year and office.
@@ -63,7 +67,14 @@ pub fn answered(
     lf: LazyFrame,
     items: &[String],
 ) -> Result<(u64, BTreeMap<String, u64>), AnalyticsError> {
-    let mut exprs = vec![col(c::RESPONSE_ID).count().alias("responses")];
+    // Individual responses only: aggregated tallies (negative ids) are answers, not slips.
+    let mut exprs = vec![
+        col(c::RESPONSE_ID)
+            .gt(lit(0i64))
+            .cast(DataType::UInt32)
+            .sum()
+            .alias("responses"),
+    ];
     for k in items {
         exprs.push(col(item_column(k).as_str()).count().alias(k.as_str()));
     }
@@ -81,7 +92,18 @@ pub fn answered(
 /// The one group-by, as a lazy query (the benchmark collects it as the floor).
 pub fn query(lf: LazyFrame, keys: &[Dim], plan: &Plan) -> LazyFrame {
     let mut inputs: Vec<Expr> = keys.iter().map(|d| metrics::key_expr(*d)).collect();
-    let mut aggs: Vec<Expr> = Vec::new();
+    let mut aggs: Vec<Expr> = vec![
+        col(c::RESPONSE_ID)
+            .gt(lit(0i64))
+            .cast(DataType::UInt32)
+            .sum()
+            .alias("k|ind"),
+        col(c::RESPONSE_ID)
+            .lt(lit(0i64))
+            .cast(DataType::UInt32)
+            .sum()
+            .alias("k|tal"),
+    ];
     for k in &plan.items {
         inputs.extend(metrics::tally_inputs(k));
         aggs.extend(metrics::tally_aggs(k));
@@ -156,6 +178,8 @@ pub fn summarize(lf: LazyFrame, keys: &[Dim], plan: &Plan) -> Result<Summary, An
     let mut out = Summary::default();
     for (row, key) in metrics::read_keys(&df, keys)?.into_iter().enumerate() {
         let year = key.year.unwrap_or_default();
+        *out.individual.entry(year).or_default() += metrics::u64_at(&df, "k|ind", row)?;
+        *out.tallied.entry(year).or_default() += metrics::u64_at(&df, "k|tal", row)?;
         if plan.scale.len() >= 2 {
             let s = out.scale.entry(year).or_insert_with(|| ScaleSums {
                 sums: vec![0.0; plan.scale.len()],

@@ -23,7 +23,7 @@ pub use sessions::{
 };
 pub use throttle::{LoginThrottle, Throttled, record_attempt, unlock_account};
 pub use users::{
-    NewUser, PasswordChangeError, User, UserError, change_password, create_user,
+    NewUser, PasswordChangeError, User, UserError, any_user, change_password, create_user,
     find_user_by_username, get_user, list_users, resolve_office, set_password, set_role,
 };
 

@@ -218,6 +218,11 @@ pub fn create_user(
     })
 }
 
+/// Whether any staff account exists (none: a fresh installation).
+pub fn any_user(conn: &mut DbConnection) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(users::table.select(users::id))).get_result(conn)
+}
+
 pub fn find_user_by_username(conn: &mut DbConnection, username: &str) -> QueryResult<Option<User>> {
     users::table
         .filter(users::username.eq(username))

@@ -6,6 +6,7 @@ mod calendar;
 mod cases;
 mod forms;
 mod import;
+mod office;
 mod report;
 mod serve;
 mod user;
@@ -63,7 +64,8 @@ enum Command {
     /// intervals, significant changes, reliability, key drivers, IPA and
     /// shortfalls against the standards.
     Analyze(AnalyzeArgs),
-    /// Historical data: `manyi import responses FILE.csv --form counter`.
+    /// Historical data: `manyi import responses FILE.csv --form counter`,
+    /// `manyi import tallies FILE.csv`.
     Import {
         #[command(subcommand)]
         command: ImportCommand,
@@ -82,6 +84,27 @@ enum Command {
     Report {
         #[command(subcommand)]
         command: ReportCommand,
+    },
+    /// Offices (戶政事務所): add, edit, list, import a county's from CSV, deactivate.
+    Office {
+        #[command(subcommand)]
+        command: office::OfficeCommand,
+    },
+    /// An office's counters (windows).
+    Counter {
+        #[command(subcommand)]
+        command: office::CounterCommand,
+    },
+    /// An office's staff members (display name and employee code only).
+    Staff {
+        #[command(subcommand)]
+        command: office::StaffCommand,
+    },
+    /// The service types answers are given for (one list for every office).
+    #[command(name = "service-type")]
+    ServiceType {
+        #[command(subcommand)]
+        command: office::ServiceTypeCommand,
     },
     /// Staff accounts (the first administrator is made here).
     User {
@@ -206,6 +229,19 @@ enum ImportCommand {
     /// channel, service_type, counter, one column per 5-point item, comment).
     /// UTF-8 or Big5; dates ISO or ROC (113/05/02). All or nothing.
     Responses {
+        file: PathBuf,
+        #[arg(long, default_value = "counter")]
+        form: String,
+        #[command(flatten)]
+        forms: FormsArg,
+    },
+    /// Aggregated tallies: the quarterly count of each answer per item, as
+    /// offices kept them before manyi. One row per office, year, quarter and
+    /// item: office_code, year (113 or 2024), quarter (1-4), item (key or its
+    /// Chinese text), optional channel, and the counts 非常滿意, 滿意, 普通,
+    /// 不滿意, 非常不滿意 (or n5 … n1). UTF-8 or Big5. All or nothing; a row
+    /// already stored is replaced.
+    Tallies {
         file: PathBuf,
         #[arg(long, default_value = "counter")]
         form: String,
@@ -354,6 +390,18 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Migrate(forms) => serve::migrate(&settings(&cli, None, forms)?),
         Command::Demo(args) => serve::demo(&settings(&cli, None, &args.forms)?, args),
+        Command::Office { command } => {
+            office::office_command(&settings(&cli, None, &FormsArg { forms: None })?, command)
+        }
+        Command::Counter { command } => {
+            office::counter_command(&settings(&cli, None, &FormsArg { forms: None })?, command)
+        }
+        Command::Staff { command } => {
+            office::staff_command(&settings(&cli, None, &FormsArg { forms: None })?, command)
+        }
+        Command::ServiceType { command } => {
+            office::service_type_command(&settings(&cli, None, &FormsArg { forms: None })?, command)
+        }
         Command::User { command } => {
             user::user_command(&settings(&cli, None, &FormsArg { forms: None })?, command)
         }
@@ -425,6 +473,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import {
             command: ImportCommand::Responses { file, form, forms },
         } => import::responses(&settings(&cli, None, forms)?, file, form),
+        Command::Import {
+            command: ImportCommand::Tallies { file, form, forms },
+        } => import::tallies(&settings(&cli, None, forms)?, file, form),
         Command::Snapshot { command } => {
             let settings = settings(&cli, None, &FormsArg { forms: None })?;
             analyze::snapshot(&settings, matches!(command, SnapshotCommand::Rebuild))

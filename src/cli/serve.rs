@@ -30,6 +30,18 @@ pub fn serve(settings: &Settings, args: &ServeArgs) -> anyhow::Result<()> {
             tracing::info!("the database already holds responses; demo data not loaded");
         }
     }
+    {
+        let mut conn = state.pool.get().map_err(DbError::Pool)?;
+        if !crate::auth::any_user(&mut conn)? {
+            tracing::warn!(
+                "no staff account yet: create the first administrator with `manyi user add --username admin --role system_admin`, then log in at /login and create the offices (or `manyi office add` / `manyi office import FILE.csv`)"
+            );
+        } else if crate::offices::list_offices(&mut conn)?.is_empty() {
+            tracing::warn!(
+                "no offices yet: an administrator creates them at /console/offices (or `manyi office add` / `manyi office import FILE.csv`)"
+            );
+        }
+    }
     let bind = settings.bind.clone();
     actix_web::rt::System::new().block_on(async move {
         let app = Application::serve(&bind, state)?;

@@ -12,6 +12,8 @@ diesel::table! {
         active -> Bool,
         created_at -> Timestamp,
         alert_threshold -> SmallInt,
+        address -> Text,
+        phone -> Text,
     }
 }
 
@@ -370,4 +372,26 @@ diesel::allow_tables_to_appear_in_same_query!(
     report_runs,
     case_counters,
     login_throttle,
+    tallies,
 );
+
+diesel::table! {
+    tallies (id) {
+        id -> Integer,
+        office_id -> Integer,
+        form_version_id -> Integer,
+        roc_year -> Integer,
+        quarter -> SmallInt,
+        item_key -> Text,
+        channel -> Text,
+        n1 -> Integer,
+        n2 -> Integer,
+        n3 -> Integer,
+        n4 -> Integer,
+        n5 -> Integer,
+        imported_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(tallies -> offices (office_id));
+diesel::joinable!(tallies -> form_versions (form_version_id));

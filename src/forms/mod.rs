@@ -81,6 +81,23 @@ impl Channel {
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|c| c.as_str() == s)
     }
+
+    /// What a person reads.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Channel::Counter => "櫃檯平板",
+            Channel::Web => "網路問卷",
+            Channel::Internal => "內部問卷",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Channel::Counter => "Counter tablet",
+            Channel::Web => "Web questionnaire",
+            Channel::Internal => "Internal survey",
+        }
+    }
 }
 
 /// Who may answer a form. Policy, not meaning: it is not part of the form's

@@ -2,8 +2,10 @@
 //! (windows), pseudonymous staff, and the configurable service types.
 
 mod code;
+pub mod details;
 
 pub use code::{MAX_CODE_CHARS, OfficeCode, OfficeCodeError};
+pub use details::{FieldError, Saved};
 
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -26,6 +28,10 @@ pub struct Office {
     pub created_at: NaiveDateTime,
     /// A response rating any 5-point item at or below this raises an alert.
     pub alert_threshold: i16,
+    /// Street address shown to citizens ('' when not given).
+    pub address: String,
+    /// Telephone shown to citizens ('' when not given).
+    pub phone: String,
 }
 
 #[derive(Debug, Clone, Insertable)]

@@ -24,6 +24,7 @@ pub mod import;
 pub mod refcache;
 mod storage;
 mod submit;
+pub mod tallies;
 pub mod tokens;
 
 #[derive(Debug, thiserror::Error)]

@@ -40,8 +40,16 @@ impl RefData {
         })
     }
 
-    pub fn office(&self, code: &str) -> Option<&Office> {
-        self.offices_by_code.get(code)
+    /// An office by code; one created since the copy was made is read from
+    /// the database, so a new office takes answers at once.
+    pub fn office(&self, conn: &mut DbConnection, code: &str) -> QueryResult<Option<Office>> {
+        if let Some(o) = self.offices_by_code.get(code) {
+            return Ok(Some(o.clone()));
+        }
+        match crate::offices::OfficeCode::parse(code) {
+            Ok(code) => offices::find_office_by_code(conn, &code),
+            Err(_) => Ok(None),
+        }
     }
 
     /// A version by hash; one registered since the copy was made is read from the database.

@@ -124,7 +124,7 @@ pub fn submit(
                 .as_deref()
                 .ok_or_else(|| SurveyError::invalid("office", "an office code is required"))?;
             let office = refs
-                .office(code)
+                .office(conn, code)?
                 .filter(|o| o.active)
                 .ok_or_else(|| SurveyError::invalid("office", format!("no office `{code}`")))?;
             (office.id, None, None)

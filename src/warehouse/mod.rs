@@ -7,6 +7,7 @@
 pub mod cases;
 pub mod reference;
 pub mod snapshot;
+pub mod tallies;
 
 use std::path::Path;
 
@@ -107,7 +108,17 @@ pub fn prepare(
     }
     let standards = crate::plans::standards::list(conn)?;
     let offices = filter.offices.clone();
-    let input = analytics::input::select(snap.responses()?, snap.comments()?, reference, &filter)?;
+    // Aggregated tallies join the individual answers as rows of their own.
+    let mut responses = snap.responses()?;
+    if let Some(tallied) =
+        tallies::tally_frame(&crate::survey::tallies::all_tallies(conn)?, snap.items())?
+    {
+        responses = polars::prelude::concat(
+            [responses, polars::prelude::IntoLazy::lazy(tallied)],
+            polars::prelude::UnionArgs::default(),
+        )?;
+    }
+    let input = analytics::input::select(responses, snap.comments()?, reference, &filter)?;
     Ok(Prepared {
         input,
         standards,
@@ -149,8 +160,21 @@ pub fn run(
     let prepared = prepare(conn, source, filter, allowed_offices)?;
     let mut analysis = analytics::analyze(&prepared.input, by, &prepared.standards, options)?;
 
+    analysis.complaints = Some(complaints(conn, &prepared.offices, from, to, by)?);
+    Ok(analysis)
+}
+
+/// The complaint figures of the offices and years, by year and category and
+/// those of `by`'s dimensions that cases have.
+fn complaints(
+    conn: &mut DbConnection,
+    offices: &[i32],
+    from: Option<RocYear>,
+    to: Option<RocYear>,
+    by: &[Dim],
+) -> Result<analytics::ComplaintsResult, WarehouseError> {
     use polars::prelude::IntoLazy;
-    let cases = load_complaints(conn, &prepared.offices, from, to)?;
+    let cases = load_complaints(conn, offices, from, to)?;
     let mut case_by = vec![
         analytics::complaints::CaseDim::Year,
         analytics::complaints::CaseDim::Category,
@@ -167,10 +191,54 @@ pub fn run(
         }
     }
     case_by.sort();
-    analysis.complaints = Some(analytics::ComplaintsResult {
+    Ok(analytics::ComplaintsResult {
         rows: analytics::complaints::figures(cases.clone().lazy(), &case_by)?,
         review: analytics::complaints::review(cases.lazy())?,
         by: case_by,
-    });
-    Ok(analysis)
+    })
+}
+
+/// What the console's analysis page shows for one request: the grouping
+/// asked, and beside it (from the same pass) the year × quarter trend and the
+/// year × item figures its charts draw, with the complaint figures.
+pub struct Exploration {
+    pub by: Vec<Dim>,
+    pub analyses: analytics::Analyses,
+    pub complaints: analytics::ComplaintsResult,
+    pub reference: analytics::Reference,
+    pub items: analytics::FormItems,
+    pub filter: Filter,
+}
+
+/// The groupings of an [`Exploration`], in the order of `analyses.groupings`.
+pub const TREND: [Dim; 3] = [Dim::Year, Dim::Quarter, Dim::Item];
+pub const ITEMS: [Dim; 2] = [Dim::Year, Dim::Item];
+
+/// Checks a request against the offices the caller may see and explores it.
+pub fn explore(
+    conn: &mut DbConnection,
+    source: &Source,
+    options: &Options,
+    req: &AnalyzeRequest,
+    visible: &[Office],
+) -> Result<Exploration, WarehouseError> {
+    let checked = req.check(visible)?;
+    let allowed: Vec<i32> = visible.iter().map(|o| o.id).collect();
+    let (from, to) = (checked.filter.from, checked.filter.to);
+    let prepared = prepare(conn, source, checked.filter, &allowed)?;
+    let analyses = analytics::analyze_groupings(
+        &prepared.input,
+        &[&checked.by, &TREND, &ITEMS],
+        &prepared.standards,
+        options,
+    )?;
+    let complaints = complaints(conn, &prepared.offices, from, to, &checked.by)?;
+    Ok(Exploration {
+        by: checked.by,
+        analyses,
+        complaints,
+        reference: prepared.input.reference,
+        items: prepared.input.items,
+        filter: prepared.input.filter,
+    })
 }

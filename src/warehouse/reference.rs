@@ -18,7 +18,8 @@ pub fn load_reference(conn: &mut DbConnection) -> Result<Reference, WarehouseErr
     for s in offices::all_staff(conn)? {
         r.staff.insert(s.id, (s.code, s.display_name));
     }
-    for t in offices::service_types(conn)? {
+    // Every service type, also those no longer offered: old answers keep their names.
+    for t in offices::details::all_service_types(conn)? {
         r.service_types.insert(t.id, (t.code, t.name_zh, t.name_en));
     }
     for v in crate::forms::all_versions(conn)? {

@@ -325,3 +325,37 @@ impl IntoPage for crate::plans::PlanError {
         }
     }
 }
+
+impl IntoPage for crate::admin::AdminError {
+    fn page(self, lang: crate::forms::Lang) -> super::session::PageError {
+        use super::session::PageError;
+        use crate::admin::AdminError as A;
+        match self {
+            A::Invalid(errors) => {
+                let field = errors.first().map(|e| e.field).unwrap_or("form");
+                let message = errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                PageError::bad_request(lang, field, &message)
+            }
+            e @ A::OutsideCounty(_) => {
+                let text = e.to_string();
+                let message = text.strip_prefix("county_zh: ").unwrap_or(&text).to_owned();
+                PageError::bad_request(lang, "county_zh", &message)
+            }
+            e @ A::Taken { .. } => {
+                let text = e.to_string();
+                let message = text.strip_prefix("code: ").unwrap_or(&text).to_owned();
+                PageError::bad_request(lang, "code", &message)
+            }
+            A::Unknown { field, what, code } => {
+                PageError::bad_request(lang, field, &format!("no {what} `{code}`"))
+            }
+            e @ A::Import(_) => PageError::bad_request(lang, "file", &e.to_string()),
+            A::Auth(a) => PageError::from_auth(a, lang),
+            A::Db(d) => PageError::internal(d),
+        }
+    }
+}

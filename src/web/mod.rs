@@ -99,7 +99,49 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(resource("").route(web::get().to(console::dashboard::dashboard_page)))
             .service(resource("/lang").route(web::get().to(console::login::switch_lang)))
             .service(
-                resource("/offices/{code}").route(web::get().to(console::offices::office_page)),
+                resource("/offices")
+                    .route(web::get().to(console::setup::offices_page))
+                    .route(web::post().to(console::setup::office_create)),
+            )
+            .service(
+                resource("/offices/{code}")
+                    .route(web::get().to(console::offices::office_page))
+                    .route(web::post().to(console::setup::office_edit)),
+            )
+            .service(
+                resource("/offices/{code}/active")
+                    .route(web::post().to(console::setup::office_active)),
+            )
+            .service(
+                resource("/offices/{code}/counters")
+                    .route(web::post().to(console::setup::counter_save)),
+            )
+            .service(
+                resource("/offices/{code}/counters/{counter}/active")
+                    .route(web::post().to(console::setup::counter_active)),
+            )
+            .service(
+                resource("/offices/{code}/staff").route(web::post().to(console::setup::staff_save)),
+            )
+            .service(
+                resource("/offices/{code}/staff/{member}/active")
+                    .route(web::post().to(console::setup::staff_active)),
+            )
+            .service(
+                resource("/analytics").route(web::get().to(console::analytics::analytics_page)),
+            )
+            .service(
+                resource("/analytics.{format}")
+                    .route(web::get().to(console::analytics::analytics_download)),
+            )
+            .service(
+                resource("/service-types")
+                    .route(web::get().to(console::setup::service_types_page))
+                    .route(web::post().to(console::setup::service_type_save)),
+            )
+            .service(
+                resource("/service-types/{code}/active")
+                    .route(web::post().to(console::setup::service_type_active)),
             )
             .service(resource("/forms").route(web::get().to(console::offices::forms_page)))
             .service(

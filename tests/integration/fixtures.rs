@@ -96,6 +96,23 @@ pub(crate) struct Fixture {
     _snap_dir: tempfile::TempDir,
 }
 
+impl Fixture {
+    /// A fixture over a database the caller filled.
+    pub(crate) fn new(
+        db: TestDb,
+        settings: manyi::config::Settings,
+        conn: manyi::db::PooledConnection,
+        snap_dir: tempfile::TempDir,
+    ) -> Self {
+        Fixture {
+            _db: db,
+            settings,
+            conn,
+            _snap_dir: snap_dir,
+        }
+    }
+}
+
 pub(crate) fn fixture(engine: Engine) -> Fixture {
     let db = TestDb::new(engine);
     let state = prepare(&db);
@@ -111,12 +128,7 @@ pub(crate) fn fixture(engine: Engine) -> Fixture {
     let snap_dir = tempfile::tempdir().unwrap();
     let mut settings = settings(&db);
     settings.snapshot_dir = snap_dir.path().join("snap");
-    Fixture {
-        _db: db,
-        settings,
-        conn,
-        _snap_dir: snap_dir,
-    }
+    Fixture::new(db, settings, conn, snap_dir)
 }
 
 pub(crate) fn analyse(f: &mut Fixture, req: AnalyzeRequest) -> Analysis {

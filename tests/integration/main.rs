@@ -5,6 +5,7 @@ mod fixtures;
 mod helpers;
 
 mod access;
+mod analysis_page;
 mod analytics;
 mod api;
 mod bad_input;
@@ -17,4 +18,6 @@ mod demo;
 mod reports;
 mod responses;
 mod security;
+mod setup;
 mod storage;
+mod tallies;

@@ -29,7 +29,11 @@ pub struct Group {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub counter: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub counter_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub staff: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub staff_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_type: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -91,7 +95,13 @@ pub fn group_of(key: &Key, items: &FormItems, reference: &Reference) -> Group {
         }),
         office_name: office.and_then(|o| o.map(|o| o.name_zh.clone())),
         counter: named(key.counter, &reference.counters),
+        counter_name: key
+            .counter
+            .and_then(|v| reference.counters.get(&(v as i32)).map(|x| x.1.clone())),
         staff: named(key.staff, &reference.staff),
+        staff_name: key
+            .staff
+            .and_then(|v| reference.staff.get(&(v as i32)).map(|x| x.1.clone())),
         service_type: service.map(|s| s.map(|s| s.0.clone()).unwrap_or_else(|| NONE_LABEL.into())),
         service_type_name: service.and_then(|s| s.map(|s| s.1.clone())),
         channel,

@@ -284,6 +284,21 @@ pub fn rgb(spec: &Spec, caption: &str) -> Result<Vec<u8>, ChartError> {
     Ok(buf)
 }
 
+/// Renders SVG only (the console draws charts inline, without the PNG).
+pub fn svg(spec: &Spec) -> Result<String, ChartError> {
+    register_fonts();
+    let caption = spec.caption();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, spec.size()).into_drawing_area();
+        spec.draw(&root, &caption).map_err(|e| ChartError {
+            chart: spec.key(),
+            message: e.to_string(),
+        })?;
+    }
+    Ok(svg)
+}
+
 /// Renders PNG and SVG.
 pub fn render(spec: &Spec) -> Result<Chart, ChartError> {
     let caption = spec.caption();

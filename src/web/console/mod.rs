@@ -4,6 +4,7 @@
 //! function and render.
 
 pub mod alerts;
+pub mod analytics;
 pub mod audit;
 pub mod case;
 pub mod cases;
@@ -14,6 +15,7 @@ pub mod measures;
 pub mod offices;
 pub mod password;
 pub mod reports;
+pub mod setup;
 pub mod users;
 
 use crate::web::i18n::Tr;
@@ -53,6 +55,8 @@ pub struct Chrome {
     pub show_kiosks: bool,
     pub show_alerts: bool,
     pub show_reports: bool,
+    pub show_offices: bool,
+    pub show_service_types: bool,
 }
 
 impl Chrome {
@@ -70,6 +74,8 @@ impl Chrome {
             show_kiosks: role.can_view_users(),
             show_alerts: role.can_view_audit(),
             show_reports: role != crate::auth::Role::CounterStaff,
+            show_offices: crate::admin::may_manage_counters(role),
+            show_service_types: crate::admin::may_manage_service_types(role),
         }
     }
 }

@@ -18,6 +18,11 @@ struct OfficePage {
     office: Office,
     counters: Vec<offices::Counter>,
     staff_list: Vec<offices::Staff>,
+    /// Administrators: the details form and the open/close button.
+    may_edit: bool,
+    /// Directors and administrators: counters and staff members.
+    may_keep: bool,
+    message: Option<String>,
 }
 
 type OfficeDetail = (Office, Vec<offices::Counter>, Vec<offices::Staff>);
@@ -38,6 +43,7 @@ pub async fn office_page(
     state: web::Data<AppState>,
     staff: Staff,
     code: web::Path<String>,
+    q: web::Query<super::MessageQuery>,
 ) -> PageResult {
     let (lang, scope) = (staff.tr.lang, staff.scope.clone());
     let code = code.into_inner();
@@ -45,11 +51,20 @@ pub async fn office_page(
         office_detail(conn, &scope, &code).map_err(|e| PageError::from_auth(e, lang))
     })
     .await?;
+    let role = staff.user.role();
+    let t = staff.tr;
     render(&OfficePage {
-        chrome: Chrome::new(&staff, "dashboard", &req),
+        chrome: Chrome::new(&staff, "offices", &req),
         office,
         counters,
         staff_list,
+        may_edit: crate::admin::may_manage_offices(role),
+        may_keep: crate::admin::may_manage_counters(role),
+        message: match q.done.as_deref() {
+            Some("created") => Some(t.s("setup-office-created")),
+            Some(_) => Some(t.s("setup-saved")),
+            None => None,
+        },
     })
 }
 

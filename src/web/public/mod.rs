@@ -58,17 +58,32 @@ struct FormRow<'a> {
 struct IndexPage<'a> {
     forms: Vec<FormRow<'a>>,
     offices: Vec<Office>,
+    /// A fresh installation: no staff account yet, so the page says how to
+    /// make the first administrator.
+    no_accounts: bool,
 }
 
 pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let pool = state.pool.clone();
-    let offices = web::block(move || {
+    let (offices, no_accounts) = web::block(move || {
         let mut conn = pool.get().map_err(db::DbError::Pool)?;
-        Ok::<_, ApiError>(offices::list_offices(&mut conn)?)
+        let offices: Vec<Office> = offices::list_offices(&mut conn)?
+            .into_iter()
+            .filter(|o| o.active)
+            .collect();
+        let no_accounts = !crate::auth::any_user(&mut conn)?;
+        Ok::<_, ApiError>((offices, no_accounts))
     })
     .await??;
     let forms = state.catalog.iter().map(row).collect();
-    html(StatusCode::OK, &IndexPage { forms, offices })
+    html(
+        StatusCode::OK,
+        &IndexPage {
+            forms,
+            offices,
+            no_accounts,
+        },
+    )
 }
 
 fn row(f: &LoadedForm) -> FormRow<'_> {

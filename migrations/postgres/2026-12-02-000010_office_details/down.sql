@@ -1,0 +1,2 @@
+ALTER TABLE offices DROP COLUMN phone;
+ALTER TABLE offices DROP COLUMN address;
