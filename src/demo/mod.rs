@@ -34,6 +34,7 @@ use accounts::create_demo_accounts;
 use respondents::{MONTH_VOLUME, SERVICE_MIX, demo_answers, office_hours_instant};
 
 mod accounts;
+mod cases;
 mod respondents;
 
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +49,8 @@ pub enum DemoError {
     Code(#[from] offices::OfficeCodeError),
     #[error(transparent)]
     User(#[from] auth::UserError),
+    #[error(transparent)]
+    Case(#[from] crate::cases::CaseError),
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }
@@ -93,17 +96,22 @@ pub struct DemoSummary {
     pub last_roc_year: i32,
     /// Demo staff accounts created (password [`DEMO_PASSWORD`]).
     pub accounts: usize,
+    /// Cases in the complaint register, and how many of them are open.
+    pub cases: usize,
+    pub open_cases: usize,
 }
 
 impl fmt::Display for DemoSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} offices, {} responses, {} answers, ROC years {}-{}, {} demo accounts \
-             (password {DEMO_PASSWORD})",
+            "{} offices, {} responses, {} answers, {} cases ({} open), ROC years {}-{}, \
+             {} demo accounts (password {DEMO_PASSWORD})",
             self.offices,
             self.responses,
             self.answers,
+            self.cases,
+            self.open_cases,
             self.first_roc_year,
             self.last_roc_year,
             self.accounts
@@ -368,6 +376,8 @@ pub fn generate(
         first_roc_year: first,
         last_roc_year: last,
         accounts: 0,
+        cases: 0,
+        open_cases: 0,
     };
     let mut produced = 0;
     while produced < opts.responses {
@@ -438,5 +448,31 @@ pub fn generate(
         produced += n;
     }
     summary.accounts = create_demo_accounts(conn)?;
+    // The register, handled by each office's demo director.
+    let mut directors = Vec::new();
+    for (o, (office_id, _, _)) in specs.iter().zip(&setup) {
+        let username = format!("director-{}", o.code.to_ascii_lowercase());
+        if let Some(u) = auth::find_user_by_username(conn, &username)? {
+            directors.push((*office_id, u, o.share));
+        }
+    }
+    let handlers: Vec<cases::Handler<'_>> = directors
+        .iter()
+        .map(|(office_id, director, share)| cases::Handler {
+            office_id: *office_id,
+            director,
+            // About 60 cases a year across the demo offices, by their share of visitors.
+            per_year: ((share * 60.0).round() as u32).max(4),
+        })
+        .collect();
+    let registered = cases::generate_cases(
+        conn,
+        &mut rng,
+        &handlers,
+        (first + 1911)..=(last + 1911),
+        crate::calendar::taipei::today(),
+    )?;
+    summary.cases = registered.cases;
+    summary.open_cases = registered.open;
     Ok(summary)
 }
