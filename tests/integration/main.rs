@@ -14,6 +14,7 @@ mod cases;
 mod cli;
 mod console;
 mod demo;
+mod imports;
 mod reports;
 mod responses;
 mod security;
