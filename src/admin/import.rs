@@ -2,7 +2,8 @@
 //! command. One row per office; the header names the columns (English or
 //! Chinese, in any order): `code`/`代碼`, `name_zh`/`名稱`, `name_en`/`英文名稱`,
 //! `county_zh`/`縣市`, `county_en`/`縣市英文`, `address`/`地址`, `phone`/`電話`;
-//! `code`, `name_zh` and `county_zh` are required. UTF-8 or Big5. All or
+//! `code`, `name_zh` and `county_zh` are required. A CSV file (UTF-8 or
+//! Big5) or a sheet of an XLSX or ODS workbook. All or
 //! nothing: every bad row is listed as `row N, column X: why` and nothing is
 //! written. A known code is updated, so importing the same file again
 //! changes nothing.
@@ -10,10 +11,10 @@
 use std::collections::HashMap;
 
 use super::{Actor, AdminError, check_office_change, store_office};
-use crate::csv_input::{RowErrors, decode, unclosed_quote};
 use crate::db::{self, DbConnection};
 use crate::offices::Saved;
 use crate::offices::details::{OfficeDetails, OfficeInput};
+use crate::tabular::{RowErrors, Source, Table};
 
 /// What an import did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
@@ -44,42 +45,25 @@ fn column_of(header: &str) -> Option<&'static str> {
 }
 
 /// The offices of a file, checked; or every error.
-fn parse(file: &str, bytes: &[u8]) -> Result<Vec<(usize, OfficeDetails)>, RowErrors> {
+fn parse(source: &Source<'_>) -> Result<Vec<(usize, OfficeDetails)>, RowErrors> {
     let fail = |errors: Vec<String>| RowErrors {
-        file: file.to_owned(),
+        file: source.name.to_owned(),
         errors,
     };
-    let text = decode(bytes).map_err(|e| fail(vec![e]))?;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .from_reader(text.as_bytes());
-    let headers: Vec<String> = match reader.headers() {
-        Ok(h) => h.iter().map(|s| s.trim().to_owned()).collect(),
-        Err(e) => return Err(fail(vec![format!("row 1: {e}")])),
-    };
-    if let Some(q) = unclosed_quote(&text) {
-        return Err(fail(vec![format!(
-            "row {}, column {}: a quoted field is not closed",
-            q.row,
-            headers
-                .get(q.column - 1)
-                .cloned()
-                .unwrap_or_else(|| q.column.to_string())
-        )]));
-    }
+    let table = crate::tabular::read(source)?;
+    let headers = &table.headers;
     let mut errors = Vec::new();
     // column name -> (index, the header as the file writes it)
     let mut at: HashMap<&'static str, (usize, String)> = HashMap::new();
     for (i, h) in headers.iter().enumerate() {
         match column_of(h) {
             None => errors.push(format!(
-                "row 1, column {}: `{h}` is not one of {}",
-                i + 1,
+                "{}: `{h}` is not one of {}",
+                table.at_header(Some(i)),
                 COLUMNS.map(|(c, _)| c).join(", ")
             )),
             Some(c) if at.contains_key(c) => {
-                errors.push(format!("row 1, column {}: `{c}` appears twice", i + 1))
+                errors.push(format!("{}: `{c}` appears twice", table.at_header(Some(i))))
             }
             Some(c) => {
                 at.insert(c, (i, h.clone()));
@@ -88,7 +72,10 @@ fn parse(file: &str, bytes: &[u8]) -> Result<Vec<(usize, OfficeDetails)>, RowErr
     }
     for r in REQUIRED {
         if !at.contains_key(r) {
-            errors.push(format!("row 1: the column `{r}` is missing"));
+            errors.push(format!(
+                "{}: the column `{r}` is missing",
+                table.at_header(None)
+            ));
         }
     }
     if !errors.is_empty() {
@@ -96,21 +83,9 @@ fn parse(file: &str, bytes: &[u8]) -> Result<Vec<(usize, OfficeDetails)>, RowErr
     }
     let mut offices = Vec::new();
     let mut first_row_of: HashMap<String, usize> = HashMap::new();
-    for (idx, record) in reader.records().enumerate() {
-        let row = idx + 2;
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                errors.push(format!("row {row}: {e}"));
-                continue;
-            }
-        };
-        let get = |c: &str| {
-            at.get(c)
-                .and_then(|(i, _)| record.get(*i))
-                .unwrap_or("")
-                .to_owned()
-        };
+    for record in &table.rows {
+        let row = record.number;
+        let get = |c: &str| Table::cell(record, at.get(c).map(|(i, _)| *i)).to_owned();
         let input = OfficeInput {
             code: get("code"),
             name_zh: get("name_zh"),
@@ -123,15 +98,16 @@ fn parse(file: &str, bytes: &[u8]) -> Result<Vec<(usize, OfficeDetails)>, RowErr
         match OfficeDetails::parse(&input) {
             Err(field_errors) => {
                 for e in field_errors {
-                    let header = at.get(e.field).map(|(_, h)| h.as_str()).unwrap_or(e.field);
-                    errors.push(format!("row {row}, column {header}: {}", e.message));
+                    let column = at.get(e.field).map(|(i, _)| *i);
+                    errors.push(format!("{}: {}", table.at(row, column), e.message));
                 }
             }
             Ok(d) => {
                 if let Some(first) = first_row_of.get(d.code.as_str()) {
                     errors.push(format!(
-                        "row {row}, column {}: `{}` is on row {first} already",
-                        at["code"].1, d.code
+                        "{}: `{}` is on row {first} already",
+                        table.at(row, Some(at["code"].0)),
+                        d.code
                     ));
                 } else {
                     first_row_of.insert(d.code.to_string(), row);
@@ -155,10 +131,10 @@ fn parse(file: &str, bytes: &[u8]) -> Result<Vec<(usize, OfficeDetails)>, RowErr
 pub fn import_offices(
     conn: &mut DbConnection,
     actor: Actor<'_>,
-    file: &str,
-    bytes: &[u8],
+    source: &Source<'_>,
 ) -> Result<OfficeImport, AdminError> {
-    let offices = parse(file, bytes)?;
+    let file = source.name;
+    let offices = parse(source)?;
     let mut refused = Vec::new();
     for (row, d) in &offices {
         match check_office_change(conn, &actor, d) {
@@ -192,9 +168,19 @@ pub fn import_offices(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tabular::Format;
+
+    fn source(bytes: &[u8]) -> Source<'_> {
+        Source {
+            name: "offices.csv",
+            bytes,
+            format: Format::Csv,
+            sheet: None,
+        }
+    }
 
     fn errors(text: &[u8]) -> Vec<String> {
-        parse("offices.csv", text).unwrap_err().errors
+        parse(&source(text)).unwrap_err().errors
     }
 
     #[test]
@@ -202,7 +188,7 @@ mod tests {
         let csv = "縣市,名稱,代碼,電話\n金門縣,金沙鎮戶政事務所,js,082-352141\n";
         let (big5, _, _) = encoding_rs::BIG5.encode(csv);
         for bytes in [csv.as_bytes(), &big5] {
-            let rows = parse("o.csv", bytes).unwrap();
+            let rows = parse(&source(bytes)).unwrap();
             assert_eq!(rows.len(), 1);
             let (row, d) = &rows[0];
             assert_eq!(*row, 2);
@@ -219,7 +205,7 @@ mod tests {
         assert_eq!(
             errors(b"code,name_zh,fax\n"),
             [
-                "row 1, column 3: `fax` is not one of code, name_zh, name_en, county_zh, county_en, address, phone",
+                "row 1, column fax: `fax` is not one of code, name_zh, name_en, county_zh, county_en, address, phone",
                 "row 1: the column `county_zh` is missing",
             ]
         );

@@ -97,7 +97,7 @@ pub enum AdminError {
     #[error("{}", join(.0))]
     Invalid(Vec<FieldError>),
     #[error(transparent)]
-    Import(#[from] crate::csv_input::RowErrors),
+    Import(#[from] crate::tabular::RowErrors),
     #[error("{field}: `{code}` exists already")]
     Taken { field: &'static str, code: String },
     #[error("county_zh: you set up the offices of {0} only")]

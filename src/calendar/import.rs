@@ -1,7 +1,7 @@
 //! The official yearly calendar CSV (`西元日期,星期,是否放假,備註`, dates as
 //! `YYYYMMDD`, `是否放假` 2 for a day off and 0 for a working day), in Big5 or
 //! UTF-8 (with or without BOM). All or nothing: any bad row, or a quoted
-//! field that is never closed ([`crate::csv_input`]), rejects the file.
+//! field that is never closed ([`crate::tabular`]), rejects the file.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -75,7 +75,7 @@ pub fn parse_official_csv(file: &str, bytes: &[u8]) -> Result<Vec<ImportedDay>, 
         .iter()
         .map(str::to_owned)
         .collect();
-    if let Some(q) = crate::csv_input::unclosed_quote(&text) {
+    if let Some(q) = crate::tabular::unclosed_quote(&text) {
         let column = match header.get(q.column - 1) {
             Some(h) if q.row > 1 => h.clone(),
             _ => q.column.to_string(),

@@ -64,7 +64,8 @@ enum Command {
     /// intervals, significant changes, reliability, key drivers, IPA and
     /// shortfalls against the standards.
     Analyze(AnalyzeArgs),
-    /// Historical data: `manyi import responses FILE.csv --form counter`,
+    /// Historical data and other tools' exports:
+    /// `manyi import responses FILE.csv|.xlsx|.ods --form counter [--sheet S] [--mapping MAP.toml]`,
     /// `manyi import tallies FILE.csv`.
     Import {
         #[command(subcommand)]
@@ -225,13 +226,22 @@ enum StandardCommand {
 
 #[derive(Debug, Subcommand)]
 enum ImportCommand {
-    /// Paper-survey results: one row per response (office_code, submitted_at,
-    /// channel, service_type, counter, one column per 5-point item, comment).
-    /// UTF-8 or Big5; dates ISO or ROC (113/05/02). All or nothing.
+    /// Paper-survey results and other tools' exports: one row per response
+    /// (office_code, submitted_at, channel, service_type, counter, one column
+    /// per 5-point item with scores 1-5 or their labels, comment). A .csv
+    /// (UTF-8 or Big5), .xlsx or .ods file; dates ISO or ROC (113/05/02).
+    /// All or nothing.
     Responses {
         file: PathBuf,
         #[arg(long, default_value = "counter")]
         form: String,
+        /// The sheet of an XLSX or ODS workbook (default: the first).
+        #[arg(long)]
+        sheet: Option<String>,
+        /// A mapping file (TOML) from another tool's columns and answer codes
+        /// to manyi's: [columns], [values.COLUMN], [constants], [ignore].
+        #[arg(long)]
+        mapping: Option<PathBuf>,
         #[command(flatten)]
         forms: FormsArg,
     },
@@ -239,12 +249,15 @@ enum ImportCommand {
     /// offices kept them before manyi. One row per office, year, quarter and
     /// item: office_code, year (113 or 2024), quarter (1-4), item (key or its
     /// Chinese text), optional channel, and the counts 非常滿意, 滿意, 普通,
-    /// 不滿意, 非常不滿意 (or n5 … n1). UTF-8 or Big5. All or nothing; a row
-    /// already stored is replaced.
+    /// 不滿意, 非常不滿意 (or n5 … n1). CSV (UTF-8 or Big5), XLSX or ODS. All
+    /// or nothing; a row already stored is replaced.
     Tallies {
         file: PathBuf,
         #[arg(long, default_value = "counter")]
         form: String,
+        /// The sheet of an XLSX or ODS workbook (default: the first).
+        #[arg(long)]
+        sheet: Option<String>,
         #[command(flatten)]
         forms: FormsArg,
     },
@@ -471,11 +484,32 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Import {
-            command: ImportCommand::Responses { file, form, forms },
-        } => import::responses(&settings(&cli, None, forms)?, file, form),
+            command:
+                ImportCommand::Responses {
+                    file,
+                    form,
+                    sheet,
+                    mapping,
+                    forms,
+                },
+        } => import::responses(
+            &settings(&cli, None, forms)?,
+            import::ResponsesArgs {
+                file,
+                form,
+                sheet: sheet.as_deref(),
+                mapping: mapping.as_deref(),
+            },
+        ),
         Command::Import {
-            command: ImportCommand::Tallies { file, form, forms },
-        } => import::tallies(&settings(&cli, None, forms)?, file, form),
+            command:
+                ImportCommand::Tallies {
+                    file,
+                    form,
+                    sheet,
+                    forms,
+                },
+        } => import::tallies(&settings(&cli, None, forms)?, file, form, sheet.as_deref()),
         Command::Snapshot { command } => {
             let settings = settings(&cli, None, &FormsArg { forms: None })?;
             analyze::snapshot(&settings, matches!(command, SnapshotCommand::Rebuild))

@@ -26,8 +26,14 @@ pub enum OfficeCommand {
     /// Create or update offices from a CSV file (UTF-8 or Big5), one row per
     /// office, header `code,name_zh,name_en,county_zh,county_en,address,phone`
     /// (or 代碼,名稱,英文名稱,縣市,縣市英文,地址,電話; any order; code, name_zh
-    /// and county_zh required). All or nothing; a known code is updated.
-    Import { file: std::path::PathBuf },
+    /// and county_zh required); or a sheet of an XLSX or ODS workbook. All or
+    /// nothing; a known code is updated.
+    Import {
+        file: std::path::PathBuf,
+        /// The sheet of an XLSX or ODS workbook (default: the first).
+        #[arg(long)]
+        sheet: Option<String>,
+    },
     /// Close an office: no more web answers or petitions (its enrolled kiosks
     /// answer until revoked in the console); its data stays.
     Deactivate { code: String },
@@ -256,7 +262,7 @@ pub fn office_command(settings: &Settings, command: &OfficeCommand) -> anyhow::R
                 );
             }
         }
-        OfficeCommand::Import { file } => import(conn, file)?,
+        OfficeCommand::Import { file, sheet } => import(conn, file, sheet.as_deref())?,
         OfficeCommand::Deactivate { code } | OfficeCommand::Activate { code } => {
             let active = matches!(command, OfficeCommand::Activate { .. });
             let o = admin::set_office_active(conn, Actor::system(), &office_code(code)?, active)
@@ -267,10 +273,21 @@ pub fn office_command(settings: &Settings, command: &OfficeCommand) -> anyhow::R
     Ok(())
 }
 
-fn import(conn: &mut crate::db::DbConnection, file: &Path) -> anyhow::Result<()> {
+fn import(
+    conn: &mut crate::db::DbConnection,
+    file: &Path,
+    sheet: Option<&str>,
+) -> anyhow::Result<()> {
+    let format = crate::tabular::Format::of(file)?;
     let bytes = std::fs::read(file).with_context(|| file.display().to_string())?;
     let name = file.display().to_string();
-    let done = admin::import_offices(conn, Actor::system(), &name, &bytes).map_err(said)?;
+    let source = crate::tabular::Source {
+        name: &name,
+        bytes: &bytes,
+        format,
+        sheet,
+    };
+    let done = admin::import_offices(conn, Actor::system(), &source).map_err(said)?;
     println!(
         "{name}: {} office(s) created, {} updated, {} unchanged",
         done.created, done.updated, done.unchanged

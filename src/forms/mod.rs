@@ -210,6 +210,57 @@ impl LikertScale {
             ],
         }
     }
+
+    /// Other words for scores 5 … 1 that answers on this scale come in
+    /// (exports of other tools): agreement questionnaires often call the
+    /// middle 無意見 rather than 普通.
+    fn other_words(self) -> [&'static [&'static str]; 5] {
+        match self {
+            LikertScale::Satisfaction => [&[], &[], &[], &[], &[]],
+            LikertScale::Agreement => [&[], &[], &["無意見"], &[], &[]],
+        }
+    }
+
+    /// The score a label of this scale stands for: its Chinese or English
+    /// text (English case-insensitive; surrounding spaces ignored), e.g.
+    /// 非常滿意 or `very satisfied` is 5.
+    pub fn score_of(self, label: &str) -> Option<Score> {
+        let label = label.trim();
+        self.labels()
+            .iter()
+            .zip(self.other_words())
+            .zip((1..=5).rev())
+            .find(|((text, other), _)| {
+                text.zh_tw == label || text.en.eq_ignore_ascii_case(label) || other.contains(&label)
+            })
+            .and_then(|(_, n)| Score::new(n))
+    }
+
+    /// Every label [`Self::score_of`] takes, best first (for messages).
+    pub fn accepted_labels(self) -> Vec<String> {
+        let labels = self.labels();
+        let mut out: Vec<String> = labels.iter().map(|t| t.zh_tw.clone()).collect();
+        out.extend(
+            self.other_words()
+                .iter()
+                .flat_map(|w| w.iter().map(|s| s.to_string())),
+        );
+        out.extend(labels.iter().map(|t| t.en.clone()));
+        out
+    }
+
+    /// The name a form file gives the scale (`scale = "agreement"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            LikertScale::Satisfaction => "satisfaction",
+            LikertScale::Agreement => "agreement",
+        }
+    }
+}
+
+/// The words of the not-applicable answer of a likert5 item with `allow_na`.
+pub fn not_applicable_label() -> Text {
+    Text::new("不適用", "Not applicable")
 }
 
 /// What kind of answer an item takes, with its type-specific settings.
@@ -411,5 +462,53 @@ impl FormCatalog {
 
     pub fn is_empty(&self) -> bool {
         self.forms.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_stand_for_scores() {
+        let s = LikertScale::Satisfaction;
+        let score = |scale: LikertScale, label: &str| scale.score_of(label).map(Score::get);
+        for (label, want) in [
+            ("非常滿意", 5),
+            ("滿意", 4),
+            (" 普通 ", 3),
+            ("不滿意", 2),
+            ("非常不滿意", 1),
+            ("Very satisfied", 5),
+            ("very SATISFIED", 5),
+            ("  Dissatisfied", 2),
+            ("very dissatisfied", 1),
+        ] {
+            assert_eq!(score(s, label), Some(want), "{label}");
+        }
+        let a = LikertScale::Agreement;
+        for (label, want) in [
+            ("非常同意", 5),
+            ("同意", 4),
+            ("普通", 3),
+            ("無意見", 3),
+            ("不同意", 2),
+            ("非常不同意", 1),
+            ("Strongly agree", 5),
+            ("strongly disagree", 1),
+            ("neutral", 3),
+        ] {
+            assert_eq!(score(a, label), Some(want), "{label}");
+        }
+        // Each scale takes its own words only.
+        assert_eq!(score(s, "同意"), None);
+        assert_eq!(score(a, "滿意"), None);
+        assert_eq!(score(s, "無意見"), None);
+        assert_eq!(score(s, "5"), None);
+        assert_eq!(score(s, "very"), None);
+        let listed = a.accepted_labels();
+        assert_eq!(listed.len(), 11);
+        assert_eq!(listed[0], "非常同意");
+        assert!(listed.iter().all(|l| a.score_of(l).is_some()));
     }
 }

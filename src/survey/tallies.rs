@@ -10,8 +10,9 @@
 //! the form, or its Chinese text), optional `channel` (default `counter`),
 //! and the five counts, each named by its answer (`非常滿意` … `非常不滿意`, the
 //! agreement scale's `非常同意` … `非常不同意`, `very_satisfied` …
-//! `very_dissatisfied`, or `n5` … `n1`). UTF-8 or Big5. All or nothing: every
-//! bad row is listed as `row N, column X: why`. A row for a key already
+//! `very_dissatisfied`, or `n5` … `n1`). A CSV file (UTF-8 or Big5) or a sheet
+//! of an XLSX or ODS workbook. All or nothing: every bad row is listed as
+//! `[sheet S, ]row N, column X: why`. A row for a key already
 //! stored replaces its counts, so importing the same file again changes
 //! nothing. A quarter that already holds individual answers of the same
 //! office, form and channel is refused: its answers would count twice.
@@ -22,10 +23,10 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::calendar::RocYear;
-use crate::csv_input::{RowErrors, decode, unclosed_quote};
 use crate::db::schema::{responses, tallies};
 use crate::db::{self, DbConnection};
 use crate::forms::{Channel, Form, ItemKind};
+use crate::tabular::{RowErrors, Source, Table};
 
 /// One stored tally.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
@@ -219,41 +220,24 @@ fn parse_count(s: &str) -> Result<i32, String> {
     i32::try_from(n).map_err(|_| format!("`{s}` is too large"))
 }
 
-fn parse(file: &str, bytes: &[u8], ctx: &TallyContext<'_>) -> Result<Vec<(usize, Row)>, RowErrors> {
+fn parse(source: &Source<'_>, ctx: &TallyContext<'_>) -> Result<Vec<(usize, Row)>, RowErrors> {
     let fail = |errors: Vec<String>| RowErrors {
-        file: file.to_owned(),
+        file: source.name.to_owned(),
         errors,
     };
-    let text = decode(bytes).map_err(|e| fail(vec![e]))?;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .from_reader(text.as_bytes());
-    let headers: Vec<String> = match reader.headers() {
-        Ok(h) => h.iter().map(|s| s.trim().to_owned()).collect(),
-        Err(e) => return Err(fail(vec![format!("row 1: {e}")])),
-    };
-    if let Some(q) = unclosed_quote(&text) {
-        return Err(fail(vec![format!(
-            "row {}, column {}: a quoted field is not closed",
-            q.row,
-            headers
-                .get(q.column - 1)
-                .cloned()
-                .unwrap_or_else(|| q.column.to_string())
-        )]));
-    }
+    let table = crate::tabular::read(source)?;
+    let headers = &table.headers;
     let mut errors = Vec::new();
     let mut at: HashMap<Column, usize> = HashMap::new();
     for (i, h) in headers.iter().enumerate() {
         match column_of(h) {
             None => errors.push(format!(
-                "row 1, column {}: `{h}` is not one of office_code, year, quarter, item, channel, or a count (非常滿意 … 非常不滿意, n5 … n1)",
-                i + 1
+                "{}: `{h}` is not one of office_code, year, quarter, item, channel, or a count (非常滿意 … 非常不滿意, n5 … n1)",
+                table.at_header(Some(i))
             )),
             Some(c) if at.contains_key(&c) => errors.push(format!(
-                "row 1, column {}: `{h}` names the column {} twice",
-                i + 1,
+                "{}: `{h}` names the column {} twice",
+                table.at_header(Some(i)),
                 column_name(c)
             )),
             Some(c) => {
@@ -265,13 +249,16 @@ fn parse(file: &str, bytes: &[u8], ctx: &TallyContext<'_>) -> Result<Vec<(usize,
     required.extend((1..=5).rev().map(Column::Count));
     for c in required {
         if !at.contains_key(&c) {
-            errors.push(format!("row 1: the column `{}` is missing", column_name(c)));
+            errors.push(format!(
+                "{}: the column `{}` is missing",
+                table.at_header(None),
+                column_name(c)
+            ));
         }
     }
     if !errors.is_empty() {
         return Err(fail(errors));
     }
-    let header = |c: Column| headers[at[&c]].clone();
     // An item by key or by its Chinese text.
     let items: HashMap<String, String> = ctx
         .form
@@ -287,24 +274,11 @@ fn parse(file: &str, bytes: &[u8], ctx: &TallyContext<'_>) -> Result<Vec<(usize,
         .collect();
     let mut rows = Vec::new();
     let mut first_row_of: HashMap<Key, usize> = HashMap::new();
-    for (idx, record) in reader.records().enumerate() {
-        let row = idx + 2;
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                errors.push(format!("row {row}: {e}"));
-                continue;
-            }
-        };
-        let get = |c: Column| {
-            at.get(&c)
-                .and_then(|i| record.get(*i))
-                .unwrap_or("")
-                .trim()
-                .to_owned()
-        };
+    for record in &table.rows {
+        let row = record.number;
+        let get = |c: Column| Table::cell(record, at.get(&c).copied()).to_owned();
         let mut bad = |c: Column, why: String| {
-            errors.push(format!("row {row}, column {}: {why}", header(c)));
+            errors.push(format!("{}: {why}", table.at(row, at.get(&c).copied())));
         };
         let office = get(Column::Office).to_ascii_uppercase();
         let office_id = ctx.offices.get(&office).copied();
@@ -375,7 +349,7 @@ fn parse(file: &str, bytes: &[u8], ctx: &TallyContext<'_>) -> Result<Vec<(usize,
             }
         }
         if counts_ok && counts.iter().all(|n| *n == 0) {
-            errors.push(format!("row {row}: every count is 0"));
+            errors.push(format!("{}: every count is 0", table.at(row, None)));
             counts_ok = false;
         }
         let (Some(office_id), Some(year), Some(quarter), Some(item), Some(channel), true) =
@@ -393,7 +367,8 @@ fn parse(file: &str, bytes: &[u8], ctx: &TallyContext<'_>) -> Result<Vec<(usize,
         };
         match first_row_of.get(&parsed.key()) {
             Some(first) => errors.push(format!(
-                "row {row}: office, year, quarter, item and channel are those of row {first}"
+                "{}: office, year, quarter, item and channel are those of row {first}",
+                table.at(row, None)
             )),
             None => {
                 first_row_of.insert(parsed.key(), row);
@@ -435,11 +410,11 @@ pub fn quarter_day(year: RocYear, quarter: i16) -> NaiveDate {
 /// Checks the whole file, then stores every row in one transaction, or nothing.
 pub fn import_tallies(
     conn: &mut DbConnection,
-    file: &str,
-    bytes: &[u8],
+    source: &Source<'_>,
     ctx: &TallyContext<'_>,
 ) -> Result<TallyImport, TallyError> {
-    let rows = parse(file, bytes, ctx)?;
+    let file = source.name;
+    let rows = parse(source, ctx)?;
     // Quarters that hold individual answers already would count twice.
     let mut refused = Vec::new();
     let mut checked: HashSet<(i32, i32, i16, Channel)> = HashSet::new();

@@ -15,6 +15,7 @@ mod cases;
 mod cli;
 mod console;
 mod demo;
+mod imports;
 mod reports;
 mod responses;
 mod security;

@@ -116,7 +116,20 @@ fn db(engine: Engine) -> Db {
 
 fn import_tallies(d: &mut Db, text: &str) -> Result<tallies::TallyImport, TallyError> {
     let ctx = tallies::context(&mut d.f.conn, &d.form, d.version).unwrap();
-    tallies::import_tallies(&mut d.f.conn, "tallies.csv", text.as_bytes(), &ctx)
+    tallies::import_tallies(
+        &mut d.f.conn,
+        &csv_source("tallies.csv", text.as_bytes()),
+        &ctx,
+    )
+}
+
+fn csv_source<'a>(name: &'a str, bytes: &'a [u8]) -> manyi::tabular::Source<'a> {
+    manyi::tabular::Source {
+        name,
+        bytes,
+        format: manyi::tabular::Format::Csv,
+        sheet: None,
+    }
 }
 
 fn errors(r: Result<tallies::TallyImport, TallyError>) -> Vec<String> {
@@ -227,9 +240,61 @@ on_both_engines! {
         let mut bytes = big5_garbage.into_owned();
         bytes.extend_from_slice(b"\xff\xff\n");
         let ctx = tallies::context(&mut d.f.conn, &d.form, d.version).unwrap();
-        let e = errors(tallies::import_tallies(&mut d.f.conn, "t.csv", &bytes, &ctx));
+        let e = errors(tallies::import_tallies(&mut d.f.conn, &csv_source("t.csv", &bytes), &ctx));
         assert_eq!(e, ["the file is neither UTF-8 nor Big5"]);
         let stored: i64 = tallies_t::table.count().get_result(&mut d.f.conn).unwrap();
+        assert_eq!(stored, 0);
+    }
+}
+
+/// A workbook of one sheet named `name` with these rows (every cell text,
+/// except whole numbers, which are written as numbers as Excel keeps them).
+pub(crate) fn workbook(name: &str, rows: &[Vec<String>]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name(name).unwrap();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            match v.parse::<f64>() {
+                Ok(n) => sheet.write_number(r as u32, c as u16, n).unwrap(),
+                Err(_) => sheet.write_string(r as u32, c as u16, v).unwrap(),
+            };
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    text.lines()
+        .map(|l| l.split(',').map(str::to_owned).collect())
+        .collect()
+}
+
+on_both_engines! {
+    fn tallies_from_an_excel_workbook(engine) {
+        let slips = slips();
+        let (y112, _): (Vec<_>, Vec<_>) = slips.iter().partition(|s| s.0 == 112);
+        let mut from_csv = db(engine);
+        import_tallies(&mut from_csv, &tally_csv(&y112)).unwrap();
+        let mut from_xlsx = db(engine);
+        let bytes = workbook("季報", &csv_rows(&tally_csv(&y112)));
+        let ctx = tallies::context(&mut from_xlsx.f.conn, &from_xlsx.form, from_xlsx.version).unwrap();
+        let source = manyi::tabular::Source { name: "tallies.xlsx", bytes: &bytes, format: manyi::tabular::Format::Xlsx, sheet: None };
+        let done = tallies::import_tallies(&mut from_xlsx.f.conn, &source, &ctx).unwrap();
+        assert_eq!(done.created, 16);
+        let a = analyse(&mut from_csv.f, req("year,quarter,item"));
+        let b = analyse(&mut from_xlsx.f, req("year,quarter,item"));
+        assert_eq!(figures(&a), figures(&b));
+        // A sheet with a negative count names the sheet, row and column; nothing is stored.
+        let mut bad = csv_rows(&tally_csv(&y112));
+        bad[3][4] = "-1".into();
+        let bytes = workbook("季報", &bad);
+        let mut empty = db(engine);
+        let ctx = tallies::context(&mut empty.f.conn, &empty.form, empty.version).unwrap();
+        let source = manyi::tabular::Source { name: "tallies.xlsx", bytes: &bytes, format: manyi::tabular::Format::Xlsx, sheet: None };
+        let e = errors(tallies::import_tallies(&mut empty.f.conn, &source, &ctx));
+        assert_eq!(e, ["sheet 季報, row 4, column 非常不滿意: `-1` is negative"]);
+        let stored: i64 = tallies_t::table.count().get_result(&mut empty.f.conn).unwrap();
         assert_eq!(stored, 0);
     }
 }

@@ -1,7 +1,12 @@
-//! What every CSV import shares (`manyi import responses`, `manyi office
-//! import`, `manyi calendar import`) on top of the csv crate's reader: the
-//! encodings offices' files come in, the all-or-nothing error list, and the
-//! rule that a quoted field never closed refuses the file.
+//! What every import of a file shares (`manyi import responses|tallies`,
+//! `manyi office import`, `manyi calendar import`): the table a CSV file or a
+//! sheet of an XLSX or ODS workbook is read into ([`table`]), the encodings
+//! offices' CSV files come in, the all-or-nothing error list, and the rule
+//! that a quoted field never closed refuses the file.
+
+pub mod table;
+
+pub use table::{Format, Row, Source, Table, UnsupportedFormat, cell_text, read};
 
 /// Every problem of a refused file, one per line (`row N, column X: why`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -84,6 +89,14 @@ pub fn unclosed_quote(text: &str) -> Option<UnclosedQuote> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decodes_bom_and_big5() {
+        assert_eq!(decode("\u{feff}金沙".as_bytes()).unwrap(), "金沙");
+        let (big5, _, _) = encoding_rs::BIG5.encode("戶政事務所");
+        assert_eq!(decode(&big5).unwrap(), "戶政事務所");
+        assert!(decode(&[0xff, 0xff, 0xff]).is_err());
+    }
 
     fn at(row: usize, column: usize) -> Option<UnclosedQuote> {
         Some(UnclosedQuote { row, column })
