@@ -4,6 +4,7 @@
 mod fixtures;
 mod helpers;
 
+mod acceptance;
 mod access;
 mod analysis_page;
 mod analytics;
