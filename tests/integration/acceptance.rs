@@ -14,12 +14,33 @@ use crate::helpers::{Browser, counter_answers, manyi_command, on_both_engines, r
 
 /// ROC 113 (2024), office JH: overall answered 非常滿意 ×4, 滿意 ×3, 普通 ×2,
 /// 不滿意 ×1 → n 10, satisfied 7/10 = 70.0%, mean 40/10 = 4.00.
-fn history_rows() -> Vec<Vec<String>> {
-    let overall = ["非常滿意", "非常滿意", "非常滿意", "非常滿意", "滿意", "滿意", "滿意", "普通", "普通", "不滿意"];
+pub(crate) fn history_rows() -> Vec<Vec<String>> {
+    let overall = [
+        "非常滿意",
+        "非常滿意",
+        "非常滿意",
+        "非常滿意",
+        "滿意",
+        "滿意",
+        "滿意",
+        "普通",
+        "普通",
+        "不滿意",
+    ];
     let mut rows = vec![
-        ["office_code", "submitted_at", "channel", "service_type", "counter", "staff_attitude", "waiting_time", "overall", "comment"]
-            .map(str::to_owned)
-            .to_vec(),
+        [
+            "office_code",
+            "submitted_at",
+            "channel",
+            "service_type",
+            "counter",
+            "staff_attitude",
+            "waiting_time",
+            "overall",
+            "comment",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
     ];
     for (i, o) in overall.iter().enumerate() {
         rows.push(vec![
@@ -39,7 +60,7 @@ fn history_rows() -> Vec<Vec<String>> {
 
 /// ROC 112 (2023): overall Q1 6/2/1/1/0 (n5 … n1), Q3 3/5/2/0/0 → n 20,
 /// satisfied 16/20 = 80.0%, mean (9·5 + 7·4 + 3·3 + 1·2)/20 = 4.20.
-const TALLIES: &str = "\
+pub(crate) const TALLIES: &str = "\
 office_code,year,quarter,item,非常滿意,滿意,普通,不滿意,非常不滿意
 JH,112,1,overall,6,2,1,1,0
 JH,112,3,overall,3,5,2,0,0

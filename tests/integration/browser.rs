@@ -238,3 +238,103 @@ async fn register_and_lookup_in_chromium() {
         assert!(std::fs::metadata(artifacts.join(shot)).expect(shot).len() > 5_000);
     }
 }
+
+/// Issue 14's path in Chromium: the administrator sets up an office in the
+/// console; history and tallies come in from the command line; a director,
+/// research staff and a county administrator read it in the analysis page
+/// at phone, tablet and desktop sizes (axe-clean, screenshots kept).
+#[actix_web::test]
+async fn setting_up_an_office_and_the_analysis_page_in_chromium() {
+    use std::io::Write;
+    let app = spawn_app(Engine::Sqlite).await;
+    let url = app.db.url.expose().to_owned();
+    let add_user = |args: &[&str]| {
+        let mut child = crate::helpers::manyi_command()
+            .arg("--database-url")
+            .arg(&url)
+            .args(["user", "add"])
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{PASSWORD}\n").as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    add_user(&["--username", "admin", "--role", "system_admin"]);
+    let artifacts = artifacts_dir("browser");
+    let env = |phase: &str| {
+        vec![
+            ("BASE_URL", app.address.clone()),
+            ("PHASE", phase.to_owned()),
+            ("USERS", "director-jh,research-jh,kinmen-admin".to_owned()),
+            ("MANYI_PASSWORD", PASSWORD.into()),
+            ("ARTIFACTS", artifacts.display().to_string()),
+        ]
+    };
+    run_script_async("setup.mjs", env("setup")).await;
+    add_user(&[
+        "--username",
+        "director-jh",
+        "--role",
+        "director",
+        "--office",
+        "JH",
+    ]);
+    add_user(&[
+        "--username",
+        "research-jh",
+        "--role",
+        "research",
+        "--office",
+        "JH",
+    ]);
+    add_user(&[
+        "--username",
+        "kinmen-admin",
+        "--role",
+        "county_admin",
+        "--county",
+        "金門縣",
+    ]);
+    // ROC 113 from a workbook (labels, RFC 3339), ROC 112 as tallies: the
+    // acceptance test's files (tests/integration/acceptance.rs).
+    let dir = tempfile::tempdir().unwrap();
+    let xlsx = dir.path().join("history.xlsx");
+    std::fs::write(
+        &xlsx,
+        crate::tallies::workbook("回收問卷", &crate::acceptance::history_rows()),
+    )
+    .unwrap();
+    let tallies = dir.path().join("tallies.csv");
+    std::fs::write(&tallies, crate::acceptance::TALLIES).unwrap();
+    for (what, file) in [("responses", &xlsx), ("tallies", &tallies)] {
+        crate::helpers::run_ok(
+            crate::helpers::manyi_command()
+                .arg("--database-url")
+                .arg(&url)
+                .args(["import", what])
+                .arg(file),
+        );
+    }
+    run_script_async("setup.mjs", env("analysis")).await;
+    for shot in [
+        "setup-3-office.png",
+        "analysis-director-jh-phone.png",
+        "analysis-research-jh-desktop.png",
+        "analysis-kinmen-admin-tablet.png",
+    ] {
+        assert!(std::fs::metadata(artifacts.join(shot)).expect(shot).len() > 5_000);
+    }
+}
