@@ -21,7 +21,7 @@ use crate::cases::{
 use crate::db::DbConnection;
 
 /// Channels and how often cases come through them.
-const CHANNELS: [(CaseChannel, u32); 8] = [
+const CHANNELS: [(CaseChannel, u32); 11] = [
     (CaseChannel::Mailbox, 30),
     (CaseChannel::CommentBox, 18),
     (CaseChannel::PetitionWritten, 10),
@@ -30,6 +30,9 @@ const CHANNELS: [(CaseChannel, u32); 8] = [
     (CaseChannel::Hotline1999, 10),
     (CaseChannel::PetitionOral, 5),
     (CaseChannel::Transferred, 5),
+    (CaseChannel::CounterSlip, 5),
+    (CaseChannel::SocialMedia, 4),
+    (CaseChannel::PetitionFax, 3),
 ];
 
 /// Category, weight, and (subject, content) examples.

@@ -108,3 +108,80 @@ fn demo_data_is_plausible() {
             .any(|c| c.contains("櫃檯") || c.contains("等候"))
     );
 }
+
+/// The demo's register: every channel and category, most answered on time,
+/// some late, some open, a few not accepted with their reason, some
+/// transferred, some rated; made through the lifecycle (every case has events).
+#[test]
+fn demo_register_has_every_kind_of_case() {
+    use manyi::db::schema::{case_categories, case_events, cases};
+    let db = TestDb::new(Engine::Sqlite);
+    let state = prepare(&db);
+    let mut conn = state.pool.get().unwrap();
+    let opts = DemoOptions {
+        seed: 1,
+        responses: 500,
+        last_roc_year: Some(113),
+        years: 5,
+        extra_taipei: 0,
+    };
+    let summary = demo::generate(&mut conn, &state.catalog, &opts).unwrap();
+    assert!(summary.cases > 200, "{summary}");
+    type Row = (
+        i64,
+        String,
+        String,
+        String,
+        Option<chrono::NaiveDate>,
+        chrono::NaiveDate,
+        Option<i16>,
+    );
+    let rows: Vec<Row> = cases::table
+        .inner_join(case_categories::table)
+        .select((
+            cases::id,
+            cases::channel,
+            case_categories::code,
+            cases::status,
+            cases::first_reply_on,
+            cases::due_on,
+            cases::citizen_rating,
+        ))
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(rows.len(), summary.cases);
+    let channels: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.1.as_str()).collect();
+    let all: std::collections::BTreeSet<&str> = manyi::cases::CaseChannel::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
+    assert_eq!(channels, all, "every channel");
+    let categories: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.2.as_str()).collect();
+    assert_eq!(categories.len(), 7, "{categories:?}");
+    let count = |f: &dyn Fn(&Row) -> bool| rows.iter().filter(|r| f(r)).count();
+    let replied = count(&|r| r.4.is_some());
+    let late = count(&|r| r.4.is_some_and(|d| d > r.5));
+    assert!(late > 0 && late * 5 < replied, "late {late} of {replied}");
+    let open = count(&|r| ["received", "accepted", "assigned"].contains(&r.3.as_str()));
+    assert_eq!(open, summary.open_cases);
+    assert!(open >= 3);
+    assert!(count(&|r| r.3 == "transferred") > 0);
+    assert!(
+        count(&|r| r.6.is_some()) > 5,
+        "some rated by the petitioner"
+    );
+    let not_accepted: i64 = case_events::table
+        .filter(case_events::kind.eq("not_accept"))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert!(not_accepted > 0);
+    // Through the lifecycle: every case has its events.
+    let with_events: std::collections::BTreeSet<i64> = case_events::table
+        .select(case_events::case_id)
+        .load::<i64>(&mut conn)
+        .unwrap()
+        .into_iter()
+        .collect();
+    assert_eq!(with_events.len(), summary.cases);
+}
