@@ -149,6 +149,34 @@ fn require(ok: bool) -> Result<(), AdminError> {
     }
 }
 
+/// A record opened or closed: what [`Toggle`] says changed, written and audited.
+struct Toggle<'a> {
+    /// `office`, `counter`, `staff_member`, `service_type`: the audit action's stem.
+    what: &'a str,
+    office_id: Option<i32>,
+    target: String,
+    was: bool,
+}
+
+impl Toggle<'_> {
+    /// Sets the flag (when it changes) with `set` and audits it.
+    fn apply(
+        self,
+        conn: &mut DbConnection,
+        actor: &Actor<'_>,
+        active: bool,
+        set: impl FnOnce(&mut DbConnection) -> diesel::QueryResult<()>,
+    ) -> diesel::QueryResult<()> {
+        if self.was == active {
+            return Ok(());
+        }
+        set(conn)?;
+        let state = if active { "activated" } else { "deactivated" };
+        let action = format!("{}_{state}", self.what);
+        actor.audit(conn, &action, self.office_id, &self.target, "")
+    }
+}
+
 fn saved_action(what: &str, saved: &Saved) -> Option<(String, String)> {
     match saved {
         Saved::Created => Some((format!("{what}_created"), String::new())),
@@ -250,21 +278,15 @@ pub fn set_office_active(
     require(may_manage_offices(actor.role()))?;
     db::write_transaction(conn, |conn| {
         let office = office_in_scope(conn, &actor, code)?;
-        if office.active != active {
-            details::set_office_active(conn, office.id, active)?;
-            let action = if active {
-                "office_activated"
-            } else {
-                "office_deactivated"
-            };
-            actor.audit(
-                conn,
-                action,
-                Some(office.id),
-                &format!("office:{}", office.code),
-                "",
-            )?;
+        Toggle {
+            what: "office",
+            office_id: Some(office.id),
+            target: format!("office:{}", office.code),
+            was: office.active,
         }
+        .apply(conn, &actor, active, |c| {
+            details::set_office_active(c, office.id, active)
+        })?;
         Ok(Office { active, ..office })
     })
 }
@@ -307,16 +329,15 @@ pub fn set_counter_active(
                 code: code.trim().to_owned(),
             }
         })?;
-        if counter.active != active {
-            details::set_counter_active(conn, counter.id, active)?;
-            let action = if active {
-                "counter_activated"
-            } else {
-                "counter_deactivated"
-            };
-            let target = format!("counter:{}/{}", office.code, counter.code);
-            actor.audit(conn, action, Some(office.id), &target, "")?;
+        Toggle {
+            what: "counter",
+            office_id: Some(office.id),
+            target: format!("counter:{}/{}", office.code, counter.code),
+            was: counter.active,
         }
+        .apply(conn, &actor, active, |c| {
+            details::set_counter_active(c, counter.id, active)
+        })?;
         Ok(Counter { active, ..counter })
     })
 }
@@ -358,16 +379,15 @@ pub fn set_staff_active(
                 code: code.trim().to_owned(),
             }
         })?;
-        if member.active != active {
-            details::set_staff_active(conn, member.id, active)?;
-            let action = if active {
-                "staff_member_activated"
-            } else {
-                "staff_member_deactivated"
-            };
-            let target = format!("staff:{}/{}", office.code, member.code);
-            actor.audit(conn, action, Some(office.id), &target, "")?;
+        Toggle {
+            what: "staff_member",
+            office_id: Some(office.id),
+            target: format!("staff:{}/{}", office.code, member.code),
+            was: member.active,
         }
+        .apply(conn, &actor, active, |c| {
+            details::set_staff_active(c, member.id, active)
+        })?;
         Ok(Staff { active, ..member })
     })
 }
@@ -404,16 +424,15 @@ pub fn set_service_type_active(
                 what: "service type",
                 code: code.trim().to_owned(),
             })?;
-        if st.active != active {
-            details::set_service_type_active(conn, st.id, active)?;
-            let action = if active {
-                "service_type_activated"
-            } else {
-                "service_type_deactivated"
-            };
-            let target = format!("service_type:{}", st.code);
-            actor.audit(conn, action, None, &target, "")?;
+        Toggle {
+            what: "service_type",
+            office_id: None,
+            target: format!("service_type:{}", st.code),
+            was: st.active,
         }
+        .apply(conn, &actor, active, |c| {
+            details::set_service_type_active(c, st.id, active)
+        })?;
         Ok(ServiceType { active, ..st })
     })
 }

@@ -350,9 +350,8 @@ impl IntoPage for crate::admin::AdminError {
                 let message = text.strip_prefix("code: ").unwrap_or(&text).to_owned();
                 PageError::bad_request(lang, "code", &message)
             }
-            A::Unknown { field, what, code } => {
-                PageError::bad_request(lang, field, &format!("no {what} `{code}`"))
-            }
+            // The console names offices, counters and staff members in the path.
+            A::Unknown { .. } => PageError::not_found(lang),
             e @ A::Import(_) => PageError::bad_request(lang, "file", &e.to_string()),
             A::Auth(a) => PageError::from_auth(a, lang),
             A::Db(d) => PageError::internal(d),

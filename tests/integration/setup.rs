@@ -413,6 +413,18 @@ mod console {
             // Without the CSRF token nothing happens.
             let res = d.post("/console/offices/JS/staff", &[("code", "E43"), ("display_name", "x")]).await;
             assert_eq!(res.status(), 403);
+            // The staff member leaves; a counter is taken out of use; both audited.
+            let res = d.post("/console/offices/JS/staff/E42/active", &[("csrf", &csrf), ("active", "0")]).await;
+            assert_eq!(res.headers()["location"], "/console/offices/JS?done=saved#staff");
+            let res = d.post("/console/offices/JS/counters/9/active", &[("csrf", &csrf), ("active", "0")]).await;
+            assert_eq!(res.status(), 404, "JS has no counter 9");
+            {
+                let conn = &mut app.conn();
+                let js = offices::find_office_by_code(conn, &code("JS")).unwrap().unwrap();
+                let e42 = offices::staff_of(conn, js.id).unwrap().into_iter().find(|s| s.code == "E42").unwrap();
+                assert!(!e42.active);
+                assert!(audit_actions(conn).iter().any(|a| a.0 == "staff_member_deactivated" && a.1 == "staff:JS/E42"));
+            }
 
             // A system administrator keeps the service types.
             let a = Browser::new(&app);

@@ -168,26 +168,6 @@ pub async fn counter_save(
     see_other(format!("/console/offices/{code}?done=saved#counters"))
 }
 
-pub async fn counter_active(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-    post: StaffForm<ActiveForm>,
-) -> PageResult {
-    let StaffForm { staff, form } = post;
-    let lang = staff.tr.lang;
-    let (code, counter) = path.into_inner();
-    let (code, active) = (path_code(&code, lang)?, form.value(lang)?);
-    let (user, addr) = (staff.user.clone(), client_addr(&req));
-    let c = code.clone();
-    db(&state, move |conn| {
-        admin::set_counter_active(conn, Actor::staff(&user, Some(&addr)), &c, &counter, active)
-            .map_err(|e| e.page(lang))
-    })
-    .await?;
-    see_other(format!("/console/offices/{code}?done=saved#counters"))
-}
-
 pub async fn staff_save(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -207,11 +187,19 @@ pub async fn staff_save(
     see_other(format!("/console/offices/{code}?done=saved#staff"))
 }
 
-pub async fn staff_active(
+/// A counter or a staff member of an office, opened or closed.
+#[derive(Clone, Copy)]
+enum Member {
+    Counter,
+    Staff,
+}
+
+async fn member_active(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     post: StaffForm<ActiveForm>,
+    which: Member,
 ) -> PageResult {
     let StaffForm { staff, form } = post;
     let lang = staff.tr.lang;
@@ -220,11 +208,39 @@ pub async fn staff_active(
     let (user, addr) = (staff.user.clone(), client_addr(&req));
     let c = code.clone();
     db(&state, move |conn| {
-        admin::set_staff_active(conn, Actor::staff(&user, Some(&addr)), &c, &member, active)
-            .map_err(|e| e.page(lang))
+        let actor = Actor::staff(&user, Some(&addr));
+        match which {
+            Member::Counter => {
+                admin::set_counter_active(conn, actor, &c, &member, active).map(|_| ())
+            }
+            Member::Staff => admin::set_staff_active(conn, actor, &c, &member, active).map(|_| ()),
+        }
+        .map_err(|e| e.page(lang))
     })
     .await?;
-    see_other(format!("/console/offices/{code}?done=saved#staff"))
+    let anchor = match which {
+        Member::Counter => "counters",
+        Member::Staff => "staff",
+    };
+    see_other(format!("/console/offices/{code}?done=saved#{anchor}"))
+}
+
+pub async fn counter_active(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    post: StaffForm<ActiveForm>,
+) -> PageResult {
+    member_active(req, state, path, post, Member::Counter).await
+}
+
+pub async fn staff_active(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    post: StaffForm<ActiveForm>,
+) -> PageResult {
+    member_active(req, state, path, post, Member::Staff).await
 }
 
 #[derive(Template)]
