@@ -474,9 +474,9 @@ pub fn analyze_groupings(
     let office_folded = metrics::fold(&sums.cells, &office_by, &input.items, &input.reference);
     let reliability = drivers::reliability(&sums.scale, &plan.scale, options);
     if reliability.iter().any(|r| r.below_floor) {
+        let floor = options.alpha_floor;
         notes.push(format!(
-            "Cronbach's alpha below {} in some years: the scale's items may not measure one thing (信度偏低)",
-            options.alpha_floor
+            "部分年度的 Cronbach's α 低於 {floor}：量表的題項可能並非測量同一件事（信度偏低） · Cronbach's alpha below {floor} in some years: the scale's items may not measure one thing"
         ));
     }
     let driver_rows = drivers::drivers(
@@ -529,9 +529,12 @@ fn grouped(
     let folded = metrics::fold(&sums.cells, by, &input.items, &input.reference);
     let metric_rows = metrics::metric_rows(&folded, &input.items, &input.reference, options);
     if !by.contains(&Dim::Item) && !by.contains(&Dim::Dimension) {
-        notes.push(match &input.items.overall {
-            Some(k) => format!("figures are of the overall item `{k}` (整體滿意度)"),
-            None => "the form has no overall item: figures pool every 5-point item".into(),
+        notes.push(match input.items.overall.as_deref().and_then(|k| input.items.item(k)) {
+            Some(i) => format!(
+                "數字為整體滿意度題「{}」的結果 · The figures are of the overall item \"{}\"",
+                i.zh_tw, i.en
+            ),
+            None => "本問卷沒有整體滿意度題：數字合併所有五點量表題 · The form has no overall item: the figures pool every 5-point item".into(),
         });
     }
 

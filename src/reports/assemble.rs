@@ -490,7 +490,7 @@ pub(super) fn assemble(p: Parts<'_>) -> Report {
     let grand = drivers_this.first();
     let mut notes = by_item.notes.clone();
     notes.extend(p.analyses.notes.iter().cloned());
-    notes.retain(|n| !n.starts_with("figures are of"));
+    notes.retain(|n| !n.starts_with("數字為整體滿意度題"));
     Report {
         year,
         gregorian: year + 1911,

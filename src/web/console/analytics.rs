@@ -572,9 +572,17 @@ async fn fill(
     state: &web::Data<AppState>,
 ) -> Result<(), PageError> {
     page.responses = x.analyses.responses;
-    page.notes = x.analyses.notes.clone();
-    page.notes
-        .extend(x.analyses.groupings[0].notes.iter().cloned());
+    // Notes are written `中文 · English`: the page shows the visitor's half.
+    page.notes = x
+        .analyses
+        .notes
+        .iter()
+        .chain(&x.analyses.groupings[0].notes)
+        .map(|n| match n.split_once(" · ") {
+            Some((zh, en)) => t.pick(zh, en).to_owned(),
+            None => n.clone(),
+        })
+        .collect();
     let (headings, lines) = figure_lines(x, t);
     page.headings = headings;
     page.lines = lines;
