@@ -482,22 +482,23 @@ pub async fn analytics_page(
     let q = q.into_inner();
     let (result, visible) = explore(&state, &staff, &q).await?;
     let t = staff.tr;
-    let mut counties: Vec<&str> = visible.iter().map(|o| o.county_zh.as_str()).collect();
-    counties.dedup();
+    let mut counties: Vec<(&str, &str)> = visible
+        .iter()
+        .map(|o| (o.county_zh.as_str(), o.county_en.as_str()))
+        .collect();
     counties.sort();
-    counties.dedup();
+    counties.dedup_by(|a, b| a.0 == b.0);
     let mut scopes = vec![choice(
         "",
         t.pick("範圍內全部事務所", "Every office in scope"),
         &q.scope,
     )];
     if visible.len() > 1 {
-        scopes.extend(counties.iter().map(|c| {
-            choice(
-                format!("county:{c}"),
-                format!("{c}（{}）", t.pick("全縣市", "county")),
-                &q.scope,
-            )
+        scopes.extend(counties.iter().map(|(zh, en)| {
+            let label = t
+                .pick(&format!("{zh}（全縣市）"), &format!("{en} (whole county)"))
+                .to_owned();
+            choice(format!("county:{zh}"), label, &q.scope)
         }));
     }
     scopes.extend(visible.iter().map(|o| {
