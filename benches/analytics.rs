@@ -238,6 +238,7 @@ fn full(dir: &Path) -> usize {
         reference: reference(),
         filter: Filter::form("counter"),
         versions: vec![1],
+        tallies: Vec::new(),
     };
     let standards = vec![manyi::analytics::standards::Standard {
         year: 113,

@@ -400,6 +400,19 @@ pub fn save_service_type(
 ) -> Result<(ServiceType, Saved), AdminError> {
     require(may_manage_service_types(actor.role()))?;
     db::write_transaction(conn, |conn| {
+        // Imports name service types by their Chinese name too: one name, one type.
+        if let Some(other) = details::all_service_types(conn)?
+            .into_iter()
+            .find(|t| t.name_zh == d.name_zh && t.code != d.code)
+        {
+            return Err(AdminError::Invalid(vec![FieldError {
+                field: "name_zh",
+                message: format!(
+                    "`{}` is the name of the service type `{}` already",
+                    d.name_zh, other.code
+                ),
+            }]));
+        }
         let (st, saved) = details::save_service_type(conn, d)?;
         if let Some((action, detail)) = saved_action("service_type", &saved) {
             let target = format!("service_type:{}", st.code);

@@ -394,7 +394,15 @@ pub fn answers_in_year(
         .responses
         .clone()
         .filter(col(frame::col::DAY).dt().year().eq(lit(year.gregorian())));
-    summary::distribution(this_year, &input.items.keys())
+    let mut counts = summary::distribution(this_year, &input.items.keys())?;
+    for t in input.tallies.iter().filter(|t| t.year == year) {
+        if let Some(c) = counts.get_mut(&t.item) {
+            for (have, add) in c.iter_mut().zip(t.counts) {
+                *have += add;
+            }
+        }
+    }
+    Ok(counts)
 }
 
 /// The figures of one grouping of an [`Analyses`].
@@ -447,11 +455,9 @@ pub fn analyze_groupings(
         overall: input.items.overall.clone(),
         candidates: drivers::candidates(&input.items),
     };
-    let sums = summary::summarize(
-        input.responses.clone(),
-        &summary::keys_for(&groupings.concat()),
-        &plan,
-    )?;
+    let group_keys = summary::keys_for(&groupings.concat());
+    let mut sums = summary::summarize(input.responses.clone(), &group_keys, &plan)?;
+    summary::add_tallies(&mut sums, &input.tallies, &group_keys, &plan.items);
     let groupings: Vec<Grouped> = groupings
         .iter()
         .map(|by| grouped(&sums, by, input, options))

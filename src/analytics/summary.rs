@@ -49,8 +49,8 @@ pub struct Summary {
     pub scale: BTreeMap<i32, ScaleSums>,
     /// Per ROC year, one per candidate item.
     pub pairs: BTreeMap<i32, Vec<PairSums>>,
-    /// Per ROC year: rows that are individual responses, and rows that are
-    /// answers of aggregated tallies (negative response ids).
+    /// Per ROC year: individual responses, and answers of aggregated
+    /// tallies ([`add_tallies`]).
     pub individual: BTreeMap<i32, u64>,
     pub tallied: BTreeMap<i32, u64>,
 }
@@ -67,14 +67,7 @@ pub fn answered(
     lf: LazyFrame,
     items: &[String],
 ) -> Result<(u64, BTreeMap<String, u64>), AnalyticsError> {
-    // Individual responses only: aggregated tallies (negative ids) are answers, not slips.
-    let mut exprs = vec![
-        col(c::RESPONSE_ID)
-            .gt(lit(0i64))
-            .cast(DataType::UInt32)
-            .sum()
-            .alias("responses"),
-    ];
+    let mut exprs = vec![col(c::RESPONSE_ID).count().alias("responses")];
     for k in items {
         exprs.push(col(item_column(k).as_str()).count().alias(k.as_str()));
     }
@@ -92,18 +85,7 @@ pub fn answered(
 /// The one group-by, as a lazy query (the benchmark collects it as the floor).
 pub fn query(lf: LazyFrame, keys: &[Dim], plan: &Plan) -> LazyFrame {
     let mut inputs: Vec<Expr> = keys.iter().map(|d| metrics::key_expr(*d)).collect();
-    let mut aggs: Vec<Expr> = vec![
-        col(c::RESPONSE_ID)
-            .gt(lit(0i64))
-            .cast(DataType::UInt32)
-            .sum()
-            .alias("k|ind"),
-        col(c::RESPONSE_ID)
-            .lt(lit(0i64))
-            .cast(DataType::UInt32)
-            .sum()
-            .alias("k|tal"),
-    ];
+    let mut aggs: Vec<Expr> = vec![col(c::RESPONSE_ID).count().alias("k|ind")];
     for k in &plan.items {
         inputs.extend(metrics::tally_inputs(k));
         aggs.extend(metrics::tally_aggs(k));
@@ -179,7 +161,6 @@ pub fn summarize(lf: LazyFrame, keys: &[Dim], plan: &Plan) -> Result<Summary, An
     for (row, key) in metrics::read_keys(&df, keys)?.into_iter().enumerate() {
         let year = key.year.unwrap_or_default();
         *out.individual.entry(year).or_default() += metrics::u64_at(&df, "k|ind", row)?;
-        *out.tallied.entry(year).or_default() += metrics::u64_at(&df, "k|tal", row)?;
         if plan.scale.len() >= 2 {
             let s = out.scale.entry(year).or_insert_with(|| ScaleSums {
                 sums: vec![0.0; plan.scale.len()],
@@ -212,6 +193,47 @@ pub fn summarize(lf: LazyFrame, keys: &[Dim], plan: &Plan) -> Result<Summary, An
             .insert(key, metrics::read_tallies(&df, row, &plan.items)?);
     }
     Ok(out)
+}
+
+/// Adds aggregated tallies to the sums of the pass, as counts in the cell of
+/// their group: the group's key as the pass reads it (no counter, staff
+/// member or service type: `-1`; the quarter's second month).
+pub fn add_tallies(
+    sums: &mut Summary,
+    tallies: &[super::input::TalliedCounts],
+    keys: &[Dim],
+    items: &[String],
+) {
+    for t in tallies {
+        let Some(index) = items.iter().position(|k| *k == t.item) else {
+            continue;
+        };
+        let year = t.year.get();
+        let mut key = metrics::Key::default();
+        for d in keys {
+            match d {
+                Dim::Year => key.year = Some(year),
+                Dim::Quarter => key.quarter = Some(i32::from(t.quarter)),
+                Dim::Month => key.month = Some(i32::from(t.month())),
+                Dim::Office | Dim::County => key.office = Some(i64::from(t.office)),
+                Dim::Counter => key.counter = Some(-1),
+                Dim::Staff => key.staff = Some(-1),
+                Dim::ServiceType => key.service_type = Some(-1),
+                Dim::Channel => {
+                    key.channel = Some(i64::from(super::frame::channel_code(t.channel)))
+                }
+                Dim::Item | Dim::Dimension => {}
+            }
+        }
+        let tally = t.tally();
+        let cell = sums
+            .cells
+            .entry(key)
+            .or_insert_with(|| vec![super::stats::Tally::default(); items.len()]);
+        cell[index].add(&tally);
+        *sums.tallied.entry(year).or_default() += tally.n;
+        sums.individual.entry(year).or_default();
+    }
 }
 
 /// Counts of the answers 1 to 5 of each item over the selection, in one pass.

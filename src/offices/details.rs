@@ -70,6 +70,11 @@ fn local_code(errors: &mut Vec<FieldError>, field: &'static str, value: &str) ->
     v.to_owned()
 }
 
+/// An optional text: `None` when empty.
+fn given(text: String) -> Option<String> {
+    Some(text).filter(|t| !t.is_empty())
+}
+
 fn done<T>(value: T, errors: Vec<FieldError>) -> Result<T, Vec<FieldError>> {
     if errors.is_empty() {
         Ok(value)
@@ -91,15 +96,15 @@ pub struct OfficeInput {
     pub phone: String,
 }
 
-/// An office's details, checked. The English names default to the Chinese
-/// ones when not given.
+/// An office's details, checked. An English name not given (`None`) keeps
+/// the one stored, and is the Chinese one for a new office.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OfficeDetails {
     pub code: OfficeCode,
     pub name_zh: String,
-    pub name_en: String,
+    pub name_en: Option<String>,
     pub county_zh: String,
-    pub county_en: String,
+    pub county_en: Option<String>,
     pub address: String,
     pub phone: String,
 }
@@ -133,12 +138,11 @@ impl OfficeDetails {
         let Some(code) = code else {
             return Err(errors);
         };
-        let or_zh = |en: String, zh: &str| if en.is_empty() { zh.to_owned() } else { en };
         done(
             OfficeDetails {
                 code,
-                name_en: or_zh(name_en, &name_zh),
-                county_en: or_zh(county_en, &county_zh),
+                name_en: given(name_en),
+                county_en: given(county_en),
                 name_zh,
                 county_zh,
                 address,
@@ -148,13 +152,28 @@ impl OfficeDetails {
         )
     }
 
+    /// The English names to store, over those of `old` (None: a new office).
+    fn english(&self, old: Option<&Office>) -> (String, String) {
+        let keep = |given: &Option<String>, stored: Option<&String>, zh: &str| {
+            given
+                .clone()
+                .or_else(|| stored.cloned())
+                .unwrap_or_else(|| zh.to_owned())
+        };
+        (
+            keep(&self.name_en, old.map(|o| &o.name_en), &self.name_zh),
+            keep(&self.county_en, old.map(|o| &o.county_en), &self.county_zh),
+        )
+    }
+
     /// The fields (by name) in which `office` differs from these details.
     pub fn changes(&self, office: &Office) -> Vec<&'static str> {
+        let (name_en, county_en) = self.english(Some(office));
         let pairs = [
             ("name_zh", &self.name_zh, &office.name_zh),
-            ("name_en", &self.name_en, &office.name_en),
+            ("name_en", &name_en, &office.name_en),
             ("county_zh", &self.county_zh, &office.county_zh),
-            ("county_en", &self.county_en, &office.county_en),
+            ("county_en", &county_en, &office.county_en),
             ("address", &self.address, &office.address),
             ("phone", &self.phone, &office.phone),
         ];
@@ -175,11 +194,12 @@ pub struct CounterInput {
     pub name_en: String,
 }
 
+/// A counter, checked; `name_en` as for offices ([`OfficeDetails`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CounterDetails {
     pub code: String,
     pub name_zh: String,
-    pub name_en: String,
+    pub name_en: Option<String>,
 }
 
 impl CounterDetails {
@@ -187,12 +207,7 @@ impl CounterDetails {
         let mut errors = Vec::new();
         let code = local_code(&mut errors, "code", &input.code);
         let name_zh = text(&mut errors, "name_zh", &input.name_zh, true, 60);
-        let name_en = text(&mut errors, "name_en", &input.name_en, false, 100);
-        let name_en = if name_en.is_empty() {
-            name_zh.clone()
-        } else {
-            name_en
-        };
+        let name_en = given(text(&mut errors, "name_en", &input.name_en, false, 100));
         done(
             CounterDetails {
                 code,
@@ -243,7 +258,8 @@ pub struct ServiceTypeDetails {
     /// `a-z`, digits and `_`, starting with a letter (`adoption`), lower case.
     pub code: String,
     pub name_zh: String,
-    pub name_en: String,
+    /// As for offices ([`OfficeDetails`]).
+    pub name_en: Option<String>,
     pub sort_order: Option<i32>,
 }
 
@@ -266,12 +282,7 @@ impl ServiceTypeDetails {
             ));
         }
         let name_zh = text(&mut errors, "name_zh", &input.name_zh, true, 40);
-        let name_en = text(&mut errors, "name_en", &input.name_en, false, 100);
-        let name_en = if name_en.is_empty() {
-            name_zh.clone()
-        } else {
-            name_en
-        };
+        let name_en = given(text(&mut errors, "name_en", &input.name_en, false, 100));
         let sort_order = match input.sort_order.trim() {
             "" => None,
             s => match s.parse::<i32>() {
@@ -321,13 +332,14 @@ impl Saved {
 pub fn save_office(conn: &mut DbConnection, d: &OfficeDetails) -> QueryResult<(Office, Saved)> {
     let saved = match super::find_office_by_code(conn, &d.code)? {
         None => {
+            let (name_en, county_en) = d.english(None);
             diesel::insert_into(offices::table)
                 .values((
                     offices::code.eq(&d.code),
                     offices::name_zh.eq(&d.name_zh),
-                    offices::name_en.eq(&d.name_en),
+                    offices::name_en.eq(&name_en),
                     offices::county_zh.eq(&d.county_zh),
-                    offices::county_en.eq(&d.county_en),
+                    offices::county_en.eq(&county_en),
                     offices::address.eq(&d.address),
                     offices::phone.eq(&d.phone),
                     offices::created_at.eq(chrono::Utc::now().naive_utc()),
@@ -337,13 +349,14 @@ pub fn save_office(conn: &mut DbConnection, d: &OfficeDetails) -> QueryResult<(O
         }
         Some(old) => {
             let changes = d.changes(&old);
+            let (name_en, county_en) = d.english(Some(&old));
             if !changes.is_empty() {
                 diesel::update(offices::table.filter(offices::id.eq(old.id)))
                     .set((
                         offices::name_zh.eq(&d.name_zh),
-                        offices::name_en.eq(&d.name_en),
+                        offices::name_en.eq(&name_en),
                         offices::county_zh.eq(&d.county_zh),
-                        offices::county_en.eq(&d.county_en),
+                        offices::county_en.eq(&county_en),
                         offices::address.eq(&d.address),
                         offices::phone.eq(&d.phone),
                     ))
@@ -389,24 +402,25 @@ pub fn save_counter(
                     counters::office_id.eq(office_id),
                     counters::code.eq(&d.code),
                     counters::name_zh.eq(&d.name_zh),
-                    counters::name_en.eq(&d.name_en),
+                    counters::name_en.eq(d.name_en.as_deref().unwrap_or(&d.name_zh)),
                 ))
                 .execute(conn)?;
             Saved::Created
         }
         Some(old) => {
+            let name_en = d.name_en.clone().unwrap_or_else(|| old.name_en.clone());
             let mut changes = Vec::new();
             if old.name_zh != d.name_zh {
                 changes.push("name_zh");
             }
-            if old.name_en != d.name_en {
+            if old.name_en != name_en {
                 changes.push("name_en");
             }
             if !changes.is_empty() {
                 diesel::update(counters::table.filter(counters::id.eq(old.id)))
                     .set((
                         counters::name_zh.eq(&d.name_zh),
-                        counters::name_en.eq(&d.name_en),
+                        counters::name_en.eq(&name_en),
                     ))
                     .execute(conn)?;
             }
@@ -512,7 +526,7 @@ pub fn save_service_type(
                 .values((
                     service_types::code.eq(&d.code),
                     service_types::name_zh.eq(&d.name_zh),
-                    service_types::name_en.eq(&d.name_en),
+                    service_types::name_en.eq(d.name_en.as_deref().unwrap_or(&d.name_zh)),
                     service_types::sort_order.eq(order),
                 ))
                 .execute(conn)?;
@@ -520,11 +534,12 @@ pub fn save_service_type(
         }
         Some(old) => {
             let order = d.sort_order.unwrap_or(old.sort_order);
+            let name_en = d.name_en.clone().unwrap_or_else(|| old.name_en.clone());
             let mut changes = Vec::new();
             if old.name_zh != d.name_zh {
                 changes.push("name_zh");
             }
-            if old.name_en != d.name_en {
+            if old.name_en != name_en {
                 changes.push("name_en");
             }
             if old.sort_order != order {
@@ -534,7 +549,7 @@ pub fn save_service_type(
                 diesel::update(service_types::table.filter(service_types::id.eq(old.id)))
                     .set((
                         service_types::name_zh.eq(&d.name_zh),
-                        service_types::name_en.eq(&d.name_en),
+                        service_types::name_en.eq(&name_en),
                         service_types::sort_order.eq(order),
                     ))
                     .execute(conn)?;
@@ -583,8 +598,7 @@ mod tests {
         .unwrap();
         assert_eq!(d.code, "JS");
         assert_eq!(d.name_zh, "金沙鎮戶政事務所");
-        assert_eq!(d.name_en, "金沙鎮戶政事務所");
-        assert_eq!(d.county_en, "金門縣");
+        assert_eq!((d.name_en, d.county_en), (None, None));
         assert_eq!(d.phone, "(082) 352-141 #12");
     }
 
@@ -615,7 +629,7 @@ mod tests {
             name_en: String::new(),
         })
         .unwrap();
-        assert_eq!((c.code.as_str(), c.name_en.as_str()), ("C-2", "2 號櫃檯"));
+        assert_eq!((c.code.as_str(), c.name_en), ("C-2", None));
         for bad in ["", "-1", "a b", "二", &"9".repeat(17)] {
             let e = StaffDetails::parse(&StaffInput {
                 code: bad.into(),

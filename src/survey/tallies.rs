@@ -62,6 +62,36 @@ pub fn all_tallies(conn: &mut DbConnection) -> QueryResult<Vec<Tally>> {
         .load(conn)
 }
 
+/// The quarters that hold tallies of a form: (office id, ROC year, quarter,
+/// channel). Individual answers for them would count twice.
+pub fn tallied_quarters(
+    conn: &mut DbConnection,
+    form_key: &str,
+) -> QueryResult<HashSet<(i32, i32, i16, String)>> {
+    Ok(tallies::table
+        .inner_join(crate::db::schema::form_versions::table)
+        .filter(crate::db::schema::form_versions::form_key.eq(form_key))
+        .select((
+            tallies::office_id,
+            tallies::roc_year,
+            tallies::quarter,
+            tallies::channel,
+        ))
+        .load::<(i32, i32, i16, String)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// The ROC year and quarter (Taipei time) of an instant stored in UTC.
+pub fn quarter_of(at_utc: NaiveDateTime) -> (i32, i16) {
+    let local = crate::calendar::taipei::local(at_utc);
+    (local.year() - 1911, (local.month0() / 3 + 1) as i16)
+}
+
+/// The most answers of one kind a tally row may count: far above a quarter
+/// of the busiest office, far below what would overflow a figure.
+pub const MAX_COUNT: i32 = 100_000;
+
 /// What an import did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 pub struct TallyImport {
@@ -88,6 +118,9 @@ pub struct TallyContext<'a> {
     pub offices: HashMap<String, i32>,
     /// The current ROC year: later years are refused.
     pub this_year: RocYear,
+    /// Now (UTC): a quarter that has not ended takes no tallies (its answers
+    /// still come from the kiosks and the web).
+    pub now: NaiveDateTime,
 }
 
 /// The names a count column may have, for the answers 5 down to 1.
@@ -217,6 +250,11 @@ fn parse_count(s: &str) -> Result<i32, String> {
     if n < 0 {
         return Err(format!("`{s}` is negative"));
     }
+    if n > i64::from(MAX_COUNT) {
+        return Err(format!(
+            "`{s}` is more answers than a quarter holds (at most {MAX_COUNT})"
+        ));
+    }
     i32::try_from(n).map_err(|_| format!("`{s}` is too large"))
 }
 
@@ -300,11 +338,19 @@ fn parse(source: &Source<'_>, ctx: &TallyContext<'_>) -> Result<Vec<(usize, Row)
             Some(_) => {}
         }
         let quarter = parse_quarter(&get(Column::Quarter));
-        if quarter.is_none() {
-            bad(
+        match (year, quarter) {
+            (_, None) => bad(
                 Column::Quarter,
                 format!("`{}` is not a quarter 1-4", get(Column::Quarter)),
-            );
+            ),
+            (Some(y), Some(q)) if y <= ctx.this_year && quarter_bounds(y, q).1 > ctx.now => bad(
+                Column::Quarter,
+                format!(
+                    "{} Q{q} has not ended: its answers still come from the kiosks and the web",
+                    y.get()
+                ),
+            ),
+            _ => {}
         }
         let item = items.get(&get(Column::Item)).cloned();
         if item.is_none() {
@@ -399,12 +445,6 @@ fn quarter_bounds(year: RocYear, quarter: i16) -> (NaiveDateTime, NaiveDateTime)
     let midnight =
         |d: NaiveDate| crate::calendar::taipei::to_utc(d.and_hms_opt(0, 0, 0).expect("midnight"));
     (midnight(start), midnight(end))
-}
-
-/// The day the analysis dates a quarter's tallies at: the middle of its second month.
-pub fn quarter_day(year: RocYear, quarter: i16) -> NaiveDate {
-    let month = (quarter as u32 - 1) * 3 + 2;
-    NaiveDate::from_ymd_opt(year.gregorian(), month, 15).expect("valid quarter")
 }
 
 /// Checks the whole file, then stores every row in one transaction, or nothing.
@@ -520,6 +560,7 @@ pub fn context<'a>(
         form_version_id,
         offices,
         this_year: RocYear::new(today.year() - 1911).expect("a ROC year"),
+        now: chrono::Utc::now().naive_utc(),
     })
 }
 
@@ -569,6 +610,5 @@ mod tests {
         // 2024-10-01 00:00 Taipei is 2024-09-30 16:00 UTC.
         assert_eq!(from.to_string(), "2024-09-30 16:00:00");
         assert_eq!(to.to_string(), "2024-12-31 16:00:00");
-        assert_eq!(quarter_day(y, 2).to_string(), "2024-05-15");
     }
 }

@@ -7,7 +7,6 @@
 pub mod cases;
 pub mod reference;
 pub mod snapshot;
-pub mod tallies;
 
 use std::path::Path;
 
@@ -108,22 +107,43 @@ pub fn prepare(
     }
     let standards = crate::plans::standards::list(conn)?;
     let offices = filter.offices.clone();
-    // Aggregated tallies join the individual answers as rows of their own.
-    let mut responses = snap.responses()?;
-    if let Some(tallied) =
-        tallies::tally_frame(&crate::survey::tallies::all_tallies(conn)?, snap.items())?
-    {
-        responses = polars::prelude::concat(
-            [responses, polars::prelude::IntoLazy::lazy(tallied)],
-            polars::prelude::UnionArgs::default(),
-        )?;
-    }
-    let input = analytics::input::select(responses, snap.comments()?, reference, &filter)?;
+    let tallies = tallied_counts(conn)?;
+    let input = analytics::input::select(
+        snap.responses()?,
+        snap.comments()?,
+        tallies,
+        reference,
+        &filter,
+    )?;
     Ok(Prepared {
         input,
         standards,
         offices,
     })
+}
+
+/// The aggregated tallies, as the analytics count them.
+fn tallied_counts(
+    conn: &mut DbConnection,
+) -> Result<Vec<analytics::input::TalliedCounts>, WarehouseError> {
+    crate::survey::tallies::all_tallies(conn)?
+        .into_iter()
+        .map(|t| {
+            let bad = |what: &str| WarehouseError::Data(format!("tally {}: {what}", t.id));
+            Ok(analytics::input::TalliedCounts {
+                office: t.office_id,
+                form_version: t.form_version_id,
+                year: RocYear::new(t.roc_year).map_err(|_| bad("year"))?,
+                quarter: u8::try_from(t.quarter)
+                    .ok()
+                    .filter(|q| (1..=4).contains(q))
+                    .ok_or_else(|| bad("quarter"))?,
+                channel: crate::forms::Channel::parse(&t.channel).ok_or_else(|| bad("channel"))?,
+                item: t.item_key.clone(),
+                counts: t.counts().map(|n| u64::try_from(n).unwrap_or(0)),
+            })
+        })
+        .collect()
 }
 
 /// The complaint register's cases of `offices` received in the years from

@@ -103,8 +103,11 @@ on_both_engines! {
             let catalog = crate::helpers::catalog();
             let version = manyi::forms::register_catalog(conn, &catalog).unwrap()["counter"];
             let member = StaffDetails::parse(&StaffInput { code: "E01".into(), display_name: "陳小姐".into() }).unwrap();
+            // A name that a spreadsheet would run as a formula.
+            let trap = StaffDetails::parse(&StaffInput { code: "E02".into(), display_name: "=HYPERLINK(\"http://x.example\")".into() }).unwrap();
+            let (trap, _) = admin::save_staff(conn, Actor::system(), &org.js.code, &trap).unwrap();
             let (staff, _) = admin::save_staff(conn, Actor::system(), &org.js.code, &member).unwrap();
-            // Three answers about her: below staff_min_n (30).
+            // Two answers about her, one about the other: below staff_min_n (30).
             let at = chrono::NaiveDate::from_ymd_opt(2024, 5, 2).unwrap().and_hms_opt(3, 0, 0).unwrap();
             let rows: Vec<manyi::survey::ResponseRow> = (0..3)
                 .map(|i| manyi::survey::ResponseRow {
@@ -114,7 +117,7 @@ on_both_engines! {
                     submitted_at: at,
                     received_at: at,
                     counter_id: None,
-                    staff_id: Some(staff.id),
+                    staff_id: Some(if i == 2 { trap.id } else { staff.id }),
                     service_type_id: None,
                     device_id: None,
                     idempotency_key: format!("staff-suppression-{i:04}"),
@@ -140,6 +143,8 @@ on_both_engines! {
         assert!(row.contains("回答數太少") && !row.contains("100.0%"), "{row}");
         let csv = b.get("/console/analytics.csv?by=year,office,staff,item").await.text().await.unwrap();
         let line = csv.lines().find(|l| l.contains("陳小姐")).expect("her line");
-        assert!(line.contains(",3,—,") && !line.contains("100.0%"), "{line}");
+        assert!(line.contains(",2,—,") && !line.contains("100.0%"), "{line}");
+        let trap = csv.lines().find(|l| l.contains("HYPERLINK")).expect("the trap's line");
+        assert!(trap.contains(",\"'=HYPERLINK("), "a formula left live: {trap}");
     }
 }

@@ -150,9 +150,18 @@ on_both_engines! {
         assert!(err.contains("office: no office `ZZ`"), "{err}");
         let err = fails(manyi(&db).args(["staff", "add", "--office", "KS", "--code", "E9", "--name", ""]));
         assert!(err.contains("--name: must not be empty"), "{err}");
+        let err = fails(manyi(&db).args(["service-type", "add", "--code", "birth2", "--name-zh", "出生登記"]));
+        assert!(err.contains("--name-zh: `出生登記` is the name of the service type `birth` already"), "{err}");
         let err = fails(manyi(&db).args(["service-type", "add", "--code", "a b", "--name-zh", "x", "--order", "x"]));
         assert!(err.contains("--code: ") && err.contains("--order: `x` is not a whole number"), "{err}");
         assert_eq!(audit_actions(conn).len(), before);
+        // Adding a known code again with only its Chinese name keeps its English name.
+        let out = run_ok(manyi(&db).args(["service-type", "add", "--code", "birth", "--name-zh", "出生登記"]));
+        assert_eq!(stdout(&out).trim(), "service type birth: unchanged");
+        let out = run_ok(manyi(&db).args(["counter", "add", "--office", "KS", "--code", "1", "--name-zh", "1 號櫃檯", "--name-en", "Counter 1"]));
+        assert_eq!(stdout(&out).trim(), "counter KS/1: updated (name_en)");
+        let out = run_ok(manyi(&db).args(["counter", "add", "--office", "KS", "--code", "1", "--name-zh", "一號櫃檯"]));
+        assert_eq!(stdout(&out).trim(), "counter KS/1: updated (name_zh)", "the English name stays");
     }
 
     fn a_county_imports_its_offices_all_or_nothing(engine) {

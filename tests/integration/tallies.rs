@@ -213,6 +213,18 @@ on_both_engines! {
         // Tallies for a quarter that holds slips would count them twice: refused.
         let e = errors(import_tallies(&mut d, &tally_csv(&y113)));
         assert!(e[0].contains("individual answer(s)") && e[0].contains("113 Q1"), "{e:?}");
+        // And slips for a tallied quarter: refused too, nothing stored.
+        let before = crate::helpers::response_count(&mut d.f.conn);
+        let ctx = manyi::survey::import::context(&mut d.f.conn, &d.form, d.version).unwrap();
+        let r = manyi::survey::import::import_responses(&mut d.f.conn, "late.csv", individual_csv(&y112[..2]).as_bytes(), &ctx);
+        match r {
+            Err(manyi::survey::import::ImportError::Rejected(e)) => {
+                assert_eq!(e.errors.len(), 2, "{e:?}");
+                assert!(e.errors[0].starts_with("row 2: 112 Q1 of this office is kept as tallies"), "{e:?}");
+            }
+            other => panic!("expected a refused file, got {other:?}"),
+        }
+        assert_eq!(crate::helpers::response_count(&mut d.f.conn), before);
     }
 
     fn bad_tally_files_change_nothing(engine) {
@@ -228,7 +240,14 @@ on_both_engines! {
             (format!("{head}JS,999,1,overall,1,2,3,4,5\n"), vec!["row 2, column year: `999` is not a year"]),
             ("office_code,year,quarter,item,n5,n4,n3,n2\nJS,113,1,overall,1,2,3,4\n".into(), vec!["row 1: the column `n1` is missing"]),
             (format!("{head}JS,113,1,overall,1,2,3,4,5\nJS,113,2,overall,x,2,3,4,5\n"), vec!["row 3, column n5: `x` is not a whole number"]),
+            // Counts beyond any quarter: refused, not taken in (and never expanded).
+            (format!("{head}JS,113,1,overall,2147483647,0,0,0,0\n"), vec!["row 2, column n5: `2147483647` is more answers than a quarter holds"]),
         ];
+        // The quarter that has not ended yet: its answers still come in live.
+        let today = manyi::calendar::taipei::today();
+        let (y, q) = (chrono::Datelike::year(&today) - 1911, chrono::Datelike::month0(&today) / 3 + 1);
+        let e = errors(import_tallies(&mut d, &format!("{head}JS,{y},{q},overall,1,2,3,4,5\n")));
+        assert!(e[0].starts_with(&format!("row 2, column quarter: {y} Q{q} has not ended")), "{e:?}");
         for (text, wants) in cases {
             let e = errors(import_tallies(&mut d, &text));
             assert_eq!(e.len(), wants.len(), "{e:?}");

@@ -121,6 +121,29 @@ pub fn import_file(
         None => table,
     };
     let mut parsed = rows::parse_rows(&table, mapping.is_none(), ctx).map_err(fail)?;
+    // A quarter kept as tallies would count these answers twice.
+    let tallied = super::tallies::tallied_quarters(conn, &ctx.form.key)?;
+    if !tallied.is_empty() {
+        let twice: Vec<String> = parsed
+            .responses
+            .iter()
+            .zip(&parsed.rows)
+            .filter_map(|(r, row)| {
+                let (year, quarter) = super::tallies::quarter_of(r.submitted_at);
+                tallied
+                    .contains(&(r.office_id, year, quarter, r.channel.clone()))
+                    .then(|| {
+                        format!(
+                            "{}: {year} Q{quarter} of this office is kept as tallies; its answers would count twice",
+                            table.at(*row, None)
+                        )
+                    })
+            })
+            .collect();
+        if !twice.is_empty() {
+            return Err(fail(twice).into());
+        }
+    }
     let prefix = key_prefix(source.bytes, table.sheet.as_deref());
     for (r, row) in parsed.responses.iter_mut().zip(&parsed.rows) {
         r.idempotency_key = format!("{prefix}:{row}");

@@ -757,7 +757,12 @@ pub async fn analytics_download(
     let (body, content_type) = if format == "csv" {
         let mut w = csv::Writer::from_writer(vec![0xEF, 0xBB, 0xBF]);
         for r in &rows {
-            w.write_record(r).map_err(PageError::internal)?;
+            // Names staff typed (counters, staff members) never run as formulas.
+            w.write_record(
+                r.iter()
+                    .map(|c| crate::reports::tables::neutralise_formula(c).into_owned()),
+            )
+            .map_err(PageError::internal)?;
         }
         (
             w.into_inner().map_err(PageError::internal)?,
