@@ -48,9 +48,46 @@ fn text(
         errors.push(field_error(field, format!("at most {max} characters")));
     } else if v.chars().any(char::is_control) {
         errors.push(field_error(field, "must be one line of text"));
+    } else if v.chars().any(invisible) {
+        errors.push(field_error(
+            field,
+            "holds invisible or direction-changing characters (U+200B, U+202E …)",
+        ));
     }
     v.to_owned()
 }
+
+/// Zero-width and bidirectional control characters: they make a name read
+/// otherwise than it is stored.
+fn invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// Taiwan's 22 counties and cities (直轄市、縣、市), as offices name them.
+pub const COUNTIES: [&str; 22] = [
+    "臺北市",
+    "新北市",
+    "桃園市",
+    "臺中市",
+    "臺南市",
+    "高雄市",
+    "基隆市",
+    "新竹市",
+    "嘉義市",
+    "新竹縣",
+    "苗栗縣",
+    "彰化縣",
+    "南投縣",
+    "雲林縣",
+    "嘉義縣",
+    "屏東縣",
+    "宜蘭縣",
+    "花蓮縣",
+    "臺東縣",
+    "澎湖縣",
+    "金門縣",
+    "連江縣",
+];
 
 /// A code of a counter or a staff member (`1`, `C2`, `E-0042`): 1 to 16
 /// letters, digits, `-` or `_`, starting with a letter or digit; kept as given.
@@ -121,7 +158,18 @@ impl OfficeDetails {
             .ok();
         let name_zh = text(&mut errors, "name_zh", &input.name_zh, true, 100);
         let name_en = text(&mut errors, "name_en", &input.name_en, false, 200);
-        let county_zh = text(&mut errors, "county_zh", &input.county_zh, true, 20);
+        // 台 is written 臺 in official names: 台北市 is 臺北市, not another city.
+        let county_zh =
+            text(&mut errors, "county_zh", &input.county_zh, true, 20).replace('台', "臺");
+        if !county_zh.is_empty() && !COUNTIES.contains(&county_zh.as_str()) {
+            errors.push(field_error(
+                "county_zh",
+                format!(
+                    "`{county_zh}` is not one of Taiwan's counties and cities ({})",
+                    COUNTIES.join("、")
+                ),
+            ));
+        }
         let county_en = text(&mut errors, "county_en", &input.county_en, false, 60);
         let address = text(&mut errors, "address", &input.address, false, 200);
         let phone = input.phone.trim().to_owned();

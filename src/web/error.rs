@@ -333,9 +333,17 @@ impl IntoPage for crate::admin::AdminError {
         match self {
             A::Invalid(errors) => {
                 let field = errors.first().map(|e| e.field).unwrap_or("form");
+                // The first field is named by the page; the others with their message.
                 let message = errors
                     .iter()
-                    .map(ToString::to_string)
+                    .enumerate()
+                    .map(|(i, e)| {
+                        if i == 0 {
+                            e.message.clone()
+                        } else {
+                            e.to_string()
+                        }
+                    })
                     .collect::<Vec<_>>()
                     .join("; ");
                 PageError::bad_request(lang, field, &message)

@@ -61,6 +61,11 @@ on_both_engines! {
         let html = b.get("/console/analytics?from=abc").await.text().await.unwrap();
         assert!(html.contains("id=\"analytics-error\"") && html.contains("from"), "{html}");
         assert!(!html.contains("figures-table"));
+        // A scope that names nothing is refused, not taken for everything.
+        for bad in ["nonsense", "office:", "county:", "office:../x"] {
+            let html = b.get(&format!("/console/analytics?scope={bad}")).await.text().await.unwrap();
+            assert!(html.contains("id=\"analytics-error\"") && !html.contains("figures-table"), "{bad}");
+        }
         // An office outside the scope is not found, and nothing of it shows.
         let html = b.get("/console/analytics?scope=office:DA").await.text().await.unwrap();
         assert!(html.contains("id=\"analytics-error\"") && !html.contains("figures-table"));

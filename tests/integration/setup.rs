@@ -209,6 +209,8 @@ on_both_engines! {
             ),
             ("code,name_zh\nJY,金寧\n", vec!["row 1: the column `county_zh` is missing"]),
             ("code,name_zh,county_zh,phone\nJY,金寧,金門縣,call\n", vec!["row 2, column phone: digits"]),
+            // A county that is none of Taiwan's; invisible characters in a name.
+            ("code,name_zh,county_zh\nJY,金寧,火星市\nJZ,金\u{202e}寧,金門縣\n", vec!["row 2, column county_zh: `火星市` is not one of Taiwan's counties and cities", "row 3, column name_zh: holds invisible or direction-changing characters"]),
         ];
         for (text, wants) in bad {
             std::fs::write(&file, text).unwrap();

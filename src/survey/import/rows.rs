@@ -288,6 +288,11 @@ fn parse_row(
             let utc = crate::calendar::taipei::to_utc(local);
             if utc > ctx.now {
                 errors.push(format!("{}: in the future", at(layout.submitted_at)));
+            } else if chrono::Datelike::year(&local) < 1912 {
+                errors.push(format!(
+                    "{}: before ROC year 1 (1912)",
+                    at(layout.submitted_at)
+                ));
             }
             Some(utc)
         }
@@ -375,6 +380,14 @@ fn parse_row(
                 if comment.chars().count() > max {
                     errors.push(format!(
                         "{}: longer than {max} characters",
+                        at(layout.comment)
+                    ));
+                } else if comment
+                    .chars()
+                    .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+                {
+                    errors.push(format!(
+                        "{}: holds control characters (NUL, BEL …)",
                         at(layout.comment)
                     ));
                 } else {

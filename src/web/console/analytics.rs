@@ -49,14 +49,22 @@ pub struct AnalyticsQuery {
 }
 
 impl AnalyticsQuery {
-    fn request(&self) -> AnalyzeRequest {
+    /// The request, or what is wrong with the scope (any other field is
+    /// checked by the analysis, which names it).
+    fn request(&self) -> Result<AnalyzeRequest, String> {
         let opt = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
-        let (office, county) = match self.scope.split_once(':') {
-            Some(("office", c)) => (opt(c), None),
-            Some(("county", c)) => (None, opt(c)),
-            _ => (None, None),
+        let (office, county) = match self.scope.trim().split_once(':') {
+            None if self.scope.trim().is_empty() => (None, None),
+            Some(("office", c)) if opt(c).is_some() => (opt(c), None),
+            Some(("county", c)) if opt(c).is_some() => (None, opt(c)),
+            _ => {
+                return Err(format!(
+                    "scope: `{}` is not an office or a county of your scope",
+                    self.scope
+                ));
+            }
         };
-        AnalyzeRequest {
+        Ok(AnalyzeRequest {
             from: opt(&self.from),
             to: opt(&self.to),
             office,
@@ -65,7 +73,7 @@ impl AnalyticsQuery {
             form: opt(&self.form).unwrap_or_else(|| "counter".to_owned()),
             channel: opt(&self.channel),
             json: false,
-        }
+        })
     }
 
     /// The same query, URL-encoded (for the download links).
@@ -461,6 +469,10 @@ async fn explore(
             .into_iter()
             .filter(|o| ids.contains(&o.id))
             .collect();
+        let req = match req {
+            Ok(r) => r,
+            Err(message) => return Ok((Err(message), visible)),
+        };
         let result =
             match warehouse::explore(conn, &settings.source, &settings.options, &req, &visible) {
                 Ok(x) => Ok(x),
