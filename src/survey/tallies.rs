@@ -540,6 +540,22 @@ pub fn import_tallies(
                 }
             }
         }
+        if done.created + done.updated > 0 {
+            crate::auth::record_audit(
+                conn,
+                &crate::auth::AuditEntry {
+                    actor: None,
+                    action: "tallies_imported",
+                    office_id: None,
+                    target: &format!("file:{file}"),
+                    detail: &format!(
+                        "form={} created={} updated={} answers={}",
+                        ctx.form.key, done.created, done.updated, done.answers
+                    ),
+                    client_addr: None,
+                },
+            )?;
+        }
         Ok(done)
     })
 }

@@ -188,6 +188,14 @@ on_both_engines! {
         assert_eq!((again.created, again.updated, again.unchanged), (0, 0, 32));
         let stored: i64 = tallies_t::table.count().get_result(&mut tallied.f.conn).unwrap();
         assert_eq!(stored, 32);
+        // The import is in the audit log once (the unchanged second one is not).
+        let audited: Vec<String> = manyi::auth::list_audit(&mut tallied.f.conn, &manyi::auth::Scope::All, None, 100)
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.action == "tallies_imported")
+            .map(|e| e.detail)
+            .collect();
+        assert_eq!(audited, ["form=counter created=32 updated=0 answers=384"]);
     }
 
     fn a_year_of_slips_and_a_year_of_tallies_side_by_side(engine) {

@@ -184,6 +184,23 @@ pub fn import_file(
             }
         }
         let answers = insert_answers(conn, &answer_rows)?;
+        if !rows.is_empty() {
+            crate::auth::record_audit(
+                conn,
+                &crate::auth::AuditEntry {
+                    actor: None,
+                    action: "responses_imported",
+                    office_id: None,
+                    target: &format!("file:{}", source.name),
+                    detail: &format!(
+                        "form={} responses={} answers={answers}",
+                        ctx.form.key,
+                        rows.len()
+                    ),
+                    client_addr: None,
+                },
+            )?;
+        }
         Ok(ImportSummary {
             responses: rows.len(),
             answers,
