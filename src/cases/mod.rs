@@ -24,6 +24,7 @@ pub use mask::{mask_contact, mask_name};
 pub use register::{Category, categories, deadline_days, register_case};
 pub use types::{
     Action, CaseChannel, CaseStatus, DeadlineKind, NotAcceptedReason, Outcome, Timeliness,
+    event_label,
 };
 
 use chrono::{NaiveDate, NaiveDateTime};

@@ -64,6 +64,39 @@ impl CaseChannel {
         Self::ALL.into_iter().find(|c| c.as_str() == s)
     }
 
+    /// What a person reads.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            CaseChannel::CommentBox => "意見箱",
+            CaseChannel::Mailbox => "首長信箱",
+            CaseChannel::PetitionWritten => "書面陳情",
+            CaseChannel::PetitionOral => "言詞陳情",
+            CaseChannel::PetitionEmail => "電子郵件陳情",
+            CaseChannel::PetitionFax => "傳真陳情",
+            CaseChannel::PetitionPhone => "電話陳情",
+            CaseChannel::Transferred => "他機關移來",
+            CaseChannel::Hotline1999 => "1999 市民專線",
+            CaseChannel::CounterSlip => "櫃檯不滿意單",
+            CaseChannel::SocialMedia => "社群媒體",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            CaseChannel::CommentBox => "Comment box",
+            CaseChannel::Mailbox => "Director's mailbox",
+            CaseChannel::PetitionWritten => "Written petition",
+            CaseChannel::PetitionOral => "Oral petition",
+            CaseChannel::PetitionEmail => "Petition by e-mail",
+            CaseChannel::PetitionFax => "Petition by fax",
+            CaseChannel::PetitionPhone => "Petition by phone",
+            CaseChannel::Transferred => "Transferred from another agency",
+            CaseChannel::Hotline1999 => "1999 citizen hotline",
+            CaseChannel::CounterSlip => "Counter dissatisfaction slip",
+            CaseChannel::SocialMedia => "Social media",
+        }
+    }
+
     /// The deadline rule a case of this channel starts with.
     pub fn default_deadline(self) -> DeadlineKind {
         match self {
@@ -93,10 +126,29 @@ impl DeadlineKind {
         }
     }
 
+    pub const ALL: [DeadlineKind; 4] =
+        [Self::Simple, Self::OtherUnit, Self::Complex, Self::Mailbox];
+
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Mailbox, Self::Simple, Self::OtherUnit, Self::Complex]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            DeadlineKind::Mailbox => "首長信箱案件",
+            DeadlineKind::Simple => "簡易案件",
+            DeadlineKind::OtherUnit => "須會辦他單位",
+            DeadlineKind::Complex => "複雜案件",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            DeadlineKind::Mailbox => "Mailbox case",
+            DeadlineKind::Simple => "Simple case",
+            DeadlineKind::OtherUnit => "With another unit",
+            DeadlineKind::Complex => "Complex case",
+        }
     }
 }
 
@@ -143,6 +195,32 @@ impl CaseStatus {
 
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            CaseStatus::Received => "已收件",
+            CaseStatus::Accepted => "已受理",
+            CaseStatus::NotAccepted => "不受理",
+            CaseStatus::Assigned => "已分派",
+            CaseStatus::PreliminaryReply => "已先行回復",
+            CaseStatus::Replied => "已回復",
+            CaseStatus::Closed => "已結案",
+            CaseStatus::Transferred => "已移送他機關",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            CaseStatus::Received => "Received",
+            CaseStatus::Accepted => "Accepted",
+            CaseStatus::NotAccepted => "Not accepted",
+            CaseStatus::Assigned => "Assigned",
+            CaseStatus::PreliminaryReply => "Preliminary reply sent",
+            CaseStatus::Replied => "Replied",
+            CaseStatus::Closed => "Closed",
+            CaseStatus::Transferred => "Transferred to another agency",
+        }
     }
 
     /// Still waiting for the office's answer (counts against the deadline).
@@ -280,12 +358,60 @@ pub enum NotAcceptedReason {
 }
 
 impl NotAcceptedReason {
+    pub const ALL: [NotAcceptedReason; 3] = [
+        NotAcceptedReason::NoContentOrIdentity,
+        NotAcceptedReason::AlreadyAnswered,
+        NotAcceptedReason::SentToSeveralAgencies,
+    ];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// The reason as 陳情案件處理辦法 words it.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            NotAcceptedReason::NoContentOrIdentity => "無具體內容或未具真實姓名、聯絡方式",
+            NotAcceptedReason::AlreadyAnswered => "同一事由經適當處理並已明確答覆後重複陳情",
+            NotAcceptedReason::SentToSeveralAgencies => "同時分向各機關陳情",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            NotAcceptedReason::NoContentOrIdentity => {
+                "No specific content, or no real name or contact"
+            }
+            NotAcceptedReason::AlreadyAnswered => "The same matter again after a clear answer",
+            NotAcceptedReason::SentToSeveralAgencies => "Sent to several agencies at once",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             NotAcceptedReason::NoContentOrIdentity => "no_content_or_identity",
             NotAcceptedReason::AlreadyAnswered => "already_answered",
             NotAcceptedReason::SentToSeveralAgencies => "sent_to_several_agencies",
         }
+    }
+}
+
+/// A history event by its kind (an action's name, `received`,
+/// `citizen_rating`), in words: (zh-TW, English).
+pub fn event_label(kind: &str) -> (&'static str, &'static str) {
+    match kind {
+        "received" => ("收件", "received the case"),
+        "accept" => ("受理", "accepted"),
+        "not_accept" => ("不受理", "did not accept"),
+        "assign" => ("分派承辦人", "assigned a handler"),
+        "preliminary_reply" => ("先行回復", "sent a preliminary reply"),
+        "reply" => ("回復", "replied"),
+        "close" => ("結案", "closed the case"),
+        "transfer" => ("移送他機關", "transferred it"),
+        "extend" => ("展延期限", "extended the deadline"),
+        "reopen" => ("重新處理", "reopened the case"),
+        "citizen_rating" => ("陳情人評分", "rated by the petitioner"),
+        _ => ("其他處理", "other step"),
     }
 }
 

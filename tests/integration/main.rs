@@ -23,3 +23,4 @@ mod security;
 mod setup;
 mod storage;
 mod tallies;
+mod words;

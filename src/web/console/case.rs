@@ -17,13 +17,56 @@ use crate::web::IntoPage;
 use crate::web::session::{PageError, Staff, StaffForm};
 use crate::web::state::AppState;
 
+/// One line of the history, in words.
 struct EventLine {
     at: String,
     actor: String,
-    kind: String,
+    what: String,
     to: String,
     note: String,
     detail: String,
+}
+
+/// A choice of a select: the value sent, the words shown.
+struct Choice {
+    value: String,
+    label: String,
+}
+
+/// What an event's detail says, in words (its known keys; nothing else).
+fn detail_words(detail: &str, t: &crate::web::i18n::Tr) -> String {
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(detail)
+    else {
+        return String::new();
+    };
+    let mut out = Vec::new();
+    for (k, v) in &map {
+        let v = v
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_else(|| v.to_string());
+        match k.as_str() {
+            "deadline" => {
+                if let Some(d) = cases::DeadlineKind::parse(&v) {
+                    out.push(format!(
+                        "{}{}",
+                        t.pick("期限類別：", "deadline: "),
+                        t.pick(d.label_zh(), d.label_en())
+                    ));
+                }
+            }
+            "due_on" | "new_due" => out.push(format!("{}{v}", t.pick("期限 ", "due "))),
+            "reason" => match cases::NotAcceptedReason::parse(&v) {
+                Some(r) => out.push(t.pick(r.label_zh(), r.label_en()).to_owned()),
+                None => out.push(format!("{}{v}", t.pick("理由：", "reason: "))),
+            },
+            "user" => out.push(format!("{}{v}", t.pick("承辦人：", "handler: "))),
+            "agency" => out.push(format!("{}{v}", t.pick("移送：", "to: "))),
+            "rating" => out.push(format!("{}{v}", t.pick("評分 ", "rating "))),
+            _ => {}
+        }
+    }
+    out.join(t.pick("，", ", "))
 }
 
 struct StaffChoice {
@@ -42,8 +85,13 @@ struct CasePage {
     content: String,
     unmasked: bool,
     events: Vec<EventLine>,
-    allowed: Vec<&'static str>,
+    allowed: Vec<Choice>,
     handlers: Vec<StaffChoice>,
+    channel: String,
+    status: String,
+    language: String,
+    deadlines: Vec<Choice>,
+    reasons: Vec<Choice>,
 }
 
 fn sample_actions(user_id: i32) -> Vec<cases::Action> {
@@ -87,7 +135,7 @@ pub async fn case_page(
     let viewer = staff.user.clone();
     let addr = crate::web::session::client_addr(&req);
     let case_no = case_no.into_inner();
-    let (case, events, office, handlers, unmasked) = db(&state, move |conn| {
+    let (case, events, office, handlers, unmasked, deadlines) = db(&state, move |conn| {
         let case =
             cases::get_case_by_number(conn, &viewer.scope(), &case_no).map_err(|e| e.page(lang))?;
         let unmasked = cases::sees_personal_data(&viewer, &case);
@@ -128,15 +176,57 @@ pub async fn case_page(
                 name: format!("{} ({})", u.display_name, u.username),
             })
             .collect::<Vec<_>>();
-        Ok((case, events, office, handlers, unmasked))
+        let mut deadlines = Vec::new();
+        for kind in cases::DeadlineKind::ALL {
+            let days =
+                cases::deadline_days(conn, case.office_id, kind).map_err(|e| e.page(lang))?;
+            deadlines.push((kind, days));
+        }
+        Ok((case, events, office, handlers, unmasked, deadlines))
     })
     .await?;
+    let t = staff.tr;
     let status = case.status;
     let allowed = sample_actions(0)
         .iter()
         .filter(|a| a.next(status).is_some() && cases::may_act(&staff.user, &case, a))
-        .map(|a| a.name())
+        .map(|a| {
+            let (zh, en) = cases::event_label(a.name());
+            Choice {
+                value: a.name().to_owned(),
+                label: t.pick(zh, en).to_owned(),
+            }
+        })
         .collect();
+    let deadlines = deadlines
+        .into_iter()
+        .map(|(kind, days)| Choice {
+            value: kind.as_str().to_owned(),
+            label: format!(
+                "{}{}",
+                t.pick(kind.label_zh(), kind.label_en()),
+                t.pick(
+                    &format!("（{days} 個工作天）"),
+                    &format!(" ({days} working days)")
+                )
+            ),
+        })
+        .collect();
+    let reasons = cases::NotAcceptedReason::ALL
+        .iter()
+        .map(|r| Choice {
+            value: r.as_str().to_owned(),
+            label: t.pick(r.label_zh(), r.label_en()).to_owned(),
+        })
+        .collect();
+    let channel = cases::CaseChannel::parse(&case.channel)
+        .map(|c| t.pick(c.label_zh(), c.label_en()).to_owned())
+        .unwrap_or_else(|| case.channel.clone());
+    let language = match case.language.as_str() {
+        "en" => t.pick("英文", "English"),
+        _ => t.pick("中文", "Chinese"),
+    }
+    .to_owned();
     let (petitioner, contact, content) = if unmasked {
         (
             case.petitioner_name.clone().unwrap_or_default(),
@@ -166,13 +256,29 @@ pub async fn case_page(
             .into_iter()
             .map(|e| EventLine {
                 at: crate::calendar::taipei::minutes(e.at),
-                actor: e.actor,
-                kind: e.kind,
-                to: e.to_status,
+                actor: if e.actor == "citizen" {
+                    t.pick("陳情人", "the petitioner").to_owned()
+                } else {
+                    e.actor
+                },
+                what: {
+                    let (zh, en) = cases::event_label(&e.kind);
+                    t.pick(zh, en).to_owned()
+                },
+                to: cases::CaseStatus::parse(&e.to_status)
+                    .map(|s| t.pick(s.label_zh(), s.label_en()).to_owned())
+                    .unwrap_or_default(),
                 note: e.note,
-                detail: e.detail,
+                detail: detail_words(&e.detail, &t),
             })
             .collect(),
+        status: t
+            .pick(case.status.label_zh(), case.status.label_en())
+            .to_owned(),
+        channel,
+        language,
+        deadlines,
+        reasons,
         office,
         petitioner,
         contact,
@@ -191,6 +297,8 @@ pub struct ActionForm {
     deadline: String,
     #[serde(default)]
     reason: String,
+    #[serde(default)]
+    legal_reason: String,
     #[serde(default)]
     user_id: String,
     #[serde(default)]
@@ -214,12 +322,13 @@ fn parse_action(f: &ActionForm, lang: Lang) -> Result<cases::Action, PageError> 
                 .ok_or_else(|| bad("deadline", "unknown kind"))?,
         },
         "not_accept" => Action::NotAccept {
-            reason: match f.reason.as_str() {
-                "no_content_or_identity" => NotAcceptedReason::NoContentOrIdentity,
-                "already_answered" => NotAcceptedReason::AlreadyAnswered,
-                "sent_to_several_agencies" => NotAcceptedReason::SentToSeveralAgencies,
-                _ => return Err(bad("reason", "not one of the legal reasons")),
-            },
+            // The form's list of legal reasons; `reason` as the API and older forms send it.
+            reason: NotAcceptedReason::parse(if f.legal_reason.is_empty() {
+                &f.reason
+            } else {
+                &f.legal_reason
+            })
+            .ok_or_else(|| bad("legal_reason", "not one of the legal reasons"))?,
         },
         "assign" => Action::Assign {
             user_id: f

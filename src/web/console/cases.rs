@@ -74,6 +74,7 @@ struct CasesPage {
     channels: Vec<Choice>,
     categories: Vec<Choice>,
     offices: Vec<Choice>,
+    deadline_kinds: Vec<Choice>,
     today: String,
     created: Option<String>,
 }
@@ -144,14 +145,16 @@ pub async fn cases_page(
                     DueState::DueSoon => "due-soon",
                     DueState::OnTrack => "on-track",
                 },
-                channel: c.channel.clone(),
+                channel: CaseChannel::parse(&c.channel)
+                    .map(|ch| t.pick(ch.label_zh(), ch.label_en()).to_owned())
+                    .unwrap_or_else(|| c.channel.clone()),
                 subject: c.subject.clone(),
                 petitioner: c
                     .petitioner_name
                     .as_deref()
                     .map(mask_name)
                     .unwrap_or_default(),
-                status: c.status.to_string(),
+                status: t.pick(c.status.label_zh(), c.status.label_en()).to_owned(),
                 case_no: c.case_no,
             };
             (s, line)
@@ -179,12 +182,19 @@ pub async fn cases_page(
         chrome: Chrome::new(&staff, "cases", &req),
         open: open_lines.into_iter().map(|(_, l)| l).collect(),
         months,
+        deadline_kinds: crate::cases::DeadlineKind::ALL
+            .into_iter()
+            .map(|k| Choice {
+                value: k.as_str().into(),
+                label: t.pick(k.label_zh(), k.label_en()).into(),
+            })
+            .collect(),
         channels: CaseChannel::ALL
             .into_iter()
             .filter(|c| *c != CaseChannel::Mailbox)
             .map(|c| Choice {
                 value: c.as_str().into(),
-                label: c.as_str().into(),
+                label: t.pick(c.label_zh(), c.label_en()).into(),
             })
             .collect(),
         categories: categories

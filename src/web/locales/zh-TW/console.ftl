@@ -254,3 +254,5 @@ an-category = 類別
 an-received = 收件數
 an-on-time = 如期回復比例
 an-first-reply = 首次回復工作日（中位數）
+cases-legal-reason = 不受理的法定理由
+cases-now = 現為
