@@ -461,3 +461,22 @@ pub fn run_ok(cmd: &mut std::process::Command) -> std::process::Output {
     );
     out
 }
+
+/// A petition to office `office_id` by `channel`, received yesterday, with a
+/// petitioner's name and phone (personal data the pages must mask).
+pub fn petition(office_id: i32, channel: manyi::cases::CaseChannel) -> manyi::cases::NewCase {
+    manyi::cases::NewCase {
+        office_id,
+        channel,
+        category_code: "waiting".into(),
+        subject: "等候太久".into(),
+        content: "今天等了四十分鐘。".into(),
+        petitioner_name: Some("王小明".into()),
+        petitioner_contact: Some("0912345678".into()),
+        language: "zh-TW".into(),
+        confidential: false,
+        received_on: chrono::Utc::now().date_naive() - chrono::Duration::days(1),
+        lookup_secret_hash: None,
+        idempotency_key: None,
+    }
+}

@@ -4,7 +4,7 @@
 
 use diesel::prelude::*;
 use manyi::calendar::Calendar;
-use manyi::cases::{self, CaseStatus, NewCase};
+use manyi::cases::{self, CaseStatus};
 use manyi::db::DbConnection;
 use serde_json::{Value, json};
 
@@ -12,23 +12,6 @@ use crate::helpers::{
     Browser, PASSWORD, TestApp, counter_answers, hidden_csrf, on_both_engines, post_json,
     response_count, seed_org, spawn_app, spawn_app_with, user, web_submission,
 };
-
-fn petition(office_id: i32) -> NewCase {
-    NewCase {
-        office_id,
-        channel: manyi::cases::CaseChannel::PetitionWritten,
-        category_code: "waiting".into(),
-        subject: "等候太久".into(),
-        content: "今天等了四十分鐘。".into(),
-        petitioner_name: Some("王小明".into()),
-        petitioner_contact: Some("0912345678".into()),
-        language: "zh-TW".into(),
-        confidential: false,
-        received_on: chrono::Utc::now().date_naive() - chrono::Duration::days(1),
-        lookup_secret_hash: None,
-        idempotency_key: None,
-    }
-}
 
 fn case_count(conn: &mut DbConnection) -> i64 {
     manyi::db::schema::cases::table
@@ -103,7 +86,7 @@ on_both_engines! {
         let org = seed_org(&mut conn);
         let director = user(&mut conn, "dir-js");
         let counter = user(&mut conn, "ctr-js");
-        let case = cases::register_case(&mut conn, &Calendar::shipped(), &petition(org.js.id), Some(&director)).unwrap();
+        let case = cases::register_case(&mut conn, &Calendar::shipped(), &crate::helpers::petition(org.js.id, cases::CaseChannel::PetitionWritten), Some(&director)).unwrap();
         let path = format!("/console/cases/{}", case.case_no);
         let act = format!("{path}/action");
         for who in ["ctr-js", "res-js"] {

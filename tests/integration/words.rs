@@ -70,23 +70,6 @@ fn shown_identifiers(html: &str) -> Vec<String> {
         .collect()
 }
 
-fn petition(office_id: i32, channel: CaseChannel) -> NewCase {
-    NewCase {
-        office_id,
-        channel,
-        category_code: "waiting".into(),
-        subject: "等候太久".into(),
-        content: "今天等了四十分鐘。".into(),
-        petitioner_name: Some("王小明".into()),
-        petitioner_contact: Some("0912345678".into()),
-        language: "zh-TW".into(),
-        confidential: false,
-        received_on: chrono::Utc::now().date_naive() - chrono::Duration::days(1),
-        lookup_secret_hash: None,
-        idempotency_key: None,
-    }
-}
-
 on_both_engines! {
     async fn the_register_speaks_in_words(engine) {
         let app = spawn_app(engine).await;
@@ -96,11 +79,11 @@ on_both_engines! {
             let director = user(conn, "dir-js");
             let cal = Calendar::shipped();
             let today = chrono::Utc::now().date_naive();
-            let open = cases::register_case(conn, &cal, &petition(org.js.id, CaseChannel::PetitionEmail), Some(&director)).unwrap();
+            let open = cases::register_case(conn, &cal, &crate::helpers::petition(org.js.id, CaseChannel::PetitionEmail), Some(&director)).unwrap();
             for a in [Action::Accept { deadline: DeadlineKind::OtherUnit }, Action::Assign { user_id: director.id }] {
                 cases::apply(conn, &cal, &director, open.id, &a, "", today).unwrap();
             }
-            let closed = cases::register_case(conn, &cal, &petition(org.js.id, CaseChannel::Hotline1999), Some(&director)).unwrap();
+            let closed = cases::register_case(conn, &cal, &crate::helpers::petition(org.js.id, CaseChannel::Hotline1999), Some(&director)).unwrap();
             for a in [Action::NotAccept { reason: NotAcceptedReason::AlreadyAnswered }, Action::Close] {
                 cases::apply(conn, &cal, &director, closed.id, &a, "", today).unwrap();
             }
