@@ -4,9 +4,7 @@
 //! reasons, actions) as its code, in either language. Both engines.
 
 use manyi::calendar::Calendar;
-use manyi::cases::{
-    self, Action, CaseChannel, CaseStatus, DeadlineKind, NewCase, NotAcceptedReason,
-};
+use manyi::cases::{self, Action, CaseChannel, CaseStatus, DeadlineKind, NotAcceptedReason};
 
 use crate::helpers::{Browser, on_both_engines, seed_org, spawn_app, user};
 
