@@ -13,7 +13,10 @@ mod sessions;
 mod throttle;
 mod users;
 
-pub use audit::{AuditEntry, AuditRecord, list_audit, record_audit};
+pub use audit::{
+    AuditEntry, AuditRecord, action_label as audit_action_label, list_audit, record_audit,
+    target_label as audit_target_label,
+};
 pub use login::{LoginError, login};
 pub use password::{PasswordError, check_password_policy, hash_password, verify_password};
 pub use scope::Scope;

@@ -126,3 +126,32 @@ fn the_check_finds_an_identifier() {
     );
     assert!(shown_identifiers("<main><option value=\"not_accept\">不受理</option>").is_empty());
 }
+
+on_both_engines! {
+    async fn the_audit_log_speaks_in_words(engine) {
+        use manyi::admin::{self, Actor};
+        let app = spawn_app(engine).await;
+        {
+            let conn = &mut app.conn();
+            let org = seed_org(conn);
+            let counter = manyi::offices::details::CounterDetails::parse(&manyi::offices::details::CounterInput {
+                code: "8".into(),
+                name_zh: "8 號櫃檯".into(),
+                name_en: String::new(),
+            })
+            .unwrap();
+            admin::save_counter(conn, Actor::system(), &org.js.code, &counter).unwrap();
+            admin::set_counter_active(conn, Actor::system(), &org.js.code, "8", false).unwrap();
+        }
+        let b = Browser::new(&app);
+        b.login("admin").await;
+        let html = b.get("/console/audit").await.text().await.unwrap();
+        for want in ["建立櫃檯", "停用櫃檯", "櫃檯 JS/8", "登入", "建立帳號", "帳號 dir-js"] {
+            assert!(html.contains(want), "`{want}` missing from the audit log");
+        }
+        let text = visible_text(&html);
+        for code in ["counter_created", "counter_deactivated", "user_created", "counter:JS/8", "user:dir-js"] {
+            assert!(!text.contains(code), "the audit log shows `{code}`");
+        }
+    }
+}

@@ -57,8 +57,14 @@ pub async fn audit_page(
                 .format("%Y-%m-%d %H:%M:%S")
                 .to_string(),
             actor: r.actor,
-            action: r.action,
-            target: r.target,
+            action: {
+                let (zh, en) = crate::auth::audit_action_label(&r.action);
+                staff.tr.pick(&zh, &en).to_owned()
+            },
+            target: {
+                let (zh, en) = crate::auth::audit_target_label(&r.target);
+                staff.tr.pick(&zh, &en).to_owned()
+            },
             detail: r.detail,
             addr: r.client_addr.unwrap_or_default(),
         })
