@@ -30,6 +30,23 @@ fn path_code(code: &str, lang: crate::forms::Lang) -> Result<OfficeCode, PageErr
     OfficeCode::parse(code).map_err(|_| PageError::not_found(lang))
 }
 
+/// Runs a change as the logged-in staff member (from their address), off the
+/// executor; a refused change is the page of its error.
+async fn change<T: Send + 'static>(
+    state: &web::Data<AppState>,
+    staff: &crate::web::session::Staff,
+    req: &HttpRequest,
+    f: impl FnOnce(&mut crate::db::DbConnection, Actor<'_>) -> Result<T, admin::AdminError>
+    + Send
+    + 'static,
+) -> Result<T, PageError> {
+    let (user, addr, lang) = (staff.user.clone(), client_addr(req), staff.tr.lang);
+    db(state, move |conn| {
+        f(conn, Actor::staff(&user, Some(&addr))).map_err(|e| e.page(lang))
+    })
+    .await
+}
+
 #[derive(Template)]
 #[template(path = "offices.html")]
 struct OfficesPage {
@@ -78,9 +95,8 @@ pub async fn office_create(
     let lang = staff.tr.lang;
     require(&staff, admin::may_manage_offices(staff.user.role()))?;
     let d = OfficeDetails::parse(&form).map_err(|e| admin::AdminError::from(e).page(lang))?;
-    let (user, addr) = (staff.user.clone(), client_addr(&req));
-    let office = db(&state, move |conn| {
-        admin::create_office(conn, Actor::staff(&user, Some(&addr)), &d).map_err(|e| e.page(lang))
+    let office = change(&state, &staff, &req, move |conn, actor| {
+        admin::create_office(conn, actor, &d)
     })
     .await?;
     see_other(format!("/console/offices/{}?done=created", office.code))
@@ -101,13 +117,14 @@ pub async fn office_edit(
         ..form
     })
     .map_err(|e| admin::AdminError::from(e).page(lang))?;
-    let (user, addr) = (staff.user.clone(), client_addr(&req));
-    db(&state, move |conn| {
+    change(&state, &staff, &req, move |conn, actor| {
         // Only an office that exists and is in scope is edited here.
-        user.scope()
-            .office_by_code(conn, &d.code)
-            .map_err(|e| PageError::from_auth(e, lang))?;
-        admin::save_office(conn, Actor::staff(&user, Some(&addr)), &d).map_err(|e| e.page(lang))
+        let scope = actor
+            .user
+            .map(|u| u.scope())
+            .unwrap_or(crate::auth::Scope::All);
+        scope.office_by_code(conn, &d.code)?;
+        admin::save_office(conn, actor, &d)
     })
     .await?;
     see_other(format!("/console/offices/{code}?done=saved"))
@@ -138,11 +155,9 @@ pub async fn office_active(
     let StaffForm { staff, form } = post;
     let lang = staff.tr.lang;
     let (code, active) = (path_code(&code, lang)?, form.value(lang)?);
-    let (user, addr) = (staff.user.clone(), client_addr(&req));
     let c = code.clone();
-    db(&state, move |conn| {
-        admin::set_office_active(conn, Actor::staff(&user, Some(&addr)), &c, active)
-            .map_err(|e| e.page(lang))
+    change(&state, &staff, &req, move |conn, actor| {
+        admin::set_office_active(conn, actor, &c, active)
     })
     .await?;
     see_other(format!("/console/offices/{code}?done=saved"))
@@ -158,11 +173,9 @@ pub async fn counter_save(
     let lang = staff.tr.lang;
     let code = path_code(&code, lang)?;
     let d = CounterDetails::parse(&form).map_err(|e| admin::AdminError::from(e).page(lang))?;
-    let (user, addr) = (staff.user.clone(), client_addr(&req));
     let c = code.clone();
-    db(&state, move |conn| {
-        admin::save_counter(conn, Actor::staff(&user, Some(&addr)), &c, &d)
-            .map_err(|e| e.page(lang))
+    change(&state, &staff, &req, move |conn, actor| {
+        admin::save_counter(conn, actor, &c, &d)
     })
     .await?;
     see_other(format!("/console/offices/{code}?done=saved#counters"))
@@ -178,10 +191,9 @@ pub async fn staff_save(
     let lang = staff.tr.lang;
     let code = path_code(&code, lang)?;
     let d = StaffDetails::parse(&form).map_err(|e| admin::AdminError::from(e).page(lang))?;
-    let (user, addr) = (staff.user.clone(), client_addr(&req));
     let c = code.clone();
-    db(&state, move |conn| {
-        admin::save_staff(conn, Actor::staff(&user, Some(&addr)), &c, &d).map_err(|e| e.page(lang))
+    change(&state, &staff, &req, move |conn, actor| {
+        admin::save_staff(conn, actor, &c, &d)
     })
     .await?;
     see_other(format!("/console/offices/{code}?done=saved#staff"))
@@ -205,17 +217,10 @@ async fn member_active(
     let lang = staff.tr.lang;
     let (code, member) = path.into_inner();
     let (code, active) = (path_code(&code, lang)?, form.value(lang)?);
-    let (user, addr) = (staff.user.clone(), client_addr(&req));
     let c = code.clone();
-    db(&state, move |conn| {
-        let actor = Actor::staff(&user, Some(&addr));
-        match which {
-            Member::Counter => {
-                admin::set_counter_active(conn, actor, &c, &member, active).map(|_| ())
-            }
-            Member::Staff => admin::set_staff_active(conn, actor, &c, &member, active).map(|_| ()),
-        }
-        .map_err(|e| e.page(lang))
+    change(&state, &staff, &req, move |conn, actor| match which {
+        Member::Counter => admin::set_counter_active(conn, actor, &c, &member, active).map(|_| ()),
+        Member::Staff => admin::set_staff_active(conn, actor, &c, &member, active).map(|_| ()),
     })
     .await?;
     let anchor = match which {
@@ -279,10 +284,8 @@ pub async fn service_type_save(
     let lang = staff.tr.lang;
     require(&staff, admin::may_manage_service_types(staff.user.role()))?;
     let d = ServiceTypeDetails::parse(&form).map_err(|e| admin::AdminError::from(e).page(lang))?;
-    let (user, addr) = (staff.user.clone(), client_addr(&req));
-    db(&state, move |conn| {
-        admin::save_service_type(conn, Actor::staff(&user, Some(&addr)), &d)
-            .map_err(|e| e.page(lang))
+    change(&state, &staff, &req, move |conn, actor| {
+        admin::save_service_type(conn, actor, &d)
     })
     .await?;
     see_other("/console/service-types?done=saved".into())
@@ -297,11 +300,9 @@ pub async fn service_type_active(
     let StaffForm { staff, form } = post;
     let lang = staff.tr.lang;
     let active = form.value(lang)?;
-    let (user, addr) = (staff.user.clone(), client_addr(&req));
     let code = code.into_inner();
-    db(&state, move |conn| {
-        admin::set_service_type_active(conn, Actor::staff(&user, Some(&addr)), &code, active)
-            .map_err(|e| e.page(lang))
+    change(&state, &staff, &req, move |conn, actor| {
+        admin::set_service_type_active(conn, actor, &code, active)
     })
     .await?;
     see_other("/console/service-types?done=saved".into())
