@@ -150,16 +150,199 @@ pub fn target_label(target: &str) -> (String, String) {
         "file" => ("檔案", "file"),
         "device" => ("平板", "kiosk"),
         "alert" => ("警示", "alert"),
-        "deadline" => ("處理期限", "deadline rule"),
+        "deadline" => {
+            if let Some(k) = crate::cases::DeadlineKind::parse(what) {
+                return (
+                    format!("處理期限 {}", k.label_zh()),
+                    format!("deadline rule: {}", k.label_en()),
+                );
+            }
+            ("處理期限", "deadline rule")
+        }
         "form" => ("問卷", "form"),
         _ => return (target.to_owned(), target.to_owned()),
     };
     (format!("{zh} {what}"), format!("{en} {what}"))
 }
 
+/// What an entry's detail says, in words: (zh-TW, English). The details are
+/// written by the actions above in a few fixed shapes (`role=director`,
+/// `director -> research`, `3 working days`, changed field lists …); anything
+/// else is shown as it was written (a kiosk's label, a note typed by staff).
+pub fn detail_label(action: &str, detail: &str) -> (String, String) {
+    let d = detail.trim();
+    let same = || (d.to_owned(), d.to_owned());
+    if d.is_empty() {
+        return (String::new(), String::new());
+    }
+    let role = |r: &str| {
+        super::Role::parse(r.trim())
+            .map(|r| (r.name_zh().to_owned(), r.name_en().to_owned()))
+            .unwrap_or_else(|| (r.to_owned(), r.to_owned()))
+    };
+    let number = |s: &str, suffix: &str| -> Option<String> {
+        s.strip_suffix(suffix)
+            .map(str::trim)
+            .filter(|n| n.chars().all(|c| c.is_ascii_digit()))
+            .map(str::to_owned)
+    };
+    match action {
+        "user_created" => {
+            if let Some(r) = d.strip_prefix("role=") {
+                let (zh, en) = role(r);
+                return (format!("角色：{zh}"), format!("role: {en}"));
+            }
+        }
+        "role_changed" => {
+            if let Some((a, b)) = d.split_once("->") {
+                let ((az, ae), (bz, be)) = (role(a), role(b));
+                return (format!("{az} → {bz}"), format!("{ae} → {be}"));
+            }
+        }
+        "alert_threshold_changed" => {
+            if let Some(n) = d.strip_prefix("threshold=") {
+                return (
+                    format!("{n} 分以下發出警示"),
+                    format!("alert at {n} or below"),
+                );
+            }
+        }
+        "deadline_rule_changed" => {
+            if let Some(n) = number(d, "working days") {
+                return (format!("{n} 個工作天"), format!("{n} working days"));
+            }
+        }
+        "cases_personal_data_purged" => {
+            if let Some(n) = number(d, "cases") {
+                return (format!("{n} 件"), format!("{n} cases"));
+            }
+        }
+        "survey_links_created" => {
+            if let Some(n) = number(d, "links") {
+                return (format!("{n} 個連結"), format!("{n} links"));
+            }
+        }
+        "login_unlocked" => {
+            if let Some(n) = number(d, "counters cleared") {
+                return (
+                    format!("清除 {n} 筆失敗紀錄"),
+                    format!("{n} counters cleared"),
+                );
+            }
+        }
+        "login_throttled" => {
+            if let Some((by, wait)) = d.split_once(';') {
+                let seconds = wait
+                    .trim()
+                    .trim_start_matches("retry after")
+                    .trim_end_matches('s')
+                    .trim();
+                let (zh, en) = if by.trim() == "account" {
+                    ("依帳號", "by account")
+                } else {
+                    ("依來源位址", "by address")
+                };
+                return (
+                    format!("{zh}暫停，{seconds} 秒後可再試"),
+                    format!("slowed down {en}; retry after {seconds} s"),
+                );
+            }
+        }
+        "responses_imported" | "tallies_imported" => {
+            let mut zh = Vec::new();
+            let mut en = Vec::new();
+            for part in d.split_whitespace() {
+                let Some((k, v)) = part.split_once('=') else {
+                    return same();
+                };
+                let (kz, ke) = match k {
+                    "form" => ("問卷", "form"),
+                    "responses" => ("回覆", "responses"),
+                    "answers" => ("答案", "answers"),
+                    "created" => ("新增", "created"),
+                    "updated" => ("更新", "updated"),
+                    _ => return same(),
+                };
+                zh.push(format!("{kz} {v}"));
+                en.push(format!("{ke} {v}"));
+            }
+            return (zh.join("，"), en.join(", "));
+        }
+        a if a.ends_with("_updated") => {
+            // The fields changed, by their codes.
+            let field = |f: &str| -> Option<(&'static str, &'static str)> {
+                Some(match f {
+                    "name_zh" => ("中文名稱", "Chinese name"),
+                    "name_en" => ("英文名稱", "English name"),
+                    "county_zh" => ("縣市", "county"),
+                    "county_en" => ("縣市英文名", "county in English"),
+                    "address" => ("地址", "address"),
+                    "phone" => ("電話", "phone"),
+                    "sort_order" => ("排序", "order"),
+                    "active" => ("啟用狀態", "open or closed"),
+                    _ => return None,
+                })
+            };
+            let parts: Option<Vec<(&str, &str)>> = d.split(',').map(|f| field(f.trim())).collect();
+            if let Some(parts) = parts {
+                return (
+                    format!(
+                        "變更：{}",
+                        parts.iter().map(|p| p.0).collect::<Vec<_>>().join("、")
+                    ),
+                    format!(
+                        "changed: {}",
+                        parts.iter().map(|p| p.1).collect::<Vec<_>>().join(", ")
+                    ),
+                );
+            }
+        }
+        _ => {}
+    }
+    same()
+}
+
 #[cfg(test)]
 mod words {
     use super::*;
+
+    #[test]
+    fn details_read_as_words() {
+        assert_eq!(
+            detail_label("user_created", "role=director").0,
+            "角色：主任"
+        );
+        assert_eq!(
+            detail_label("role_changed", "director -> research").1,
+            "Director → Research staff"
+        );
+        assert_eq!(
+            detail_label("deadline_rule_changed", "5 working days").0,
+            "5 個工作天"
+        );
+        assert_eq!(
+            detail_label("office_updated", "name_zh,phone").0,
+            "變更：中文名稱、電話"
+        );
+        assert_eq!(
+            detail_label(
+                "tallies_imported",
+                "form=counter created=3 updated=0 answers=120"
+            )
+            .0,
+            "問卷 counter，新增 3，更新 0，答案 120"
+        );
+        assert_eq!(
+            detail_label("login_throttled", "account; retry after 30 s").0,
+            "依帳號暫停，30 秒後可再試"
+        );
+        // A note typed by staff, a kiosk's label: as written.
+        assert_eq!(detail_label("alert_acknowledged", "已致電").0, "已致電");
+        assert_eq!(
+            detail_label("office_updated", "name_zh,mystery").0,
+            "name_zh,mystery"
+        );
+    }
 
     #[test]
     fn actions_and_targets_read_as_words() {

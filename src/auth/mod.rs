@@ -14,7 +14,8 @@ mod throttle;
 mod users;
 
 pub use audit::{
-    AuditEntry, AuditRecord, action_label as audit_action_label, list_audit, record_audit,
+    AuditEntry, AuditRecord, action_label as audit_action_label,
+    detail_label as audit_detail_label, list_audit, record_audit,
     target_label as audit_target_label,
 };
 pub use login::{LoginError, login};

@@ -54,19 +54,31 @@ pub fn citizen_rate(
     comment: &str,
 ) -> Result<Case, CaseError> {
     if !(1..=5).contains(&rating) {
-        return Err(invalid("rating", "must be from 1 to 5"));
+        return Err(invalid("rating", "must be from 1 to 5", "請選擇 1 到 5 分"));
     }
     if comment.chars().count() > 1000 {
-        return Err(invalid("comment", "at most 1000 characters"));
+        return Err(invalid(
+            "comment",
+            "at most 1000 characters",
+            "最多 1000 個字",
+        ));
     }
     db::write_transaction(conn, |conn| {
         let case = citizen_lookup(conn, case_no, secret)?.ok_or(AuthError::NotFound)?;
         let status = case.status;
         if !matches!(status, CaseStatus::Replied | CaseStatus::Closed) {
-            return Err(invalid("rating", "the case has not been answered yet"));
+            return Err(invalid(
+                "rating",
+                "the case has not been answered yet",
+                "案件尚未回覆，回覆後才能評分",
+            ));
         }
         if case.citizen_rating.is_some() {
-            return Err(invalid("rating", "this case has been rated already"));
+            return Err(invalid(
+                "rating",
+                "this case has been rated already",
+                "此案件已評分過了",
+            ));
         }
         diesel::update(cases::table.find(case.id))
             .set((

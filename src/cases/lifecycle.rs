@@ -79,12 +79,19 @@ pub fn apply(
                 detail = serde_json::json!({ "reason": reason.as_str() });
             }
             Action::Assign { user_id } => {
-                let assignee = crate::auth::get_user(conn, &actor.scope(), *user_id)
-                    .map_err(|_| invalid("user_id", "no such staff member in this office"))?;
+                let assignee =
+                    crate::auth::get_user(conn, &actor.scope(), *user_id).map_err(|_| {
+                        invalid(
+                            "user_id",
+                            "no such staff member in this office",
+                            "本所沒有這位同仁",
+                        )
+                    })?;
                 if assignee.office_id != Some(case.office_id) {
                     return Err(invalid(
                         "user_id",
                         "the handler must belong to the case's office",
+                        "承辦人必須是本案所屬事務所的同仁",
                     ));
                 }
                 diesel::update(target)
@@ -101,7 +108,7 @@ pub fn apply(
             }
             Action::Reply { reply } => {
                 if reply.trim().is_empty() {
-                    return Err(invalid("reply", "must not be empty"));
+                    return Err(invalid("reply", "must not be empty", "請填寫回覆內容"));
                 }
                 diesel::update(target)
                     .set((
@@ -120,7 +127,11 @@ pub fn apply(
                 notice_to_petitioner,
             } => {
                 if agency.trim().is_empty() {
-                    return Err(invalid("agency", "name the agency the case goes to"));
+                    return Err(invalid(
+                        "agency",
+                        "name the agency the case goes to",
+                        "請填寫移送的機關",
+                    ));
                 }
                 diesel::update(target)
                     .set(cases::closed_on.eq(today))
@@ -134,18 +145,31 @@ pub fn apply(
                 notice_to_petitioner,
             } => {
                 if reason.trim().is_empty() {
-                    return Err(invalid("reason", "an extension needs its reason"));
+                    return Err(invalid(
+                        "reason",
+                        "an extension needs its reason",
+                        "請填寫延長的理由",
+                    ));
                 }
                 if *new_due <= case.due_on {
-                    return Err(invalid("new_due", "must be after the current due date"));
+                    return Err(invalid(
+                        "new_due",
+                        "must be after the current due date",
+                        "新期限必須晚於目前的期限",
+                    ));
                 }
                 if !calendar.is_working_day(*new_due).0 {
-                    return Err(invalid("new_due", "must be a working day"));
+                    return Err(invalid(
+                        "new_due",
+                        "must be a working day",
+                        "新期限必須是上班日",
+                    ));
                 }
                 if notice_to_petitioner.trim().is_empty() {
                     return Err(invalid(
                         "notice",
                         "record the notice sent to the petitioner",
+                        "請記錄已通知陳情人的內容",
                     ));
                 }
                 diesel::update(target)
@@ -158,7 +182,11 @@ pub fn apply(
             }
             Action::Reopen { reason } => {
                 if reason.trim().is_empty() {
-                    return Err(invalid("reason", "a reopened case needs its reason"));
+                    return Err(invalid(
+                        "reason",
+                        "a reopened case needs its reason",
+                        "請填寫重新開啟的理由",
+                    ));
                 }
                 diesel::update(target)
                     .set(cases::closed_on.eq(None::<NaiveDate>))
@@ -212,7 +240,11 @@ fn check_action_lengths(action: &Action, note: &str) -> Result<(), CaseError> {
         .into_iter()
         .find(|(_, t, max)| t.chars().count() > *max)
     {
-        Some((field, _, max)) => Err(invalid(field, format!("at most {max} characters"))),
+        Some((field, _, max)) => Err(invalid(
+            field,
+            format!("at most {max} characters"),
+            format!("最多 {max} 個字"),
+        )),
         None => Ok(()),
     }
 }

@@ -13,6 +13,7 @@ mod excerpt;
 mod lifecycle;
 mod mask;
 mod register;
+mod search;
 mod types;
 pub mod views;
 
@@ -22,9 +23,10 @@ pub use excerpt::{MASK, mask_excerpt};
 pub use lifecycle::apply;
 pub use mask::{mask_contact, mask_name};
 pub use register::{Category, categories, deadline_days, register_case};
+pub use search::{CaseFilter, Found, StatusFilter, find_cases};
 pub use types::{
     Action, CaseChannel, CaseStatus, DeadlineKind, NotAcceptedReason, Outcome, Timeliness,
-    event_label,
+    action_label, event_label,
 };
 
 use chrono::{NaiveDate, NaiveDateTime};
@@ -41,6 +43,8 @@ pub enum CaseError {
     Invalid {
         field: &'static str,
         message: String,
+        /// The same message in zh-TW, for the pages.
+        zh: String,
     },
     #[error("a case that is {from} cannot be given `{action}`")]
     IllegalTransition {
@@ -56,10 +60,32 @@ pub enum CaseError {
     Db(#[from] diesel::result::Error),
 }
 
-fn invalid(field: &'static str, message: impl Into<String>) -> CaseError {
+fn invalid(field: &'static str, message: impl Into<String>, zh: impl Into<String>) -> CaseError {
     CaseError::Invalid {
         field,
         message: message.into(),
+        zh: zh.into(),
+    }
+}
+
+impl CaseError {
+    /// What the person who asked did wrong, in zh-TW and English, or None when
+    /// the fault is not theirs (a refusal of access, stored data, the database).
+    pub fn words(&self) -> Option<(String, String)> {
+        match self {
+            CaseError::Invalid { message, zh, .. } => Some((zh.clone(), message.clone())),
+            CaseError::IllegalTransition { from, action } => {
+                let (zh, en) = action_label(action);
+                Some((
+                    format!("此案件目前為「{}」，不能「{zh}」。", from.label_zh()),
+                    format!(
+                        "A case that is “{}” cannot be given “{en}”.",
+                        from.label_en()
+                    ),
+                ))
+            }
+            _ => None,
+        }
     }
 }
 

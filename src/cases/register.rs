@@ -15,6 +15,8 @@ use crate::db::{self, DbConnection};
 /// A category of the register (等候時間, 服務態度 …).
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Serialize)]
 pub struct Category {
+    #[serde(skip)]
+    pub id: i32,
     pub code: String,
     pub name_zh: String,
     pub name_en: String,
@@ -26,6 +28,7 @@ pub fn categories(conn: &mut DbConnection, active_only: bool) -> QueryResult<Vec
     let mut q = case_categories::table
         .order(case_categories::sort_order)
         .select((
+            case_categories::id,
             case_categories::code,
             case_categories::name_zh,
             case_categories::name_en,
@@ -127,13 +130,17 @@ pub fn register_case(
     actor: Option<&User>,
 ) -> Result<Case, CaseError> {
     if new.subject.trim().is_empty() {
-        return Err(invalid("subject", "must not be empty"));
+        return Err(invalid("subject", "must not be empty", "請填寫主旨"));
     }
     if new.content.trim().is_empty() {
-        return Err(invalid("content", "must not be empty"));
+        return Err(invalid("content", "must not be empty", "請填寫內容"));
     }
     if !matches!(new.language.as_str(), "zh-TW" | "en") {
-        return Err(invalid("language", "must be zh-TW or en"));
+        return Err(invalid(
+            "language",
+            "must be zh-TW or en",
+            "請選擇中文或英文",
+        ));
     }
     for (field, value, max) in [
         ("subject", Some(new.subject.as_str()), 200),
@@ -142,10 +149,14 @@ pub fn register_case(
         ("contact", new.petitioner_contact.as_deref(), 200),
     ] {
         if value.is_some_and(|v| v.chars().count() > max) {
-            return Err(invalid(field, format!("at most {max} characters")));
+            return Err(invalid(
+                field,
+                format!("at most {max} characters"),
+                format!("最多 {max} 個字"),
+            ));
         }
         if field != "content" && value.is_some_and(|v| v.contains(['\n', '\r', '\t'])) {
-            return Err(invalid(field, "must be one line"));
+            return Err(invalid(field, "must be one line", "請寫成一行"));
         }
     }
     if let Some(a) = actor {
@@ -164,6 +175,7 @@ pub fn register_case(
             invalid(
                 "category",
                 format!("unknown category `{}`", new.category_code),
+                "請從清單選擇類別",
             )
         })?;
     let office_code: String = offices::table

@@ -415,6 +415,22 @@ pub fn event_label(kind: &str) -> (&'static str, &'static str) {
     }
 }
 
+/// An action as staff choose it (its button): zh-TW and English.
+pub fn action_label(name: &str) -> (&'static str, &'static str) {
+    match name {
+        "accept" => ("受理", "Accept"),
+        "not_accept" => ("不受理", "Do not accept"),
+        "assign" => ("分派承辦人", "Assign a handler"),
+        "preliminary_reply" => ("先行回復", "Send a preliminary reply"),
+        "reply" => ("回復陳情人", "Reply"),
+        "close" => ("結案", "Close the case"),
+        "transfer" => ("移送他機關", "Transfer to another agency"),
+        "extend" => ("展延期限", "Extend the deadline"),
+        "reopen" => ("重新處理", "Reopen"),
+        _ => ("其他處理", "Other step"),
+    }
+}
+
 /// What staff do to a case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {

@@ -36,6 +36,16 @@ pub fn due_state(calendar: &Calendar, due_on: NaiveDate, today: NaiveDate) -> Du
     }
 }
 
+/// Working days from `today` to the deadline: how many are left (0 on the
+/// day it falls due), or, negative, by how many working days it is overdue.
+pub fn working_days_left(calendar: &Calendar, due_on: NaiveDate, today: NaiveDate) -> i64 {
+    if due_on >= today {
+        calendar.working_days_between(today, due_on)
+    } else {
+        -calendar.working_days_between(due_on, today)
+    }
+}
+
 /// Open cases in scope with their due state, oldest first.
 pub fn open_cases(
     conn: &mut DbConnection,

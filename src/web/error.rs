@@ -271,7 +271,7 @@ impl IntoPage for crate::cases::CaseError {
         use super::session::PageError;
         use crate::cases::CaseError as C;
         match self {
-            C::Invalid { field, message } => PageError::bad_request(lang, field, &message),
+            C::Invalid { field, message, .. } => PageError::bad_request(lang, field, &message),
             e @ C::IllegalTransition { .. } => {
                 PageError::bad_request(lang, "action", &e.to_string())
             }

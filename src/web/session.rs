@@ -264,6 +264,11 @@ impl PageError {
         )
     }
 
+    /// A request understood but refused, with the reason in the visitor's words (400).
+    pub fn refused(lang: Lang, message: String) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, lang, message)
+    }
+
     pub fn method_not_allowed(lang: Lang) -> Self {
         Self::new(
             StatusCode::METHOD_NOT_ALLOWED,

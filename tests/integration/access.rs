@@ -99,7 +99,11 @@ const WRITES: &[Write] = &[
     ),
     (
         "/console/cases/{case}/action",
-        &[("action", "not_accept"), ("reason", "already_answered")],
+        &[
+            ("action", "not_accept"),
+            ("reason", "already_answered"),
+            ("confirm", "yes"),
+        ],
         [303, 403, 403, 303, 404, 404, 403, 403],
     ),
     (

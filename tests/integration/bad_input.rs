@@ -181,7 +181,7 @@ on_both_engines! {
             },
             Form {
                 path: format!("/console/cases/{}/action", case.case_no),
-                fields: vec![("action", s("transfer")), ("agency", s("內政部")), ("notice", s("已通知")), ("note", s("備註"))],
+                fields: vec![("action", s("transfer")), ("agency", s("內政部")), ("notice", s("已通知")), ("note", s("備註")), ("confirm", s("yes"))],
                 attack: vec!["action", "agency", "notice", "note"],
                 csrf_page: None,
             },

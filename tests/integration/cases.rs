@@ -428,7 +428,9 @@ on_both_engines! {
         let res = citizen.post("/cases/lookup", &[("csrf", &csrf), ("case_no", &case_no.to_lowercase()), ("secret", &secret.to_lowercase())]).await;
         assert_eq!(res.status(), 200);
         let html = res.text().await.unwrap();
-        assert!(html.contains("叫號系統故障") && html.contains(">received<"));
+        assert!(html.contains("叫號系統故障"));
+        assert!(html.contains("<td id=\"case-status\">已收件 <span class=\"en\" lang=\"en\">Received</span>"), "the status in words");
+        assert!(!html.contains(">received<"), "never the code");
         assert!(!html.contains("林美玲") && !html.contains("lin@example.tw") && !html.contains("一上午"));
         assert!(!html.contains("name=\"rating\""), "no rating before the reply");
 
@@ -582,9 +584,9 @@ on_both_engines! {
         let csrf = crate::helpers::hidden_csrf(&html);
         let act = format!("{path}/action");
         assert_eq!(b.post(&act, &[("action", "accept"), ("deadline", "simple")]).await.status(), 403);
-        let res = b.post(&act, &[("csrf", &csrf), ("action", "close")]).await;
+        let res = b.post(&act, &[("csrf", &csrf), ("action", "close"), ("confirm", "yes")]).await;
         assert_eq!(res.status(), 400);
-        assert!(res.text().await.unwrap().contains("close"));
+        assert!(res.text().await.unwrap().contains("不能「結案」"));
         assert_eq!(b.post(&act, &[("csrf", &csrf), ("action", "accept"), ("deadline", "other_unit")]).await.status(), 303);
         let rid = research.id.to_string();
         assert_eq!(b.post(&act, &[("csrf", &csrf), ("action", "assign"), ("user_id", &rid)]).await.status(), 303);
@@ -592,7 +594,8 @@ on_both_engines! {
         let r = crate::helpers::Browser::new(&app);
         r.login("res-js").await;
         assert!(r.get(&path).await.text().await.unwrap().contains("王小明"));
-        assert_eq!(views(&mut conn), 2);
+        // The refused close showed the case page again (in full: audited), then this view.
+        assert_eq!(views(&mut conn), 3);
         assert_eq!(b.post(&act, &[("csrf", &csrf), ("action", "reply"), ("text", "已增開午間櫃檯。"), ("note", "主任核定")]).await.status(), 303);
         let done = cases::get_case(&mut conn, &director.scope(), case.id).unwrap();
         assert_eq!(done.status, CaseStatus::Replied);

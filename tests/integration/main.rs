@@ -17,6 +17,7 @@ mod cli;
 mod console;
 mod demo;
 mod imports;
+mod register;
 mod reports;
 mod responses;
 mod security;

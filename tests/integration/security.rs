@@ -125,7 +125,7 @@ on_both_engines! {
         assert_eq!(h.post(&act, &[("csrf", &hcsrf), ("action", "assign"), ("user_id", &research)]).await.status(), 403);
         assert_eq!(h.post(&act, &[("csrf", &hcsrf), ("action", "reply"), ("text", "已改善叫號流程。")]).await.status(), 303);
         assert_eq!(h.post(&act, &[("csrf", &hcsrf), ("action", "close")]).await.status(), 403);
-        assert_eq!(d.post(&act, &[("csrf", &dcsrf), ("action", "close")]).await.status(), 303);
+        assert_eq!(d.post(&act, &[("csrf", &dcsrf), ("action", "close"), ("confirm", "yes")]).await.status(), 303);
         // Research staff may not type cases in; counter staff may.
         let r = Browser::new(&app);
         r.login("res-js").await;

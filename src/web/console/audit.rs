@@ -65,7 +65,10 @@ pub async fn audit_page(
                 let (zh, en) = crate::auth::audit_target_label(&r.target);
                 staff.tr.pick(&zh, &en).to_owned()
             },
-            detail: r.detail,
+            detail: {
+                let (zh, en) = crate::auth::audit_detail_label(&r.action, &r.detail);
+                staff.tr.pick(&zh, &en).to_owned()
+            },
             addr: r.client_addr.unwrap_or_default(),
         })
         .collect();

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::cases::today;
-use super::{Chrome, db, render};
+use super::{Chrome, db, render, render_status};
 use crate::calendar::Calendar;
 use crate::cases::views;
 use crate::cases::{self, Case, mask_contact, mask_name};
@@ -70,8 +70,59 @@ fn detail_words(detail: &str, t: &crate::web::i18n::Tr) -> String {
 }
 
 struct StaffChoice {
-    id: i32,
+    id: String,
     name: String,
+}
+
+/// One action the viewer may take now: its own form with just its fields.
+struct Panel {
+    name: &'static str,
+    label: String,
+    /// Ends or sends away the case: asks for a confirmation first.
+    destructive: bool,
+    /// What the confirmation box says.
+    confirm: String,
+    open: bool,
+    /// The refused field and why, when this form was the one refused.
+    error: Option<(String, String)>,
+    kept: ActionForm,
+}
+
+impl Panel {
+    /// The message for a field of this form, when it was refused.
+    fn err(&self, field: &str) -> Option<&str> {
+        self.error
+            .as_ref()
+            .filter(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
+
+    /// What was typed into a field, kept after a refusal.
+    fn kept(&self, field: &str) -> &str {
+        let k = &self.kept;
+        match field {
+            "deadline" => &k.deadline,
+            "legal_reason" => &k.legal_reason,
+            "user_id" => &k.user_id,
+            "text" => &k.text,
+            "agency" => &k.agency,
+            "notice" => &k.notice,
+            "new_due" => &k.new_due,
+            "reason" => &k.reason,
+            "note" => &k.note,
+            _ => "",
+        }
+    }
+}
+
+/// Actions that end the case here or send it away: each asks first.
+const DESTRUCTIVE: [&str; 3] = ["not_accept", "close", "transfer"];
+
+/// A refused action: which form, which field, the message, what was typed.
+struct Failure {
+    form: ActionForm,
+    field: String,
+    message: String,
 }
 
 #[derive(Template)]
@@ -85,15 +136,21 @@ struct CasePage {
     content: String,
     unmasked: bool,
     events: Vec<EventLine>,
-    allowed: Vec<Choice>,
+    panels: Vec<Panel>,
+    /// A refusal that belongs to no form offered (the case moved on meanwhile).
+    general_error: Option<String>,
     handlers: Vec<StaffChoice>,
     channel: String,
     status: String,
+    due_words: String,
     language: String,
     deadlines: Vec<Choice>,
     reasons: Vec<Choice>,
+    rating: String,
 }
 
+/// Every action, one of each, in the order the page offers them: the usual
+/// next step first.
 fn sample_actions(user_id: i32) -> Vec<cases::Action> {
     use cases::{Action, DeadlineKind, NotAcceptedReason};
     let d = NaiveDate::from_ymd_opt(2000, 1, 1).expect("valid");
@@ -101,18 +158,10 @@ fn sample_actions(user_id: i32) -> Vec<cases::Action> {
         Action::Accept {
             deadline: DeadlineKind::Simple,
         },
-        Action::NotAccept {
-            reason: NotAcceptedReason::NoContentOrIdentity,
-        },
         Action::Assign { user_id },
         Action::PreliminaryReply,
         Action::Reply {
             reply: String::new(),
-        },
-        Action::Close,
-        Action::Transfer {
-            agency: String::new(),
-            notice_to_petitioner: String::new(),
         },
         Action::Extend {
             reason: String::new(),
@@ -122,7 +171,46 @@ fn sample_actions(user_id: i32) -> Vec<cases::Action> {
         Action::Reopen {
             reason: String::new(),
         },
+        Action::Close,
+        Action::Transfer {
+            agency: String::new(),
+            notice_to_petitioner: String::new(),
+        },
+        Action::NotAccept {
+            reason: NotAcceptedReason::NoContentOrIdentity,
+        },
     ]
+}
+
+/// How the deadline stands, in words: "剩 3 個工作天", "逾期 2 個工作天" …
+pub(super) fn due_words(
+    cal: &Calendar,
+    case: &Case,
+    today: NaiveDate,
+    t: &crate::web::i18n::Tr,
+) -> String {
+    if !case.status.is_open() {
+        return t.pick("已結案", "closed").to_owned();
+    }
+    match views::working_days_left(cal, case.due_on, today) {
+        0 => t.pick("今日到期", "due today").to_owned(),
+        n if n > 0 => t
+            .pick(
+                &format!("剩 {n} 個工作天"),
+                &format!("{n} working day{} left", if n == 1 { "" } else { "s" }),
+            )
+            .to_owned(),
+        n => t
+            .pick(
+                &format!("逾期 {} 個工作天", -n),
+                &format!(
+                    "overdue by {} working day{}",
+                    -n,
+                    if n == -1 { "" } else { "s" }
+                ),
+            )
+            .to_owned(),
+    }
 }
 
 pub async fn case_page(
@@ -131,11 +219,22 @@ pub async fn case_page(
     staff: Staff,
     case_no: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
+    show(req, state, staff, case_no.into_inner(), None).await
+}
+
+/// The case page; after a refused action, with that form open, its error at
+/// the field and what was typed kept (400).
+async fn show(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    staff: Staff,
+    case_no: String,
+    failure: Option<Failure>,
+) -> Result<HttpResponse, PageError> {
     let lang = staff.tr.lang;
     let viewer = staff.user.clone();
     let addr = crate::web::session::client_addr(&req);
-    let case_no = case_no.into_inner();
-    let (case, events, office, handlers, unmasked, deadlines) = db(&state, move |conn| {
+    let (case, events, office, handlers, unmasked, deadlines, cal) = db(&state, move |conn| {
         let case =
             cases::get_case_by_number(conn, &viewer.scope(), &case_no).map_err(|e| e.page(lang))?;
         let unmasked = cases::sees_personal_data(&viewer, &case);
@@ -170,9 +269,9 @@ pub async fn case_page(
             .unwrap_or_default();
         let handlers = crate::auth::list_users(conn, &crate::auth::Scope::Office(case.office_id))?
             .into_iter()
-            .filter(|u| u.active)
+            .filter(|u| u.active && u.office_id == Some(case.office_id))
             .map(|u| StaffChoice {
-                id: u.id,
+                id: u.id.to_string(),
                 name: format!("{} ({})", u.display_name, u.username),
             })
             .collect::<Vec<_>>();
@@ -182,22 +281,57 @@ pub async fn case_page(
                 cases::deadline_days(conn, case.office_id, kind).map_err(|e| e.page(lang))?;
             deadlines.push((kind, days));
         }
-        Ok((case, events, office, handlers, unmasked, deadlines))
+        let cal = Calendar::load(conn)?;
+        Ok((case, events, office, handlers, unmasked, deadlines, cal))
     })
     .await?;
     let t = staff.tr;
     let status = case.status;
-    let allowed = sample_actions(0)
+    let failed_action = failure.as_ref().map(|f| f.form.action.clone());
+    let mut panels: Vec<Panel> = sample_actions(0)
         .iter()
         .filter(|a| a.next(status).is_some() && cases::may_act(&staff.user, &case, a))
         .map(|a| {
-            let (zh, en) = cases::event_label(a.name());
-            Choice {
-                value: a.name().to_owned(),
+            let name = a.name();
+            let (zh, en) = cases::action_label(name);
+            let destructive = DESTRUCTIVE.contains(&name);
+            let mine = failed_action.as_deref() == Some(name);
+            Panel {
+                name,
                 label: t.pick(zh, en).to_owned(),
+                destructive,
+                confirm: t
+                    .pick(
+                        &format!("我確認要「{zh}」，此動作會結束本所對此案件的處理。"),
+                        &format!("I confirm: {en}. This ends the office's handling of the case."),
+                    )
+                    .to_owned(),
+                open: false,
+                error: failure
+                    .as_ref()
+                    .filter(|_| mine)
+                    .map(|f| (f.field.clone(), f.message.clone())),
+                kept: failure
+                    .as_ref()
+                    .filter(|_| mine)
+                    .map(|f| f.form.clone())
+                    .unwrap_or_default(),
             }
         })
         .collect();
+    // The refused form is open; otherwise the first safe one.
+    let open = panels.iter().position(|p| p.error.is_some()).or_else(|| {
+        failure
+            .is_none()
+            .then(|| panels.iter().position(|p| !p.destructive))
+            .flatten()
+    });
+    if let Some(i) = open {
+        panels[i].open = true;
+    }
+    let general_error = failure
+        .filter(|f| !panels.iter().any(|p| p.name == f.form.action))
+        .map(|f| f.message);
     let deadlines = deadlines
         .into_iter()
         .map(|(kind, days)| Choice {
@@ -250,7 +384,21 @@ pub async fn case_page(
             },
         )
     };
-    render(&CasePage {
+    let rating = case
+        .citizen_rating
+        .map(|r| {
+            // The labels run from 5 down to 1.
+            let labels = crate::forms::LikertScale::Satisfaction.labels();
+            let word = usize::try_from(5 - r)
+                .ok()
+                .and_then(|i| labels.get(i))
+                .map(|l| l.get(lang).to_owned())
+                .unwrap_or_default();
+            format!("{r} / 5 {word}")
+        })
+        .unwrap_or_default();
+    let refused = panels.iter().any(|p| p.error.is_some()) || general_error.is_some();
+    let page = CasePage {
         chrome: Chrome::new(&staff, "cases", &req),
         events: events
             .into_iter()
@@ -275,6 +423,7 @@ pub async fn case_page(
         status: t
             .pick(case.status.label_zh(), case.status.label_en())
             .to_owned(),
+        due_words: due_words(&cal, &case, today(), &t),
         channel,
         language,
         deadlines,
@@ -284,13 +433,20 @@ pub async fn case_page(
         contact,
         content,
         unmasked,
-        allowed,
+        panels,
+        general_error,
         handlers,
+        rating,
         case,
-    })
+    };
+    if refused {
+        render_status(actix_web::http::StatusCode::BAD_REQUEST, &page)
+    } else {
+        render(&page)
+    }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone, Default)]
 pub struct ActionForm {
     action: String,
     #[serde(default)]
@@ -311,15 +467,21 @@ pub struct ActionForm {
     new_due: String,
     #[serde(default)]
     note: String,
+    /// The confirmation box of an action that ends or sends away the case.
+    #[serde(default)]
+    confirm: String,
 }
 
-fn parse_action(f: &ActionForm, lang: Lang) -> Result<cases::Action, PageError> {
+/// A field the form refused: its name and the message in the viewer's words.
+type Refusal = (&'static str, String);
+
+fn parse_action(f: &ActionForm, t: &crate::web::i18n::Tr) -> Result<cases::Action, Refusal> {
     use cases::{Action, DeadlineKind, NotAcceptedReason};
-    let bad = |field: &str, m: &str| PageError::bad_request(lang, field, m);
+    let bad = |field: &'static str, zh: &str, en: &str| (field, t.pick(zh, en).to_owned());
     Ok(match f.action.as_str() {
         "accept" => Action::Accept {
             deadline: DeadlineKind::parse(&f.deadline)
-                .ok_or_else(|| bad("deadline", "unknown kind"))?,
+                .ok_or_else(|| bad("deadline", "請選擇期限類別", "choose the kind of deadline"))?,
         },
         "not_accept" => Action::NotAccept {
             // The form's list of legal reasons; `reason` as the API and older forms send it.
@@ -328,13 +490,19 @@ fn parse_action(f: &ActionForm, lang: Lang) -> Result<cases::Action, PageError> 
             } else {
                 &f.legal_reason
             })
-            .ok_or_else(|| bad("legal_reason", "not one of the legal reasons"))?,
+            .ok_or_else(|| {
+                bad(
+                    "legal_reason",
+                    "請從清單選擇不受理的法定理由",
+                    "choose one of the legal reasons",
+                )
+            })?,
         },
         "assign" => Action::Assign {
             user_id: f
                 .user_id
                 .parse()
-                .map_err(|_| bad("user_id", "choose a handler"))?,
+                .map_err(|_| bad("user_id", "請選擇承辦人", "choose a handler"))?,
         },
         "preliminary_reply" => Action::PreliminaryReply,
         "reply" => Action::Reply {
@@ -348,39 +516,76 @@ fn parse_action(f: &ActionForm, lang: Lang) -> Result<cases::Action, PageError> 
         "extend" => Action::Extend {
             reason: f.reason.clone(),
             new_due: NaiveDate::parse_from_str(f.new_due.trim(), "%Y-%m-%d")
-                .map_err(|_| bad("new_due", "a date written YYYY-MM-DD"))?,
+                .map_err(|_| bad("new_due", "請選擇新期限的日期", "choose the new due date"))?,
             notice_to_petitioner: f.notice.clone(),
         },
         "reopen" => Action::Reopen {
             reason: f.reason.clone(),
         },
-        _ => return Err(bad("action", "unknown action")),
+        _ => return Err(bad("action", "沒有這個處理動作", "no such action")),
     })
 }
 
 pub async fn case_action(
+    req: HttpRequest,
     state: web::Data<AppState>,
     case_no: web::Path<String>,
     post: StaffForm<ActionForm>,
 ) -> Result<HttpResponse, PageError> {
     let StaffForm { staff, form } = post;
     let lang = staff.tr.lang;
-    let action = parse_action(&form, lang)?;
-    let actor = staff.user.clone();
+    let t = staff.tr;
     let case_no = case_no.into_inner();
+    let refuse = |form: ActionForm, (field, message): Refusal| Failure {
+        form,
+        field: field.to_owned(),
+        message,
+    };
+    let action = match parse_action(&form, &t) {
+        Ok(a) => a,
+        Err(r) => return show(req, state, staff, case_no, Some(refuse(form, r))).await,
+    };
+    let unconfirmed = DESTRUCTIVE.contains(&action.name()) && form.confirm.is_empty();
+    let actor = staff.user.clone();
     let location = format!("/console/cases/{case_no}");
-    db(&state, move |conn| {
-        let id = cases::get_case_by_number(conn, &actor.scope(), &case_no)
-            .map_err(|e| e.page(lang))?
-            .id;
+    let number = case_no.clone();
+    let note = form.note.trim().to_owned();
+    let outcome = db(&state, move |conn| {
+        let case =
+            cases::get_case_by_number(conn, &actor.scope(), &number).map_err(|e| e.page(lang))?;
+        // Asked to confirm only by someone who may take the action at all
+        // (anyone else is refused by `apply`, as for every action).
+        if unconfirmed && cases::may_act(&actor, &case, &action) {
+            return Ok(Some((
+                "confirm",
+                t.pick("請先勾選確認", "tick the box to confirm first")
+                    .to_owned(),
+            )));
+        }
+        let id = case.id;
         let cal = Calendar::load(conn)?;
-        cases::apply(conn, &cal, &actor, id, &action, form.note.trim(), today())
-            .map_err(|e| e.page(lang))
+        match cases::apply(conn, &cal, &actor, id, &action, &note, today()) {
+            Ok(_) => Ok(None),
+            Err(e) => match e.words() {
+                Some((zh, en)) => {
+                    let field = match &e {
+                        cases::CaseError::Invalid { field: "reply", .. } => "text",
+                        cases::CaseError::Invalid { field, .. } => field,
+                        _ => "action",
+                    };
+                    Ok(Some((field, t.pick(&zh, &en).to_owned())))
+                }
+                None => Err(e.page(lang)),
+            },
+        }
     })
     .await?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location))
-        .finish())
+    match outcome {
+        None => Ok(HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, location))
+            .finish()),
+        Some(r) => show(req, state, staff, case_no, Some(refuse(form, r))).await,
+    }
 }
 
 #[derive(Deserialize)]
