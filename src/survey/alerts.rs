@@ -188,3 +188,92 @@ pub fn open_alert_counts(
         .select((alerts::office_id, count_star()))
         .load(conn)
 }
+
+/// What a director needs to judge an alert without opening anything else:
+/// the response's channel, counter and service type, its answers and comment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AlertDetail {
+    pub channel: String,
+    /// The counter's (zh-TW, English) name, for counter responses.
+    pub counter: Option<(String, String)>,
+    pub service_type: Option<(String, String)>,
+    /// (item key, score) of the scored answers, in stored order.
+    pub scores: Vec<(String, i16)>,
+    /// The free-text answers, joined.
+    pub comment: String,
+}
+
+/// The details of the responses behind alerts, by response id.
+pub fn alert_details(
+    conn: &mut DbConnection,
+    response_ids: &[i64],
+) -> QueryResult<std::collections::HashMap<i64, AlertDetail>> {
+    use crate::db::schema::{answers, counters, responses, service_types};
+    let mut out = std::collections::HashMap::new();
+    if response_ids.is_empty() {
+        return Ok(out);
+    }
+    type Row = (
+        i64,
+        String,
+        Option<(String, String)>,
+        Option<(String, String)>,
+    );
+    let rows: Vec<Row> = responses::table
+        .left_join(counters::table.on(counters::id.nullable().eq(responses::counter_id)))
+        .left_join(
+            service_types::table.on(service_types::id.nullable().eq(responses::service_type_id)),
+        )
+        .filter(responses::id.eq_any(response_ids))
+        .select((
+            responses::id,
+            responses::channel,
+            (counters::name_zh, counters::name_en).nullable(),
+            (service_types::name_zh, service_types::name_en).nullable(),
+        ))
+        .load(conn)?;
+    for (id, channel, counter, service_type) in rows {
+        out.insert(
+            id,
+            AlertDetail {
+                channel,
+                counter,
+                service_type,
+                scores: Vec::new(),
+                comment: String::new(),
+            },
+        );
+    }
+    let given: Vec<(i64, String, Option<i16>, Option<String>)> = answers::table
+        .filter(answers::response_id.eq_any(response_ids))
+        .order(answers::id)
+        .select((
+            answers::response_id,
+            answers::item_key,
+            answers::score,
+            answers::text_value,
+        ))
+        .load(conn)?;
+    for (id, key, score, text) in given {
+        let Some(d) = out.get_mut(&id) else { continue };
+        if let Some(s) = score {
+            d.scores.push((key, s));
+        } else if let Some(t) = text.filter(|t| !t.trim().is_empty()) {
+            if !d.comment.is_empty() {
+                d.comment.push_str(" / ");
+            }
+            d.comment.push_str(t.trim());
+        }
+    }
+    Ok(out)
+}
+
+/// Unacknowledged alerts in scope, for the console's badge.
+pub fn open_alert_total(conn: &mut DbConnection, scope: &Scope) -> QueryResult<i64> {
+    let ids = scope.office_ids(conn)?;
+    alerts::table
+        .filter(alerts::office_id.eq_any(ids))
+        .filter(alerts::acknowledged_at.is_null())
+        .count()
+        .get_result(conn)
+}

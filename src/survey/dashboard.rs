@@ -34,6 +34,19 @@ pub struct OfficeFigures {
     pub month: i64,
     pub month_rate: Rate,
     pub last_year_month_rate: Rate,
+    /// The overall item in this quarter so far, and in the quarter before.
+    pub quarter_rate: Rate,
+    pub previous_quarter_rate: Rate,
+}
+
+/// The first day of the quarter holding (year, month), of the next quarter,
+/// and of the quarter before.
+fn quarter_bounds(year: i32, month: u32) -> (NaiveDate, NaiveDate, NaiveDate) {
+    let first = (month - 1) / 3 * 3 + 1;
+    let start = NaiveDate::from_ymd_opt(year, first, 1).expect("valid month");
+    let next = start + chrono::Months::new(3);
+    let previous = start - chrono::Months::new(3);
+    (start, next, previous)
 }
 
 /// Month start (Taipei) of the given date, and of the next month.
@@ -105,6 +118,18 @@ pub fn office_figures(
     let today_to = taipei::midnight_utc(local + Duration::days(1));
     let (m0, m1) = month_bounds(local.year(), local.month());
     let (l0, l1) = month_bounds(local.year() - 1, local.month());
+    let (q0, q1, p0) = quarter_bounds(local.year(), local.month());
+    let quarter = |conn: &mut DbConnection, from: NaiveDate, to: NaiveDate| {
+        rates(
+            conn,
+            office_ids,
+            overall_keys,
+            taipei::midnight_utc(from),
+            taipei::midnight_utc(to),
+        )
+    };
+    let rate_quarter = quarter(conn, q0, q1)?;
+    let rate_previous = quarter(conn, p0, q0)?;
     let today = counts(conn, office_ids, today_from, today_to)?;
     let month = counts(
         conn,
@@ -143,6 +168,8 @@ pub fn office_figures(
             month: find(&month, o),
             month_rate: find_rate(&rate_now, o),
             last_year_month_rate: find_rate(&rate_then, o),
+            quarter_rate: find_rate(&rate_quarter, o),
+            previous_quarter_rate: find_rate(&rate_previous, o),
         })
         .collect())
 }
@@ -154,6 +181,8 @@ pub struct Attention {
     pub office_id: i32,
     pub overdue_cases: i64,
     pub due_today_cases: i64,
+    /// Due within the next 2 working days.
+    pub due_soon_cases: i64,
     pub open_alerts: i64,
 }
 
@@ -180,7 +209,50 @@ pub fn attention(
                 .get(&(office_id, DueState::DueToday))
                 .copied()
                 .unwrap_or(0),
+            due_soon_cases: summary
+                .get(&(office_id, DueState::DueSoon))
+                .copied()
+                .unwrap_or(0),
             open_alerts: alerts.iter().find(|a| a.0 == office_id).map_or(0, |a| a.1),
+        })
+        .collect())
+}
+
+/// A comment a citizen left in a questionnaire.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Comment {
+    pub office_id: i32,
+    pub submitted_at: NaiveDateTime,
+    pub text: String,
+}
+
+/// The newest free-text answers of the offices, newest first.
+pub fn latest_comments(
+    conn: &mut DbConnection,
+    office_ids: &[i32],
+    limit: i64,
+) -> QueryResult<Vec<Comment>> {
+    let rows: Vec<(i32, NaiveDateTime, Option<String>)> = answers::table
+        .inner_join(responses::table)
+        .filter(responses::office_id.eq_any(office_ids))
+        .filter(answers::text_value.is_not_null())
+        .filter(answers::text_value.ne(""))
+        .order((responses::submitted_at.desc(), answers::id.desc()))
+        .limit(limit)
+        .select((
+            responses::office_id,
+            responses::submitted_at,
+            answers::text_value,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(office_id, submitted_at, text)| {
+            Some(Comment {
+                office_id,
+                submitted_at,
+                text: text?.trim().to_owned(),
+            })
         })
         .collect())
 }
@@ -188,6 +260,23 @@ pub fn attention(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quarters_start_in_january_april_july_october() {
+        let d = |y, m| NaiveDate::from_ymd_opt(y, m, 1).unwrap();
+        assert_eq!(
+            quarter_bounds(2026, 12),
+            (d(2026, 10), d(2027, 1), d(2026, 7))
+        );
+        assert_eq!(
+            quarter_bounds(2026, 1),
+            (d(2026, 1), d(2026, 4), d(2025, 10))
+        );
+        assert_eq!(
+            quarter_bounds(2026, 6),
+            (d(2026, 4), d(2026, 7), d(2026, 1))
+        );
+    }
 
     #[test]
     fn month_bounds_roll_over_the_year() {

@@ -144,7 +144,11 @@ on_both_engines! {
         let b = Browser::new(&app);
         b.login("res-js").await;
         let html = b.get("/console/analytics?by=year,office,staff,item").await.text().await.unwrap();
-        let row = html.split("<tr>").find(|r| r.contains("陳小姐")).expect("her row");
+        let row = html
+            .split("<tr>")
+            .find(|r| r.contains("陳小姐"))
+            .and_then(|r| r.split("</tr>").next())
+            .expect("her row");
         assert!(row.contains("回答數太少") && !row.contains("100.0%"), "{row}");
         let csv = b.get("/console/analytics.csv?by=year,office,staff,item").await.text().await.unwrap();
         let line = csv.lines().find(|l| l.contains("陳小姐")).expect("her line");

@@ -23,9 +23,47 @@ struct AlertLine {
     office: String,
     lowest: i16,
     items: String,
-    response_id: i64,
     acknowledged: bool,
     note: String,
+    /// Where it came from: "櫃檯平板 · 1 號櫃檯 · 戶籍謄本".
+    source: String,
+    /// Every score of the response: "櫃檯人員服務態度 2 · 等候時間 4".
+    answers: String,
+    comment: String,
+}
+
+/// An alert's details in the viewer's words: (source, answers, comment).
+fn detail_words(
+    d: Option<&alerts::AlertDetail>,
+    state: &AppState,
+    t: &crate::web::i18n::Tr,
+) -> (String, String, String) {
+    let Some(d) = d else {
+        return Default::default();
+    };
+    let mut source = vec![
+        crate::forms::Channel::parse(&d.channel)
+            .map(|c| t.pick(c.label_zh(), c.label_en()).to_owned())
+            .unwrap_or_default(),
+    ];
+    for (zh, en) in [&d.counter, &d.service_type].into_iter().flatten() {
+        source.push(t.pick(zh, en).to_owned());
+    }
+    let answers = d
+        .scores
+        .iter()
+        .map(|(k, s)| format!("{} {s}", item_names(state, k, t)))
+        .collect::<Vec<_>>()
+        .join(" · ");
+    (
+        source
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" · "),
+        answers,
+        d.comment.clone(),
+    )
 }
 
 struct ThresholdLine {
@@ -63,11 +101,14 @@ pub async fn alerts_page(
 ) -> Result<HttpResponse, PageError> {
     require(&staff, staff.user.role().can_view_audit())?;
     let scope = staff.scope.clone();
-    let (list, all, visible) = db(&state, move |conn| {
+    let (list, all, visible, details) = db(&state, move |conn| {
+        let list = alerts::list_alerts(conn, &scope, false, 200)?;
+        let ids: Vec<i64> = list.iter().map(|a| a.response_id).collect();
         Ok((
-            alerts::list_alerts(conn, &scope, false, 200)?,
+            list,
             offices::list_offices(conn)?,
             scope.office_ids(conn)?,
+            alerts::alert_details(conn, &ids)?,
         ))
     })
     .await?;
@@ -83,19 +124,24 @@ pub async fn alerts_page(
         .collect();
     let alerts = list
         .iter()
-        .map(|a| AlertLine {
-            id: a.id,
-            at: crate::calendar::taipei::minutes(a.created_at),
-            office: all
-                .iter()
-                .find(|o| o.id == a.office_id)
-                .map(|o| t.pick(&o.name_zh, &o.name_en).to_owned())
-                .unwrap_or_default(),
-            lowest: a.lowest_score,
-            items: item_names(&state, &a.items, &t),
-            response_id: a.response_id,
-            acknowledged: a.acknowledged_at.is_some(),
-            note: a.note.clone().unwrap_or_default(),
+        .map(|a| {
+            let (source, answers, comment) = detail_words(details.get(&a.response_id), &state, &t);
+            AlertLine {
+                source,
+                answers,
+                comment,
+                id: a.id,
+                at: crate::calendar::taipei::minutes(a.created_at),
+                office: all
+                    .iter()
+                    .find(|o| o.id == a.office_id)
+                    .map(|o| t.pick(&o.name_zh, &o.name_en).to_owned())
+                    .unwrap_or_default(),
+                lowest: a.lowest_score,
+                items: item_names(&state, &a.items, &t),
+                acknowledged: a.acknowledged_at.is_some(),
+                note: a.note.clone().unwrap_or_default(),
+            }
         })
         .collect();
     render(&AlertsPage {
@@ -133,6 +179,8 @@ pub async fn acknowledge(
             .map_err(|e| PageError::from_auth(e, lang))
     })
     .await?;
+    // Every open console page's badge counts one fewer.
+    state.alert_signal.notify_waiters();
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/console/alerts"))
         .finish())
@@ -177,11 +225,16 @@ pub async fn set_threshold(
 fn alert_json(
     a: &Alert,
     offices: &[Office],
+    details: &std::collections::HashMap<i64, alerts::AlertDetail>,
     state: &AppState,
     t: &crate::web::i18n::Tr,
 ) -> serde_json::Value {
     let office = offices.iter().find(|o| o.id == a.office_id);
+    let (source, answers, comment) = detail_words(details.get(&a.response_id), state, t);
     json!({
+        "source": source,
+        "answers": answers,
+        "comment": comment,
         "id": a.id,
         "office": office.map(|o| o.code.as_str()),
         "office_name": office.map(|o| t.pick(&o.name_zh, &o.name_en)),
@@ -206,17 +259,20 @@ pub async fn alerts_api(
         return Err(ApiError::Forbidden("your role may not see alerts".into()));
     }
     let scope = staff.scope.clone();
-    let (list, all) = crate::web::with_conn(&state.pool, move |conn| {
+    let (list, all, details) = crate::web::with_conn(&state.pool, move |conn| {
+        let list = alerts::list_alerts(conn, &scope, false, 200)?;
+        let ids: Vec<i64> = list.iter().map(|a| a.response_id).collect();
         Ok::<_, ApiError>((
-            alerts::list_alerts(conn, &scope, false, 200)?,
+            list,
             offices::list_offices(conn)?,
+            alerts::alert_details(conn, &ids)?,
         ))
     })
     .await?;
     let t = staff.tr;
     let items: Vec<_> = list
         .iter()
-        .map(|a| alert_json(a, &all, &state, &t))
+        .map(|a| alert_json(a, &all, &details, &state, &t))
         .collect();
     Ok(HttpResponse::Ok().json(json!({ "alerts": items })))
 }
@@ -228,6 +284,8 @@ struct StreamState {
     first: bool,
     /// The viewer's session: checked before every delivery.
     session_id: i32,
+    /// The unacknowledged count last sent.
+    open: Option<i64>,
 }
 
 /// Server-sent events: `event: alert` with the alert as JSON, as soon as a
@@ -259,6 +317,7 @@ pub async fn alerts_stream(
         tr: staff.tr,
         first: true,
         session_id: staff.session_id,
+        open: None,
     };
     let stream = futures_util::stream::unfold(init, |mut s| async move {
         if s.first {
@@ -268,8 +327,12 @@ pub async fn alerts_stream(
                 s,
             ));
         }
-        let notified = s.state.alert_signal.notified();
-        let _ = tokio::time::timeout(StdDuration::from_secs(5), notified).await;
+        // The first round answers at once (the badge's count); then each waits
+        // for a new alert here or 5 s (another instance's).
+        if s.open.is_some() {
+            let notified = s.state.alert_signal.notified();
+            let _ = tokio::time::timeout(StdDuration::from_secs(5), notified).await;
+        }
         let (pool, after) = (s.state.pool.clone(), s.last_id);
         let (session_id, policy) = (s.session_id, s.state.session_policy);
         let found = web::block(move || {
@@ -281,19 +344,28 @@ pub async fn alerts_stream(
                 _ => return Ok(None),
             };
             let scope = user.scope();
+            let list = alerts::alerts_after(&mut conn, &scope, after)?;
+            let ids: Vec<i64> = list.iter().map(|a| a.response_id).collect();
             Ok::<_, ApiError>(Some((
-                alerts::alerts_after(&mut conn, &scope, after)?,
+                list,
                 offices::list_offices(&mut conn)?,
+                alerts::alert_details(&mut conn, &ids)?,
+                alerts::open_alert_total(&mut conn, &scope)?,
             )))
         })
         .await;
         let mut out = String::new();
         match found {
-            Ok(Ok(Some((list, all)))) => {
+            Ok(Ok(Some((list, all, details, open)))) => {
                 for a in &list {
                     s.last_id = s.last_id.max(a.id);
-                    let data = alert_json(a, &all, &s.state, &s.tr);
+                    let data = alert_json(a, &all, &details, &s.state, &s.tr);
                     out.push_str(&format!("id: {}\nevent: alert\ndata: {data}\n\n", a.id));
+                }
+                // The menu's badge: unacknowledged alerts, whenever the number changes.
+                if s.open != Some(open) {
+                    s.open = Some(open);
+                    out.push_str(&format!("event: count\ndata: {open}\n\n"));
                 }
             }
             _ => return None,

@@ -23,6 +23,32 @@ struct FigureRow {
     rate: String,
     last_year: String,
     change: String,
+    quarter: String,
+    quarter_change: String,
+}
+
+/// A change in percentage points, or nothing when either side has no data.
+fn points(now: &Rate, then: &Rate) -> String {
+    match (now.share(), then.share()) {
+        (Some(a), Some(b)) => format!("{:+.1}", (a - b) * 100.0),
+        _ => String::new(),
+    }
+}
+
+/// An open case of the "due next" list.
+struct DueLine {
+    case_no: String,
+    subject: String,
+    office: String,
+    left: String,
+    overdue: bool,
+}
+
+/// A citizen's comment of the "latest comments" list.
+struct CommentLine {
+    at: String,
+    office: String,
+    text: String,
 }
 
 fn pct(r: &Rate, t: &Tr) -> String {
@@ -36,10 +62,7 @@ fn rows(figs: &[OfficeFigures], offices: &[Office], t: &Tr) -> Vec<FigureRow> {
     figs.iter()
         .filter_map(|f| {
             let o = offices.iter().find(|o| o.id == f.office_id)?;
-            let change = match (f.month_rate.share(), f.last_year_month_rate.share()) {
-                (Some(a), Some(b)) => format!("{:+.1}", (a - b) * 100.0),
-                _ => String::new(),
-            };
+            let change = points(&f.month_rate, &f.last_year_month_rate);
             Some(FigureRow {
                 code: o.code.to_string(),
                 name: t.pick(&o.name_zh, &o.name_en).to_owned(),
@@ -48,6 +71,8 @@ fn rows(figs: &[OfficeFigures], offices: &[Office], t: &Tr) -> Vec<FigureRow> {
                 rate: pct(&f.month_rate, t),
                 last_year: pct(&f.last_year_month_rate, t),
                 change,
+                quarter: pct(&f.quarter_rate, t),
+                quarter_change: points(&f.quarter_rate, &f.previous_quarter_rate),
             })
         })
         .collect()
@@ -60,6 +85,7 @@ struct Attention {
     name: String,
     overdue_cases: i64,
     due_today_cases: i64,
+    due_soon_cases: i64,
     open_alerts: i64,
 }
 
@@ -83,6 +109,7 @@ fn attention(
             },
             overdue_cases: a.overdue_cases,
             due_today_cases: a.due_today_cases,
+            due_soon_cases: a.due_soon_cases,
             open_alerts: a.open_alerts,
         })
         .collect())
@@ -96,6 +123,10 @@ struct DashboardPage {
     rows: Vec<FigureRow>,
     total: Option<FigureRow>,
     today_label: String,
+    due_next: Vec<DueLine>,
+    comments: Vec<CommentLine>,
+    /// More than one office: the lists name the office.
+    several: bool,
 }
 
 /// Offices in scope (optionally the one named), with their figures.
@@ -138,14 +169,50 @@ pub async fn dashboard_page(
     let scope = staff.scope.clone();
     let keys = overall_keys(&state);
     let office = q.office.clone();
-    let (offices, figs, attention) = db(&state, move |conn| {
+    let viewer = staff.user.clone();
+    let (offices, figs, attention, due_next, comments, cal) = db(&state, move |conn| {
         let (offices, figs) = scoped_figures(conn, &scope, office.as_deref(), &keys)
             .map_err(|e| PageError::from_auth(e, lang))?;
         let attention = attention(conn, &scope, &offices, lang)?;
-        Ok((offices, figs, attention))
+        let cal = crate::calendar::Calendar::load(conn)?;
+        let ids: Vec<i32> = offices.iter().map(|o| o.id).collect();
+        let filter = crate::cases::CaseFilter {
+            office: (ids.len() == 1).then(|| ids[0]),
+            ..Default::default()
+        };
+        let today = crate::calendar::taipei::today();
+        let due_next = crate::cases::find_cases(conn, &viewer, &filter, &cal, today, 1, 5)?.cases;
+        let comments = dashboard::latest_comments(conn, &ids, 5)?;
+        Ok((offices, figs, attention, due_next, comments, cal))
     })
     .await?;
     let t = staff.tr;
+    let name_of = |id: i32| {
+        offices
+            .iter()
+            .find(|o| o.id == id)
+            .map(|o| t.pick(&o.name_zh, &o.name_en).to_owned())
+            .unwrap_or_default()
+    };
+    let today = crate::calendar::taipei::today();
+    let due_next = due_next
+        .iter()
+        .map(|c| DueLine {
+            case_no: c.case_no.clone(),
+            subject: c.subject.clone(),
+            office: name_of(c.office_id),
+            left: super::case::due_words(&cal, c, today, &t),
+            overdue: c.due_on < today,
+        })
+        .collect();
+    let comments = comments
+        .iter()
+        .map(|c| CommentLine {
+            at: crate::calendar::taipei::minutes(c.submitted_at),
+            office: name_of(c.office_id),
+            text: crate::cases::mask_excerpt(&c.text),
+        })
+        .collect();
     let rows = rows(&figs, &offices, &t);
     let total = (figs.len() > 1).then(|| {
         let sum = |f: fn(&OfficeFigures) -> Rate| {
@@ -155,6 +222,7 @@ pub async fn dashboard_page(
             })
         };
         let (now, then) = (sum(|f| f.month_rate), sum(|f| f.last_year_month_rate));
+        let (quarter, previous) = (sum(|f| f.quarter_rate), sum(|f| f.previous_quarter_rate));
         FigureRow {
             code: String::new(),
             name: t.s("all-offices"),
@@ -162,10 +230,9 @@ pub async fn dashboard_page(
             month: figs.iter().map(|f| f.month).sum(),
             rate: pct(&now, &t),
             last_year: pct(&then, &t),
-            change: match (now.share(), then.share()) {
-                (Some(a), Some(b)) => format!("{:+.1}", (a - b) * 100.0),
-                _ => String::new(),
-            },
+            change: points(&now, &then),
+            quarter: pct(&quarter, &t),
+            quarter_change: points(&quarter, &previous),
         }
     });
     let today_label = Utc::now()
@@ -173,11 +240,14 @@ pub async fn dashboard_page(
         .format("%Y-%m-%d")
         .to_string();
     render(&DashboardPage {
+        several: offices.len() > 1,
         attention,
         chrome: Chrome::new(&staff, "dashboard", &req),
         rows,
         total,
         today_label,
+        due_next,
+        comments,
     })
 }
 
@@ -207,6 +277,7 @@ pub async fn dashboard_api(
                 "code": o.code, "name_zh": o.name_zh, "name_en": o.name_en,
                 "today": f.today, "month": f.month,
                 "month_rate": f.month_rate, "last_year_month_rate": f.last_year_month_rate,
+                "quarter_rate": f.quarter_rate, "previous_quarter_rate": f.previous_quarter_rate,
             }))
         })
         .collect();

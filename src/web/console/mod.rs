@@ -34,6 +34,15 @@ pub(super) fn render(t: &impl Template) -> PageResult {
         .body(body))
 }
 
+/// A page with another status than 200: a form refused (400) shown again.
+pub(super) fn render_status(status: actix_web::http::StatusCode, t: &impl Template) -> PageResult {
+    let body = t.render().map_err(PageError::internal)?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body))
+}
+
 /// Runs blocking database work for a page.
 pub(super) async fn db<T: Send + 'static>(
     state: &web::Data<AppState>,
