@@ -12,6 +12,7 @@
   var thanks = document.getElementById('thanks');
   var pending = document.getElementById('pending');
   var errorBox = document.getElementById('form-error');
+  var stillThere = document.getElementById('still-there');
   var lastActivity = Date.now();
   var flushing = false;
 
@@ -114,10 +115,62 @@
       Array.prototype.some.call(form.querySelectorAll('textarea'), function (t) { return t.value !== ''; });
   }
 
+  // --- missing answers: named at the question and in the list above the button ---
+  var checked = false; // once the citizen has tried to send, the marks follow the answers
+  function markMissing() {
+    var answers = collect();
+    var missing = config.required.filter(function (k) { return !(k in answers); });
+    Array.prototype.forEach.call(form.querySelectorAll('[data-item]'), function (el) {
+      var key = el.getAttribute('data-item');
+      var miss = missing.indexOf(key) >= 0;
+      el.classList.toggle('missing', miss);
+      var msg = document.getElementById('miss-' + key);
+      if (msg) msg.hidden = !miss;
+      var group = el.querySelector('[role="radiogroup"], textarea');
+      if (group) {
+        if (miss) { group.setAttribute('aria-invalid', 'true'); group.setAttribute('aria-describedby', 'miss-' + key); }
+        else { group.removeAttribute('aria-invalid'); group.removeAttribute('aria-describedby'); }
+      }
+    });
+    var list = document.getElementById('missing-list');
+    list.textContent = '';
+    missing.forEach(function (key) {
+      var item = document.getElementById('item-' + key);
+      var q = item && item.querySelector('.q');
+      var li = document.createElement('li');
+      var a = document.createElement('a');
+      a.href = '#item-' + key;
+      Array.prototype.forEach.call(q ? q.querySelectorAll(':scope > .zh, :scope > .en') : [], function (span) {
+        a.appendChild(span.cloneNode(true));
+      });
+      a.addEventListener('click', function (ev) {
+        ev.preventDefault();
+        focusItem(key);
+      });
+      li.appendChild(a);
+      list.appendChild(li);
+    });
+    Array.prototype.forEach.call(errorBox.querySelectorAll('.n'), function (n) { n.textContent = String(missing.length); });
+    errorBox.hidden = missing.length === 0;
+    return missing;
+  }
+  function focusItem(key) {
+    var item = document.getElementById('item-' + key);
+    item.scrollIntoView({ block: 'center' });
+    var input = item.querySelector('input, textarea');
+    if (input) input.focus();
+  }
+  form.addEventListener('change', function () { if (checked) markMissing(); });
+  form.addEventListener('input', function () { if (checked) markMissing(); });
+
   function reset() {
     form.reset();
+    checked = false;
     errorBox.hidden = true;
     Array.prototype.forEach.call(form.querySelectorAll('.missing'), function (el) { el.classList.remove('missing'); });
+    Array.prototype.forEach.call(form.querySelectorAll('.missing-msg'), function (el) { el.hidden = true; });
+    Array.prototype.forEach.call(form.querySelectorAll('[aria-invalid]'), function (el) { el.removeAttribute('aria-invalid'); el.removeAttribute('aria-describedby'); });
+    if (stillThere) stillThere.hidden = true;
     thanks.hidden = true;
     if (config.kiosk) {
       setLang('zh-TW');
@@ -132,19 +185,13 @@
 
   form.addEventListener('submit', function (ev) {
     ev.preventDefault();
-    var answers = collect();
-    var missing = config.required.filter(function (k) { return !(k in answers); });
-    Array.prototype.forEach.call(form.querySelectorAll('[data-item]'), function (el) {
-      el.classList.toggle('missing', missing.indexOf(el.getAttribute('data-item')) >= 0);
-    });
+    checked = true;
+    var missing = markMissing();
     if (missing.length > 0) {
-      errorBox.hidden = false;
-      var first = document.getElementById('item-' + missing[0]);
-      first.scrollIntoView({ block: 'center' });
-      var input = first.querySelector('input, textarea');
-      if (input) input.focus();
+      focusItem(missing[0]);
       return;
     }
+    var answers = collect();
     var payload = {
       form: config.form,
       version: config.version,
@@ -180,11 +227,28 @@
     ['click', 'keydown', 'touchstart', 'input', 'change', 'scroll'].forEach(function (t) {
       document.addEventListener(t, function () { lastActivity = Date.now(); }, { passive: true, capture: true });
     });
-    // The next citizen must never see the last one's answers.
+    // The next citizen must never see the last one's answers; the one still
+    // answering is asked first ("Still there?") and may go on.
+    var warn = Math.max(3, Math.min(15, Math.floor(config.idle_seconds / 2)));
+    document.getElementById('still-continue').addEventListener('click', function () {
+      lastActivity = Date.now();
+      stillThere.hidden = true;
+    });
     setInterval(function () {
       var idle = (Date.now() - lastActivity) / 1000;
-      if (!form.hidden && idle >= config.idle_seconds) reset();
-    }, 1000);
+      if (form.hidden) { stillThere.hidden = true; return; }
+      if (idle >= config.idle_seconds) { reset(); return; }
+      var left = Math.ceil(config.idle_seconds - idle);
+      if (left <= warn) {
+        Array.prototype.forEach.call(stillThere.querySelectorAll('.count'), function (c) { c.textContent = String(left); });
+        if (stillThere.hidden) {
+          stillThere.hidden = false;
+          document.getElementById('still-continue').focus();
+        }
+      } else if (!stillThere.hidden) {
+        stillThere.hidden = true;
+      }
+    }, 250);
   }
 
   showPending();

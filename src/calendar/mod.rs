@@ -9,7 +9,7 @@
 //! and says so.
 
 mod import;
-mod roc;
+pub mod roc;
 pub mod taipei;
 
 pub use import::{CalendarError, ImportedDay, import_days, parse_official_csv};

@@ -54,9 +54,29 @@ impl fmt::Display for RocYear {
     }
 }
 
+/// A date as citizens read it on a public page: 民國115年12月2日.
+pub fn roc_date(d: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    format!("民國{}年{}月{}日", d.year() - 1911, d.month(), d.day())
+}
+
+/// The same date in English: 2 December 2026.
+pub fn english_date(d: chrono::NaiveDate) -> String {
+    d.format("%-d %B %Y").to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_read_in_the_roc_calendar_and_in_english() {
+        let d = chrono::NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        assert_eq!(roc_date(d), "民國115年12月2日");
+        assert_eq!(english_date(d), "2 December 2026");
+        let d = chrono::NaiveDate::from_ymd_opt(2024, 1, 31).unwrap();
+        assert_eq!(roc_date(d), "民國113年1月31日");
+    }
 
     #[test]
     fn roc_years_parse_and_convert() {

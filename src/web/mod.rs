@@ -201,6 +201,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 resource("/reports/{id}/status").route(web::get().to(console::reports::run_status)),
             )
             .service(
+                resource("/reports/{id}/all.zip").route(web::get().to(console::reports::run_zip)),
+            )
+            .service(
                 resource("/reports/{id}/files/{name:.*}")
                     .route(web::get().to(console::reports::run_file)),
             )
@@ -211,6 +214,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             ),
     )
     .service(resource("/").route(web::get().to(public::index)))
+    .service(resource("/developers").route(web::get().to(public::developers)))
     .service(resource("/forms/{key}").route(web::get().to(public::form_preview)))
     .service(resource("/assets/style.css").route(web::get().to(public::stylesheet)))
     .service(resource("/assets/favicon.svg").route(web::get().to(public::favicon)))

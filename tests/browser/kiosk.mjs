@@ -105,9 +105,37 @@ try {
   if (await page.locator('input[name="service_type"]:checked').count() !== 1) throw new Error('arrow keys do not choose');
   const box = await page.locator('fieldset[data-kind="likert5"] label.opt').first().boundingBox();
   summary.touchTarget = [Math.round(box.width), Math.round(box.height)];
-  // Submitting with nothing answered shows the error and stores nothing.
+  // The 5-point scale is one row in reading order on a phone, a portrait tablet and here.
+  const oneRow = async (label) => {
+    const boxes = [];
+    for (const l of await page.locator('fieldset[data-item="staff_attitude"] label.face-opt').all()) boxes.push(await l.boundingBox());
+    if (boxes.length !== 5) throw new Error(`${label}: ${boxes.length} faces`);
+    for (let i = 1; i < 5; i++) {
+      if (Math.abs(boxes[i].y - boxes[0].y) > 1 || boxes[i].x <= boxes[i - 1].x) throw new Error(`${label}: the scale breaks into rows`);
+    }
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+    if (overflow) throw new Error(`${label}: the page scrolls sideways`);
+  };
+  for (const [w, h, label] of [[360, 740, 'phone'], [800, 1280, 'tablet-portrait'], [1180, 820, 'tablet-landscape']]) {
+    await page.setViewportSize({ width: w, height: h });
+    await oneRow(label);
+    await page.locator('fieldset[data-item="staff_attitude"]').screenshot({ path: join(artifacts, `kiosk-scale-${label}.png`) });
+  }
+  summary.scaleOneRow = true;
+  // Submitting with nothing answered names each missing question, in words, at
+  // the question and in a list; focus goes to the first; the marks follow the answers.
   await page.click('#submit');
   if (!(await page.locator('#form-error').isVisible())) throw new Error('missing answers not flagged');
+  if (!(await page.locator('#miss-staff_attitude').innerText()).includes('此題必答')) throw new Error('the missing question does not say so in words');
+  if (!(await page.locator('#missing-list').innerText()).includes('櫃檯人員服務態度')) throw new Error('the list does not name the missing question');
+  const [focusedMissing, firstMissing] = await page.evaluate(() => [
+    document.activeElement && document.activeElement.name,
+    document.querySelector('[data-item].missing').getAttribute('data-item')]);
+  if (focusedMissing !== firstMissing) throw new Error(`focus after a refused send is on ${focusedMissing}, not ${firstMissing}`);
+  await shot('1b-missing-named');
+  await page.locator('fieldset[data-item="staff_attitude"] label:has(input[value="4"])').click();
+  if (await page.locator('#miss-staff_attitude').isVisible()) throw new Error('the message stays after the answer');
+  if (await page.locator('.missing-msg:visible').count() === 0) throw new Error('the unanswered questions lost their messages');
   await answerAll(5, '服務親切，辦理快速');
   await shot('2-answered-zh');
   await page.click('#submit');
@@ -136,6 +164,15 @@ try {
   await page.click('#start');
   await page.locator('fieldset[data-item="staff_attitude"] label:has(input[value="4"])').click();
   await shot('6-half-answered');
+  // Before the reset: "Still there?" with a countdown; continuing keeps the answers.
+  await page.waitForSelector('#still-there:not([hidden])', { timeout: (idle + 5) * 1000 });
+  if (!(await page.locator('#still-there').innerText()).includes('還在嗎')) throw new Error('the idle prompt does not ask');
+  await shot('6b-still-there');
+  await axeCheck('idle prompt');
+  await page.click('#still-continue');
+  if (await page.locator('#still-there').isVisible()) throw new Error('the prompt stays after continue');
+  if (await page.locator('input:checked').count() !== 1) throw new Error('continuing lost the answers');
+  summary.idlePrompt = true;
   const t0 = Date.now();
   await page.waitForSelector('#welcome:not([hidden])', { timeout: (idle + 10) * 1000 });
   summary.idleResetAfterSeconds = Math.round((Date.now() - t0) / 1000);

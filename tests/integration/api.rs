@@ -54,8 +54,13 @@ on_both_engines! {
         assert_eq!(res.headers()["x-frame-options"], "DENY");
         assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
         let html = res.text().await.unwrap();
+        // `/` is the citizens' page; the forms and the API are on /developers.
+        assert!(html.contains("歡迎提供您對戶政服務的意見") && html.contains("/cases/lookup"));
+        assert!(!html.contains("/api/v1/responses"), "no API on the citizens' page");
+        let html = app.get("/developers").await.text().await.unwrap();
         assert!(html.contains("臨櫃服務滿意度調查"));
         assert!(html.contains("Counter service satisfaction survey"));
+        assert!(html.contains("/api/v1/responses"));
         let html = app.get("/forms/phone-test").await.text().await.unwrap();
         assert!(html.contains("響鈴 3 聲內接聽"), "points levels shown");
         assert_eq!(app.get("/forms/nope").await.status(), 404);

@@ -8,6 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use super::problem::Problem;
 use crate::calendar::Calendar;
 use crate::cases::{self, Case, CaseChannel, CaseError, NewCase};
 use crate::offices::{self, Office};
@@ -88,7 +89,19 @@ struct MailboxPage {
     office: Office,
     categories: Vec<Category>,
     csrf: String,
-    error: Option<String>,
+    /// The field refused and why, in zh-TW and English.
+    error: Option<(String, String, String)>,
+    kept: MailboxForm,
+}
+
+impl MailboxPage {
+    /// The message for a field, when it was the one refused: (zh-TW, English).
+    fn err(&self, field: &str) -> Option<(&str, &str)> {
+        self.error
+            .as_ref()
+            .filter(|(f, _, _)| f == field)
+            .map(|(_, zh, en)| (zh.as_str(), en.as_str()))
+    }
 }
 
 #[derive(Template)]
@@ -98,20 +111,25 @@ struct MailboxDone {
     case_no: String,
     secret: String,
     due: String,
+    due_en: String,
+    /// The web questionnaire to offer next.
+    web_form: Option<String>,
 }
 
 async fn mailbox_office(
     state: &web::Data<AppState>,
     code: String,
-) -> Result<(Office, Vec<Category>), ApiError> {
+) -> Result<(Office, Vec<Category>), Problem> {
     crate::web::with_conn(&state.pool, move |conn| {
         let office = offices::OfficeCode::parse(&code)
             .ok()
             .map(|c| offices::find_office_by_code(conn, &c))
             .transpose()?
             .flatten()
-            .filter(|o| o.active)
-            .ok_or_else(|| ApiError::NotFound(format!("no office `{code}`")))?;
+            .filter(|o| o.active);
+        let Some(office) = office else {
+            return Ok(None);
+        };
         let categories = cases::categories(conn, true)?
             .into_iter()
             .map(|c| Category {
@@ -120,38 +138,43 @@ async fn mailbox_office(
                 en: c.name_en,
             })
             .collect();
-        Ok((office, categories))
+        Ok::<_, ApiError>(Some((office, categories)))
     })
-    .await
+    .await?
+    .ok_or_else(Problem::unknown_office)
 }
 
 pub async fn mailbox_form(
     req: HttpRequest,
     state: web::Data<AppState>,
     code: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Problem> {
     let (office, categories) = mailbox_office(&state, code.into_inner()).await?;
     let csrf = random_hex();
-    html(
+    Ok(html(
         StatusCode::OK,
         &MailboxPage {
             office,
             categories,
             csrf: csrf.clone(),
             error: None,
+            kept: MailboxForm::default(),
         },
         &req,
         &state,
         Some(&csrf),
-    )
+    )?)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default, Clone)]
 pub struct MailboxForm {
     #[serde(default)]
     csrf: String,
+    #[serde(default)]
     category: String,
+    #[serde(default)]
     subject: String,
+    #[serde(default)]
     content: String,
     #[serde(default)]
     name: String,
@@ -168,7 +191,7 @@ pub async fn mailbox_submit(
     state: web::Data<AppState>,
     code: web::Path<String>,
     form: web::Form<MailboxForm>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Problem> {
     let form = form.into_inner();
     public_post_guard(
         &req,
@@ -185,9 +208,37 @@ pub async fn mailbox_submit(
             case_no: "—".into(),
             secret: "—".into(),
             due: "—".into(),
+            due_en: "—".into(),
+            web_form: None,
         };
-        return html(StatusCode::OK, &done, &req, &state, None);
+        return Ok(html(StatusCode::OK, &done, &req, &state, None)?);
     }
+    // Refused: the same form again, the message at the field, the text kept.
+    let refuse = |office: Office,
+                  categories: Vec<Category>,
+                  field: &str,
+                  zh: String,
+                  en: String|
+     -> Result<HttpResponse, Problem> {
+        let csrf = random_hex();
+        let page = MailboxPage {
+            office,
+            categories,
+            csrf: csrf.clone(),
+            error: Some((field.to_owned(), zh, en)),
+            kept: MailboxForm {
+                csrf: String::new(),
+                ..form.clone()
+            },
+        };
+        Ok(html(
+            StatusCode::BAD_REQUEST,
+            &page,
+            &req,
+            &state,
+            Some(&csrf),
+        )?)
+    };
     for (field, value, max) in [
         ("subject", &form.subject, 200),
         ("content", &form.content, 5000),
@@ -195,14 +246,13 @@ pub async fn mailbox_submit(
         ("contact", &form.contact, 200),
     ] {
         if value.chars().count() > max {
-            let csrf = random_hex();
-            let page = MailboxPage {
+            return refuse(
                 office,
                 categories,
-                csrf: csrf.clone(),
-                error: Some(format!("{field}: 最多 {max} 字 at most {max} characters")),
-            };
-            return html(StatusCode::BAD_REQUEST, &page, &req, &state, Some(&csrf));
+                field,
+                format!("最多 {max} 個字。"),
+                format!("At most {max} characters."),
+            );
         }
     }
     let office_id = office.id;
@@ -235,7 +285,7 @@ pub async fn mailbox_submit(
     })
     .await?;
     match outcome {
-        Ok(case) => html(
+        Ok(case) => Ok(html(
             StatusCode::OK,
             &MailboxDone {
                 office,
@@ -247,41 +297,90 @@ pub async fn mailbox_submit(
                     "（已於第一次送出時顯示 shown when first sent）".into()
                 },
                 case_no: case.case_no,
-                due: case.due_on.to_string(),
+                due: crate::calendar::roc::roc_date(case.due_on),
+                due_en: crate::calendar::roc::english_date(case.due_on),
+                web_form: super::web_form_key(&state),
             },
             &req,
             &state,
             None,
-        ),
-        Err(CaseError::Invalid { field, message }) => {
-            let csrf = random_hex();
-            let page = MailboxPage {
-                office,
-                categories,
-                csrf: csrf.clone(),
-                error: Some(format!("{field}: {message}")),
-            };
-            html(StatusCode::BAD_REQUEST, &page, &req, &state, Some(&csrf))
+        )?),
+        Err(CaseError::Invalid { field, message, zh }) => {
+            refuse(office, categories, field, zh, message)
         }
-        Err(CaseError::Db(e)) => Err(ApiError::internal(e)),
-        Err(e) => Err(ApiError::internal(e)),
+        Err(e) => Err(ApiError::internal(e).into()),
     }
+}
+
+/// A case as the citizen reads it: words and ROC dates, nothing personal.
+struct CaseView {
+    case_no: String,
+    subject: String,
+    received: (String, String),
+    due: (String, String),
+    status: (&'static str, &'static str),
+    reply: Option<String>,
+    /// The citizen's rating, as its face.
+    rated: Option<Face>,
+}
+
+impl CaseView {
+    fn of(c: &Case) -> Self {
+        use crate::calendar::roc::{english_date, roc_date};
+        CaseView {
+            case_no: c.case_no.clone(),
+            subject: c.subject.clone(),
+            received: (roc_date(c.received_on), english_date(c.received_on)),
+            due: (roc_date(c.due_on), english_date(c.due_on)),
+            status: (c.status.label_zh(), c.status.label_en()),
+            reply: c.published_reply.clone(),
+            rated: c
+                .citizen_rating
+                .and_then(|r| faces().into_iter().find(|f| i16::from(f.value) == r)),
+        }
+    }
+}
+
+/// One of the five labelled faces, as on the questionnaire.
+struct Face {
+    value: u8,
+    svg: String,
+    zh: String,
+    en: String,
+}
+
+fn faces() -> Vec<Face> {
+    crate::forms::LikertScale::Satisfaction
+        .labels()
+        .into_iter()
+        .zip((1..=5u8).rev())
+        .map(|(text, n)| Face {
+            value: n,
+            svg: super::kiosk::face_svg(n),
+            zh: text.zh_tw,
+            en: text.en,
+        })
+        .collect()
 }
 
 #[derive(Template)]
 #[template(path = "lookup.html")]
 struct LookupPage {
     csrf: String,
-    case: Option<Case>,
+    case: Option<CaseView>,
     case_no: String,
     secret: String,
-    message: Option<String>,
+    /// What happened, in both languages; `error` when it is a refusal.
+    message: Option<(String, String)>,
+    error: bool,
+    faces: Vec<Face>,
+    comment: String,
 }
 
 pub async fn lookup_form(
     req: HttpRequest,
     state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Problem> {
     let csrf = random_hex();
     let page = LookupPage {
         csrf: csrf.clone(),
@@ -289,15 +388,20 @@ pub async fn lookup_form(
         case_no: String::new(),
         secret: String::new(),
         message: None,
+        error: false,
+        faces: faces(),
+        comment: String::new(),
     };
-    html(StatusCode::OK, &page, &req, &state, Some(&csrf))
+    Ok(html(StatusCode::OK, &page, &req, &state, Some(&csrf))?)
 }
 
 #[derive(Deserialize)]
 pub struct LookupForm {
     #[serde(default)]
     csrf: String,
+    #[serde(default)]
     case_no: String,
+    #[serde(default)]
     secret: String,
     rating: Option<String>,
     #[serde(default)]
@@ -309,54 +413,81 @@ pub async fn lookup_submit(
     req: HttpRequest,
     state: web::Data<AppState>,
     form: web::Form<LookupForm>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, Problem> {
     let form = form.into_inner();
     public_post_guard(&req, &state, &form.csrf, "too many attempts; wait a minute")?;
     let (case_no, secret, rating, comment) = (
-        form.case_no.clone(),
-        form.secret.clone(),
+        form.case_no.trim().to_uppercase(),
+        form.secret.trim().to_uppercase(),
         form.rating.clone(),
         form.comment.clone(),
     );
-    let (case, message) = crate::web::with_conn(&state.pool, move |conn| {
+    let (case, message, error) = crate::web::with_conn(&state.pool, move |conn| {
         let mut message = None;
+        let mut error = false;
         if let Some(r) = rating.as_deref() {
-            let r: i16 = r.parse().map_err(|_| ApiError::BadRequest {
-                field: Some("rating".into()),
-                message: "must be from 1 to 5".into(),
-            })?;
-            match cases::citizen_rate(conn, &case_no, &secret, r, &comment) {
-                Ok(_) => message = Some("感謝您的評分！Thank you for your rating!".to_owned()),
-                Err(CaseError::Invalid { field, message: m }) => {
-                    return Err(ApiError::BadRequest {
-                        field: Some(field.into()),
-                        message: m,
-                    });
+            let outcome = match r.parse::<i16>() {
+                Ok(r) => cases::citizen_rate(conn, &case_no, &secret, r, &comment),
+                Err(_) => Err(CaseError::Invalid {
+                    field: "rating",
+                    message: "Please choose one of the five faces.".into(),
+                    zh: "請選擇一個表情評分。".into(),
+                }),
+            };
+            match outcome {
+                Ok(_) => {
+                    message = Some((
+                        "感謝您的評分！".to_owned(),
+                        "Thank you for your rating!".to_owned(),
+                    ))
+                }
+                Err(CaseError::Invalid {
+                    message: en, zh, ..
+                }) => {
+                    message = Some((zh, en));
+                    error = true;
                 }
                 Err(CaseError::Auth(_)) => {}
                 Err(e) => return Err(ApiError::internal(e)),
             }
         }
-        Ok((cases::citizen_lookup(conn, &case_no, &secret)?, message))
+        Ok((
+            cases::citizen_lookup(conn, &case_no, &secret)?,
+            message,
+            error,
+        ))
     })
     .await?;
-    let status = if case.is_some() {
-        StatusCode::OK
-    } else {
+    let status = if case.is_none() {
         StatusCode::NOT_FOUND
+    } else if error {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
     };
     let message = message.or_else(|| {
         case.is_none().then(|| {
-            "查無此案件，請確認案件編號與查詢碼。No case matches this number and code.".to_owned()
+            (
+                "查無此案件，請確認案件編號與查詢碼（送出意見時顯示的 10 碼）。".to_owned(),
+                "No case matches this number and code (the code shown when you sent your message)."
+                    .to_owned(),
+            )
         })
     });
     let csrf = random_hex();
     let page = LookupPage {
         csrf: csrf.clone(),
-        case,
+        error: error || case.is_none(),
+        case: case.as_ref().map(CaseView::of),
         case_no: form.case_no,
-        secret: form.secret,
+        secret: if case.is_some() {
+            form.secret
+        } else {
+            String::new()
+        },
         message,
+        faces: faces(),
+        comment: if error { form.comment } else { String::new() },
     };
-    html(status, &page, &req, &state, Some(&csrf))
+    Ok(html(status, &page, &req, &state, Some(&csrf))?)
 }

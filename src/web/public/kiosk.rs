@@ -37,23 +37,25 @@ struct OptionView {
 impl OptionView {
     /// An inline SVG face for a 5-point answer (decorative: the label names it).
     fn face_svg(&self) -> String {
-        let Some(n) = self.face else {
-            return String::new();
-        };
-        let (colour, mouth) = match n {
-            5 => ("#1b7f3b", "M18 38 Q32 54 46 38"),
-            4 => ("#3f8f2a", "M20 40 Q32 48 44 40"),
-            3 => ("#6b6b00", "M20 42 L44 42"),
-            2 => ("#b35900", "M20 46 Q32 38 44 46"),
-            _ => ("#b3261e", "M18 48 Q32 34 46 48"),
-        };
-        format!(
-            "<svg class=\"face\" viewBox=\"0 0 64 64\" aria-hidden=\"true\" focusable=\"false\">\
-             <circle cx=\"32\" cy=\"32\" r=\"29\" fill=\"#fff\" stroke=\"{colour}\" stroke-width=\"4\"/>\
-             <circle cx=\"23\" cy=\"25\" r=\"4\" fill=\"{colour}\"/><circle cx=\"41\" cy=\"25\" r=\"4\" fill=\"{colour}\"/>\
-             <path d=\"{mouth}\" stroke=\"{colour}\" stroke-width=\"4\" fill=\"none\" stroke-linecap=\"round\"/></svg>"
-        )
+        self.face.map(face_svg).unwrap_or_default()
     }
+}
+
+/// The face of a score on the 5-point scale (5 smiles, 1 frowns), as inline SVG.
+pub(super) fn face_svg(n: u8) -> String {
+    let (colour, mouth) = match n {
+        5 => ("#1b7f3b", "M18 38 Q32 54 46 38"),
+        4 => ("#3f8f2a", "M20 40 Q32 48 44 40"),
+        3 => ("#6b6b00", "M20 42 L44 42"),
+        2 => ("#b35900", "M20 46 Q32 38 44 46"),
+        _ => ("#b3261e", "M18 48 Q32 34 46 48"),
+    };
+    format!(
+        "<svg class=\"face\" viewBox=\"0 0 64 64\" aria-hidden=\"true\" focusable=\"false\">\
+         <circle cx=\"32\" cy=\"32\" r=\"29\" fill=\"#fff\" stroke=\"{colour}\" stroke-width=\"4\"/>\
+         <circle cx=\"23\" cy=\"25\" r=\"4\" fill=\"{colour}\"/><circle cx=\"41\" cy=\"25\" r=\"4\" fill=\"{colour}\"/>\
+         <path d=\"{mouth}\" stroke=\"{colour}\" stroke-width=\"4\" fill=\"none\" stroke-linecap=\"round\"/></svg>"
+    )
 }
 
 struct ItemView {
@@ -89,6 +91,8 @@ struct QuestionnairePage<'a> {
     place: Text,
     items: Vec<ItemView>,
     kiosk: bool,
+    /// The office's code, for the next steps after a web questionnaire.
+    office_code: Option<String>,
     config_json: String,
 }
 
@@ -230,6 +234,7 @@ fn questionnaire(
             place,
             items: items(form, service_types),
             kiosk,
+            office_code: Some(office.code.to_string()),
             config_json,
         },
     )
@@ -352,31 +357,32 @@ pub async fn survey(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     q: web::Query<SurveyQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, super::problem::Problem> {
+    use super::problem::Problem;
     let (office_code, form_key) = path.into_inner();
     let Some(loaded) = state.catalog.get(&form_key) else {
-        return Err(ApiError::NotFound(format!("no form `{form_key}`")));
+        return Err(Problem::unknown_form());
     };
     let channel = if loaded.form.accepts(Channel::Web) {
         Channel::Web
     } else if loaded.form.accepts(Channel::Internal) {
         Channel::Internal
     } else {
-        return Err(ApiError::NotFound(format!(
-            "the form `{form_key}` is not on the web"
-        )));
+        return Err(Problem::unknown_form());
     };
-    let (office, types) = crate::web::with_conn(&state.pool, move |conn| {
-        let code = offices::OfficeCode::parse(&office_code)
-            .map_err(|_| ApiError::NotFound(format!("no office `{office_code}`")))?;
-        let office = offices::find_office_by_code(conn, &code)?
-            .filter(|o| o.active)
-            .ok_or_else(|| ApiError::NotFound(format!("no office `{office_code}`")))?;
-        Ok::<_, ApiError>((office, offices::service_types(conn)?))
+    let found = crate::web::with_conn(&state.pool, move |conn| {
+        let Ok(code) = offices::OfficeCode::parse(&office_code) else {
+            return Ok(None);
+        };
+        let Some(office) = offices::find_office_by_code(conn, &code)?.filter(|o| o.active) else {
+            return Ok(None);
+        };
+        Ok::<_, ApiError>(Some((office, offices::service_types(conn)?)))
     })
     .await?;
+    let (office, types) = found.ok_or_else(Problem::unknown_office)?;
     let place = Text::new(&office.name_zh, &office.name_en);
-    questionnaire(
+    Ok(questionnaire(
         &state,
         &form_key,
         channel,
@@ -385,5 +391,5 @@ pub async fn survey(
         false,
         q.t.as_deref(),
         &types,
-    )
+    )?)
 }

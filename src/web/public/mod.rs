@@ -4,6 +4,7 @@
 
 pub(super) mod cases;
 pub(super) mod kiosk;
+pub(super) mod problem;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -53,19 +54,49 @@ struct FormRow<'a> {
     channels: String,
 }
 
+/// One county's offices on the start page.
+struct CountyGroup {
+    zh: String,
+    en: String,
+    offices: Vec<Office>,
+}
+
 #[derive(Template)]
 #[template(path = "index.html")]
-struct IndexPage<'a> {
-    forms: Vec<FormRow<'a>>,
-    offices: Vec<Office>,
+struct IndexPage {
+    counties: Vec<CountyGroup>,
+    /// The web questionnaire each office links to, when one is loaded.
+    web_form: Option<String>,
     /// A fresh installation: no staff account yet, so the page says how to
     /// make the first administrator.
     no_accounts: bool,
 }
 
-pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+#[derive(Template)]
+#[template(path = "developers.html")]
+struct DevelopersPage<'a> {
+    forms: Vec<FormRow<'a>>,
+    offices: Vec<Office>,
+}
+
+/// The questionnaire citizens fill in on the web: the form keyed `web` when it
+/// takes the web channel, else the first that does.
+pub(super) fn web_form_key(state: &AppState) -> Option<String> {
+    let web_forms: Vec<&LoadedForm> = state
+        .catalog
+        .iter()
+        .filter(|f| f.form.accepts(crate::forms::Channel::Web))
+        .collect();
+    web_forms
+        .iter()
+        .find(|f| f.form.key == "web")
+        .or_else(|| web_forms.first())
+        .map(|f| f.form.key.clone())
+}
+
+async fn active_offices(state: &AppState) -> Result<(Vec<Office>, bool), ApiError> {
     let pool = state.pool.clone();
-    let (offices, no_accounts) = web::block(move || {
+    web::block(move || {
         let mut conn = pool.get().map_err(db::DbError::Pool)?;
         let offices: Vec<Office> = offices::list_offices(&mut conn)?
             .into_iter()
@@ -74,16 +105,39 @@ pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
         let no_accounts = !crate::auth::any_user(&mut conn)?;
         Ok::<_, ApiError>((offices, no_accounts))
     })
-    .await??;
-    let forms = state.catalog.iter().map(row).collect();
-    html(
+    .await?
+}
+
+/// The start page is for citizens: each office's questionnaire and mailbox,
+/// grouped by county, and the case lookup.
+pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, problem::Problem> {
+    let (offices, no_accounts) = active_offices(&state).await?;
+    let mut counties: Vec<CountyGroup> = Vec::new();
+    for o in offices {
+        match counties.iter_mut().find(|c| c.zh == o.county_zh) {
+            Some(c) => c.offices.push(o),
+            None => counties.push(CountyGroup {
+                zh: o.county_zh.clone(),
+                en: o.county_en.clone(),
+                offices: vec![o],
+            }),
+        }
+    }
+    Ok(html(
         StatusCode::OK,
         &IndexPage {
-            forms,
-            offices,
+            counties,
+            web_form: web_form_key(&state),
             no_accounts,
         },
-    )
+    )?)
+}
+
+/// For developers and integrators: the loaded forms, the office codes and the API.
+pub async fn developers(state: web::Data<AppState>) -> Result<HttpResponse, problem::Problem> {
+    let (offices, _) = active_offices(&state).await?;
+    let forms = state.catalog.iter().map(row).collect();
+    Ok(html(StatusCode::OK, &DevelopersPage { forms, offices })?)
 }
 
 fn row(f: &LoadedForm) -> FormRow<'_> {
