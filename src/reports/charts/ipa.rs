@@ -30,15 +30,17 @@ where
         0.03,
     );
     let mut chart = ChartBuilder::on(area)
-        .x_label_area_size(70)
-        .y_label_area_size(90)
+        .x_label_area_size(90)
+        .y_label_area_size(110)
         .build_cartesian_2d(px0..px1, iy0..iy1)?;
     chart
         .configure_mesh()
+        .bold_line_style(grid_bold())
+        .light_line_style(grid_light())
         .x_desc("表現（平均分數 1-5）Performance (mean score)")
         .y_desc("重要度（與整體滿意度之相關）Importance (r)")
-        .axis_desc_style(font(18.0))
-        .label_style(font(16.0))
+        .axis_desc_style(font(DESC))
+        .label_style(font(TEXT))
         .x_label_formatter(&|x| format!("{x:.2}"))
         .y_label_formatter(&|y| format!("{y:.2}"))
         .draw()?;
@@ -54,17 +56,10 @@ where
         [(px0, gi), (px1, gi)],
         dashed,
     )))?;
-    let corner = |x: f64, y: f64, h: HPos, v: VPos, text: &str, colour: &'static RGBColor| {
-        Text::new(
-            text.to_owned(),
-            (x, y),
-            bold(18.0).color(colour).pos(Pos::new(h, v)),
-        )
-    };
     let dx = (px1 - px0) * 0.01;
     let dy = (iy1 - iy0) * 0.01;
-    chart.draw_series([
-        corner(
+    let corners = [
+        (
             px0 + dx,
             iy1 - dy,
             HPos::Left,
@@ -72,7 +67,7 @@ where
             "優先改善 Concentrate here",
             &RED,
         ),
-        corner(
+        (
             px1 - dx,
             iy1 - dy,
             HPos::Right,
@@ -80,7 +75,7 @@ where
             "繼續保持 Keep up the good work",
             &GREEN,
         ),
-        corner(
+        (
             px0 + dx,
             iy0 + dy,
             HPos::Left,
@@ -88,7 +83,7 @@ where
             "次要改善 Low priority",
             &GREY,
         ),
-        corner(
+        (
             px1 - dx,
             iy0 + dy,
             HPos::Right,
@@ -96,15 +91,65 @@ where
             "過度投入 Possible overkill",
             &BLUE,
         ),
-    ])?;
-    chart.draw_series(points.iter().map(|p| {
-        EmptyElement::at((p.performance, p.importance))
-            + Circle::new((0, 0), 7, BLUE.filled())
-            + Text::new(
-                p.label.clone(),
-                (10, -8),
-                font(16.0).pos(Pos::new(HPos::Left, VPos::Center)),
+    ];
+    let corner_style = bold(TEXT);
+    // The corner names, in pixels: point labels keep clear of them too.
+    let mut taken = Vec::new();
+    for &(x, y, h, v, text, colour) in &corners {
+        let w = text_width(area, text, TEXT) * 21 / 20;
+        let th = (TEXT / 1.24) as i32 + 6;
+        let (cx, cy) = chart.backend_coord(&(x, y));
+        let left = if matches!(h, HPos::Left) { cx } else { cx - w };
+        let top = if matches!(v, VPos::Top) { cy } else { cy - th };
+        taken.push((left, top, w, th));
+        chart.draw_series(std::iter::once(Text::new(
+            text.to_owned(),
+            (x, y),
+            corner_style.clone().color(colour).pos(Pos::new(h, v)),
+        )))?;
+    }
+    // Labels placed so that none covers another or a point: crowded items
+    // (the usual case: most items sit near the grand means) stay readable.
+    let style = font(TEXT);
+    let pixels: Vec<(i32, i32)> = points
+        .iter()
+        .map(|p| chart.backend_coord(&(p.performance, p.importance)))
+        .collect();
+    let sizes: Vec<(i32, i32)> = points
+        .iter()
+        .map(|p| {
+            (
+                text_width(area, &p.label, TEXT) + 6,
+                (TEXT / 1.24) as i32 + 6,
             )
-    }))?;
+        })
+        .collect();
+    let (xr, yr) = chart.plotting_area().get_pixel_range();
+    let bounds = (xr.start, yr.start, xr.end - xr.start, yr.end - yr.start);
+    let boxes = super::layout::place(&pixels, &sizes, bounds, 7, &taken);
+    chart.draw_series(
+        points
+            .iter()
+            .zip(pixels.iter().zip(&boxes))
+            .map(|(p, (&(x, y), b))| {
+                let (dx, dy) = (b.0 - x, b.1 - y);
+                // A label set further out is tied to its point by a thin line.
+                let near = (b.0 + b.2 / 2 - x, b.1 + b.3 / 2 - y);
+                let far = near.0.abs() > b.2 / 2 + 20 || near.1.abs() > b.3 / 2 + 20;
+                let leader = if far {
+                    vec![(0, 0), near]
+                } else {
+                    vec![(0, 0), (0, 0)]
+                };
+                EmptyElement::at((p.performance, p.importance))
+                    + PathElement::new(leader, GREY.stroke_width(1))
+                    + Circle::new((0, 0), 7, BLUE.filled())
+                    + Text::new(
+                        p.label.clone(),
+                        (dx + 2, dy + 1),
+                        style.clone().pos(Pos::new(HPos::Left, VPos::Top)),
+                    )
+            }),
+    )?;
     Ok(())
 }

@@ -10,6 +10,7 @@
 mod heat;
 mod ipa;
 mod items;
+pub mod layout;
 mod reply_days;
 mod stacked;
 mod trend;
@@ -64,12 +65,62 @@ pub fn register_fonts() {
     });
 }
 
+/// Charts are drawn [`WIDTH`] px wide and printed no narrower than
+/// [`PRINT_CM`] (the A4 PDF sets them 17.8 cm wide, the printed HTML 18.6 cm):
+/// one pixel is at most 0.378 pt on paper.
+pub const WIDTH: u32 = 1200;
+pub const PRINT_CM: f64 = 16.0;
+
+/// The size on paper, in points, of `px` pixels of a chart.
+pub fn print_pt(px: f64) -> f64 {
+    px * PRINT_CM / 2.54 * 72.0 / f64::from(WIDTH)
+}
+
+// Plotters' font size is the line height; a glyph's em is size / 1.24 (and
+// the SVG's font-size is that em).
+
+/// Every label, tick and value: an em of 24.2 px, 9.1 pt in print (no chart
+/// text is smaller).
+pub const TEXT: f64 = 30.0;
+/// Axis titles: 9.7 pt.
+const DESC: f64 = 32.0;
+/// The chart's zh-TW title: 11.6 pt; its English line is [`TEXT`].
+const TITLE: f64 = 38.0;
+/// Height of the two-line title band above every chart.
+pub const TITLE_H: u32 = 104;
+
+/// A text's width in pixels, on the safe side: the font's own measure or,
+/// when wider, one em per CJK character and 0.55 em per other (the measure
+/// the overlap check of the tests uses).
+fn text_width<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, text: &str, size: f64) -> i32 {
+    let measured = area
+        .estimate_text_size(text, &font(size))
+        .map_or(0, |(w, _)| w as i32);
+    let em = size / 1.24;
+    let rough: f64 = text
+        .chars()
+        .map(|c| if (c as u32) >= 0x2E80 { 1.0 } else { 0.55 })
+        .sum::<f64>()
+        * em;
+    measured.max(rough.ceil() as i32)
+}
+
 fn font(size: f64) -> TextStyle<'static> {
     (FAMILY, size).into_font().into()
 }
 
 fn bold(size: f64) -> TextStyle<'static> {
     (FAMILY, size, FontStyle::Bold).into_font().into()
+}
+
+/// The grid: light enough to read values against, never over the data.
+fn grid_bold() -> ShapeStyle {
+    BLACK.mix(0.12).stroke_width(1)
+}
+
+/// The minor lines between the labelled ones: not drawn.
+fn grid_light() -> ShapeStyle {
+    TRANSPARENT.stroke_width(0)
 }
 
 const BLUE: RGBColor = RGBColor(0x1f, 0x5f, 0xa8);
@@ -140,6 +191,30 @@ pub struct Stacks {
     pub series: Vec<(String, Vec<f64>)>,
 }
 
+/// The line a report prints where a chart of this key has nothing to show:
+/// (zh-TW, English).
+pub fn empty_note(key: &str) -> (&'static str, &'static str) {
+    match key {
+        "complaints" => ("本年度無陳情案件。", "No complaints this year."),
+        "reply-days" => (
+            "本年度無已回復的陳情案件，未繪製回復工作日分布。",
+            "No complaint was replied to this year.",
+        ),
+        "ipa" => (
+            "有分數的題項不足兩題，未進行重要度－表現分析。",
+            "Fewer than two scored items: no importance-performance analysis.",
+        ),
+        "heatmap" => (
+            "各所均無問卷資料，未繪製各所比較圖。",
+            "No office has survey data: no comparison chart.",
+        ),
+        _ => (
+            "本年度無問卷資料，未繪製此圖。",
+            "No survey data this year: no chart.",
+        ),
+    }
+}
+
 /// What a chart shows; [`Spec::draw`] draws it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Spec {
@@ -207,38 +282,57 @@ impl Spec {
         (zh.to_owned(), en.to_owned())
     }
 
-    /// Pixel size: item charts grow with their items.
-    pub fn size(&self) -> (u32, u32) {
-        let rows = |n: usize| (170 + 44 * n as u32).max(420);
+    /// Nothing to draw: the report says so in one line instead of a page-sized
+    /// empty chart.
+    pub fn is_empty(&self) -> bool {
+        let all_zero = |s: &Stacks| s.series.iter().all(|(_, v)| v.iter().all(|x| *x == 0.0));
         match self {
-            Spec::Items { bars, .. } => (1200, rows(bars.len()).max(520)),
-            Spec::Answers(s) => (1200, rows(s.bars.len())),
-            Spec::Heat(h) => (1200, (200 + 46 * h.rows.len() as u32).max(480)),
-            Spec::Ipa { .. } => (1200, 860),
-            _ => (1200, 620),
+            Spec::Trend(points) => points.is_empty(),
+            Spec::Items { bars, .. } => bars
+                .iter()
+                .all(|b| b.this_year.is_none() && b.last_year.is_none()),
+            Spec::Ipa { points, .. } => points.len() < 2,
+            Spec::Heat(h) => h.values.iter().flatten().all(Option::is_none),
+            Spec::Complaints(s) | Spec::Answers(s) => all_zero(s),
+            Spec::ReplyDays { days, .. } => days.is_empty(),
         }
     }
 
-    fn caption(&self) -> String {
-        let (zh, en) = self.title();
-        format!("{zh}  {en}")
+    /// Pixel size: item charts grow with their items.
+    pub fn size(&self) -> (u32, u32) {
+        let rows = |n: usize, per: u32| (TITLE_H + 140 + per * n as u32).max(480);
+        match self {
+            Spec::Items { bars, .. } => (WIDTH, rows(bars.len(), 66).max(540)),
+            Spec::Answers(s) => (WIDTH, rows(s.bars.len(), 54)),
+            Spec::Heat(h) => (WIDTH, rows(h.rows.len(), 54).max(500)),
+            Spec::Ipa { .. } => (WIDTH, 900),
+            _ => (WIDTH, 660),
+        }
     }
 
-    /// Draws the chart with `caption` as its title.
-    pub fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, caption: &str) -> Drawn
+    /// Draws the chart under its two-line title (zh-TW, then English).
+    pub fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        title: (&str, &str),
+    ) -> Drawn
     where
         DB::ErrorType: 'static,
     {
         root.fill(&WHITE)?;
-        let (_, h) = root.dim_in_pixel();
-        let title_h = 68;
         root.draw(&Text::new(
-            caption.to_owned(),
-            (24, 14),
-            bold(26.0).pos(Pos::new(HPos::Left, VPos::Top)),
+            title.0.to_owned(),
+            (24, 12),
+            bold(TITLE).pos(Pos::new(HPos::Left, VPos::Top)),
         ))?;
-        let body = root.margin(title_h, 16, 16, 28);
-        let _ = h;
+        root.draw(&Text::new(
+            title.1.to_owned(),
+            (24, 12 + TITLE as i32 + 8),
+            font(TEXT)
+                .color(&RGBColor(0x5d, 0x6d, 0x7e))
+                .pos(Pos::new(HPos::Left, VPos::Top)),
+        ))?;
+        let body = root.margin(TITLE_H, 16, 16, 28);
         match self {
             Spec::Trend(points) => trend(&body, points),
             Spec::Items { year, bars } => items(&body, *year, bars),
@@ -270,13 +364,13 @@ pub struct Chart {
 }
 
 /// Draws on an RGB buffer (for PNG and for tests that count pixels).
-pub fn rgb(spec: &Spec, caption: &str) -> Result<Vec<u8>, ChartError> {
+pub fn rgb(spec: &Spec, title: (&str, &str)) -> Result<Vec<u8>, ChartError> {
     register_fonts();
     let (w, h) = spec.size();
     let mut buf = vec![255u8; (w * h * 3) as usize];
     {
         let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
-        spec.draw(&root, caption).map_err(|e| ChartError {
+        spec.draw(&root, title).map_err(|e| ChartError {
             chart: spec.key(),
             message: e.to_string(),
         })?;
@@ -287,11 +381,11 @@ pub fn rgb(spec: &Spec, caption: &str) -> Result<Vec<u8>, ChartError> {
 /// Renders SVG only (the console draws charts inline, without the PNG).
 pub fn svg(spec: &Spec) -> Result<String, ChartError> {
     register_fonts();
-    let caption = spec.caption();
+    let (zh, en) = spec.title();
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, spec.size()).into_drawing_area();
-        spec.draw(&root, &caption).map_err(|e| ChartError {
+        spec.draw(&root, (&zh, &en)).map_err(|e| ChartError {
             chart: spec.key(),
             message: e.to_string(),
         })?;
@@ -301,13 +395,14 @@ pub fn svg(spec: &Spec) -> Result<String, ChartError> {
 
 /// Renders PNG and SVG.
 pub fn render(spec: &Spec) -> Result<Chart, ChartError> {
-    let caption = spec.caption();
+    let (title_zh, title_en) = spec.title();
+    let title = (title_zh.as_str(), title_en.as_str());
     let (w, h) = spec.size();
     let err = |message: String| ChartError {
         chart: spec.key(),
         message,
     };
-    let pixels = rgb(spec, &caption)?;
+    let pixels = rgb(spec, title)?;
     let mut png_bytes = Vec::new();
     {
         let mut enc = png::Encoder::new(&mut png_bytes, w, h);
@@ -321,9 +416,8 @@ pub fn render(spec: &Spec) -> Result<Chart, ChartError> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
-        spec.draw(&root, &caption).map_err(|e| err(e.to_string()))?;
+        spec.draw(&root, title).map_err(|e| err(e.to_string()))?;
     }
-    let (title_zh, title_en) = spec.title();
     Ok(Chart {
         key: spec.key(),
         title_zh,
@@ -335,8 +429,14 @@ pub fn render(spec: &Spec) -> Result<Chart, ChartError> {
     })
 }
 
+/// Axis ticks: whole percents.
 fn pct(v: f64) -> String {
     format!("{:.0}%", v * 100.0)
+}
+
+/// Values: the report's one format for a rate, one decimal (97.9%).
+fn pct1(v: f64) -> String {
+    format!("{:.1}%", v * 100.0)
 }
 
 /// The y range of rates: from a round value below the lowest to 100%.
@@ -361,20 +461,60 @@ fn index_label(labels: &[String], x: f64) -> String {
     labels.get(x.round() as usize).cloned().unwrap_or_default()
 }
 
-fn legend<'a, DB: DrawingBackend + 'a, X: Ranged, Y: Ranged>(
-    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
-) -> Drawn
+/// How a legend entry shows its series.
+#[derive(Clone, Copy)]
+enum Swatch {
+    Fill(RGBAColor),
+    Line(RGBColor),
+}
+
+/// A legend in rows across the top of `area`, outside the plot so that it
+/// never covers data; returns the area left below it for the plot.
+fn legend_above<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[(String, Swatch)],
+) -> Result<DrawingArea<DB, Shift>, Box<dyn Error>>
 where
     DB::ErrorType: 'static,
 {
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .label_font(font(16.0))
-        .background_style(WHITE.mix(0.85))
-        .border_style(GREY)
-        .draw()?;
-    Ok(())
+    if entries.is_empty() {
+        return Ok(area.clone());
+    }
+    let style = font(TEXT);
+    let (width, _) = area.dim_in_pixel();
+    let row_h = TEXT as i32 + 14;
+    let (left, gap, swatch) = (90, 36, 30);
+    let mut spots = Vec::with_capacity(entries.len());
+    let (mut x, mut row) = (left, 0);
+    for (label, _) in entries {
+        let w = swatch + 10 + text_width(area, label, TEXT);
+        if x > left && x + w > width as i32 {
+            x = left;
+            row += 1;
+        }
+        spots.push((x, row * row_h));
+        x += w + gap;
+    }
+    for ((label, sw), &(x, y)) in entries.iter().zip(&spots) {
+        let mid = y + row_h / 2;
+        match *sw {
+            Swatch::Fill(c) => area.draw(&Rectangle::new(
+                [(x, mid - 9), (x + swatch, mid + 9)],
+                c.filled(),
+            ))?,
+            Swatch::Line(c) => area.draw(&PathElement::new(
+                [(x, mid), (x + swatch, mid)],
+                c.stroke_width(4),
+            ))?,
+        }
+        area.draw(&Text::new(
+            label.clone(),
+            (x + swatch + 10, mid),
+            style.pos(Pos::new(HPos::Left, VPos::Center)),
+        ))?;
+    }
+    let used = (row + 1) * row_h + 10;
+    Ok(area.split_vertically(used).1)
 }
 
 fn no_data<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>) -> Drawn
@@ -385,7 +525,7 @@ where
     area.draw(&Text::new(
         "無資料 No data".to_owned(),
         (w as i32 / 2, h as i32 / 2),
-        font(24.0).pos(Pos::new(HPos::Center, VPos::Center)),
+        font(DESC).pos(Pos::new(HPos::Center, VPos::Center)),
     ))?;
     Ok(())
 }

@@ -114,13 +114,13 @@ fn every_chart_draws_its_chinese_title_and_body() {
     for spec in fixtures() {
         let (w, h) = spec.size();
         let (zh, _) = spec.title();
-        let title_rows = 0..52;
-        let blank = rgb(&spec, "").unwrap();
-        let drawn = rgb(&spec, &zh).unwrap();
+        let title_rows = 0..48;
+        let blank = rgb(&spec, ("", "")).unwrap();
+        let drawn = rgb(&spec, (&zh, "")).unwrap();
         // Characters the font lacks come out as its .notdef box: the same
         // number of them must look different from the real glyphs.
         let missing: String = zh.chars().map(|_| '\u{E000}').collect();
-        let tofu = rgb(&spec, &missing).unwrap();
+        let tofu = rgb(&spec, (&missing, "")).unwrap();
         let (title_ink, blank_ink) = (
             ink(&drawn, w, title_rows.clone()),
             ink(&blank, w, title_rows.clone()),
@@ -143,7 +143,7 @@ fn every_chart_draws_its_chinese_title_and_body() {
             spec.key()
         );
         // Distinct glyphs: swapping two characters changes the picture.
-        let body = ink(&blank, w, 68..h);
+        let body = ink(&blank, w, TITLE_H..h);
         assert!(
             body > 2000,
             "{}: the chart body is nearly blank ({body})",
@@ -221,4 +221,145 @@ fn heat_colours_run_from_red_to_blue() {
     assert_eq!(heat_colour(0.5, 0.5, 0.9), RED);
     assert_eq!(heat_colour(0.9, 0.5, 0.9), BLUE);
     assert_eq!(heat_colour(0.7, 0.5, 0.9), RGBColor(0xf7, 0xf7, 0xf7));
+}
+
+use super::layout::{overlapping, text_boxes};
+
+#[test]
+fn the_overlap_check_finds_an_overlap() {
+    let svg = r#"<text x="10" y="10" font-size="16">等候時間</text><text x="20" y="12" font-size="16">服務態度</text><text x="10" y="60" font-size="16">環境</text>"#;
+    let found = overlapping(&text_boxes(svg));
+    assert_eq!(found, [("等候時間".to_owned(), "服務態度".to_owned())]);
+}
+
+#[test]
+fn no_text_of_a_chart_covers_another() {
+    // The fixtures, and an IPA chart of twelve items crowded near the grand
+    // means, as real years are.
+    let names = [
+        "櫃檯人員服務態度",
+        "等候時間",
+        "環境整潔",
+        "動線指標",
+        "叫號系統",
+        "申辦流程說明",
+        "表單填寫協助",
+        "服務效率",
+        "專業知識",
+        "網路預約",
+        "無障礙設施",
+        "整體滿意度",
+    ];
+    let crowded = Spec::Ipa {
+        points: names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| IpaPoint {
+                label: (*n).into(),
+                performance: 4.2 + 0.02 * (i % 4) as f64,
+                importance: 0.60 + 0.01 * (i / 4) as f64,
+            })
+            .collect(),
+        grand_performance: 4.23,
+        grand_importance: 0.61,
+    };
+    let mut problems = Vec::new();
+    for spec in fixtures().into_iter().chain([crowded]) {
+        let chart = render(&spec).unwrap();
+        for (a, b) in overlapping(&text_boxes(&chart.svg)) {
+            problems.push(format!("{}: “{a}” overlaps “{b}”", spec.key()));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn no_chart_text_is_smaller_than_9_pt_in_print() {
+    // An em of 30 / 1.24 = 24.2 px of a 1200 px chart set 16 cm wide:
+    // 24.2 × 16 / 2.54 × 72 / 1200 = 9.15 pt.
+    assert!((print_pt(TEXT / 1.24) - 9.15).abs() < 0.01);
+    let size = regex::Regex::new(r#"<text [^>]*font-size="([0-9.]+)""#).unwrap();
+    for spec in fixtures() {
+        let chart = render(&spec).unwrap();
+        assert_eq!(chart.width, WIDTH);
+        let sizes: Vec<f64> = size
+            .captures_iter(&chart.svg)
+            .map(|c| c[1].parse().unwrap())
+            .collect();
+        assert!(sizes.len() > 5, "{}: texts found", spec.key());
+        for s in sizes {
+            assert!(
+                print_pt(s) >= 9.0,
+                "{}: text of {s} px is {:.1} pt in print",
+                spec.key(),
+                print_pt(s)
+            );
+        }
+    }
+}
+
+#[test]
+fn no_chart_text_is_rotated_or_off_the_canvas() {
+    let rotated =
+        regex::Regex::new(r#"<text [^>]*transform="[^"]*rotate[^>]*>([^<]*)</text>"#).unwrap();
+    for spec in fixtures() {
+        let chart = render(&spec).unwrap();
+        // Only a vertical axis's title runs up its side, as in print.
+        for c in rotated.captures_iter(&chart.svg) {
+            assert!(
+                [
+                    "滿意度 Satisfied (%)",
+                    "件數 Cases",
+                    "重要度（與整體滿意度之相關）Importance (r)"
+                ]
+                .contains(&c[1].trim()),
+                "{}: “{}” is rotated",
+                spec.key(),
+                &c[1]
+            );
+        }
+        for (l, t, r, b, text) in text_boxes(&chart.svg) {
+            assert!(
+                l >= -1.0
+                    && t >= -1.0
+                    && r <= chart.width as f64 + 1.0
+                    && b <= chart.height as f64 + 1.0,
+                "{}: “{text}” leaves the canvas ({l:.0}, {t:.0}, {r:.0}, {b:.0})",
+                spec.key()
+            );
+        }
+    }
+}
+
+#[test]
+fn long_trends_label_every_few_quarters_instead_of_rotating() {
+    assert_eq!(trend::label_step(8, 100, 1000), 1);
+    assert_eq!(trend::label_step(40, 100, 1000), 4);
+    assert_eq!(trend::label_step(41, 100, 1000), 5);
+}
+
+#[test]
+fn heat_numbers_keep_their_contrast() {
+    use super::heat::ink_on;
+    assert_eq!(ink_on(BLUE), WHITE);
+    assert_eq!(ink_on(RED), WHITE);
+    assert_eq!(ink_on(RGBColor(0xf7, 0xf7, 0xf7)), BLACK);
+    assert_eq!(ink_on(RGBColor(0x85, 0xb7, 0xe0)), BLACK);
+}
+
+#[test]
+fn the_heat_map_carries_its_colour_key() {
+    let spec = fixtures()
+        .into_iter()
+        .find(|s| s.key() == "heatmap")
+        .unwrap();
+    let chart = render(&spec).unwrap();
+    assert!(
+        chart.svg.contains("70.0% 最低 lowest"),
+        "lowest rate in the key"
+    );
+    assert!(
+        chart.svg.contains("95.0% 最高 highest"),
+        "highest rate in the key"
+    );
 }
