@@ -13,6 +13,7 @@ pub mod drivers;
 pub mod frame;
 pub mod input;
 pub mod metrics;
+pub mod profile;
 mod request;
 pub mod standards;
 pub mod stats;

@@ -243,7 +243,7 @@ pub fn terms(
                     // Examples leave this module masked: every output shows them.
                     let ex = examples.entry(w).or_default();
                     let masked = mask_excerpt(text);
-                    if ex.len() < 3 && !ex.contains(&masked) {
+                    if ex.len() < CANDIDATES && !ex.contains(&masked) {
                         ex.push(masked);
                     }
                 }
@@ -305,6 +305,7 @@ pub fn terms(
             .then(a.term.cmp(&b.term))
     });
     dissatisfied.truncate(top);
+    spread_examples(&mut dissatisfied);
     Ok(TermsResult {
         periods,
         dissatisfied,
@@ -313,8 +314,77 @@ pub fn terms(
     })
 }
 
+/// Comments kept per term while counting, to choose its examples from.
+const CANDIDATES: usize = 12;
+/// Examples shown per term.
+const EXAMPLES: usize = 3;
+/// How many terms may quote the same comment (one more only when a term
+/// would otherwise show none).
+const QUOTES: usize = 2;
+
+/// Chooses each term's examples, in the terms' order, so that the list does
+/// not quote one sentence under every term: comments not yet quoted first,
+/// then those quoted fewer than [`QUOTES`] times; a term whose comments are
+/// all used up still shows its least quoted one.
+fn spread_examples(terms: &mut [DissatisfiedTerm]) {
+    let mut quoted: HashMap<String, usize> = HashMap::new();
+    for t in terms.iter_mut() {
+        let mut candidates = std::mem::take(&mut t.examples);
+        // Stable: among equally quoted comments the first met stays first.
+        candidates.sort_by_key(|c| quoted.get(c).copied().unwrap_or(0));
+        let mut chosen: Vec<String> = candidates
+            .iter()
+            .filter(|c| quoted.get(*c).copied().unwrap_or(0) < QUOTES)
+            .take(EXAMPLES)
+            .cloned()
+            .collect();
+        if chosen.is_empty() {
+            chosen.extend(candidates.into_iter().take(1));
+        }
+        for c in &chosen {
+            *quoted.entry(c.clone()).or_insert(0) += 1;
+        }
+        t.examples = chosen;
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn examples_are_spread_over_the_terms() {
+        use super::{DissatisfiedTerm, spread_examples};
+        let comments: Vec<String> = (1..=4).map(|i| format!("意見{i}")).collect();
+        // Five terms that all occur in the same four comments.
+        let mut terms: Vec<DissatisfiedTerm> = (0..5)
+            .map(|i| DissatisfiedTerm {
+                term: format!("詞{i}"),
+                dissatisfied_count: 4,
+                satisfied_count: 0,
+                log_odds_weighted: 5.0 - i as f64,
+                examples: comments.clone(),
+            })
+            .collect();
+        spread_examples(&mut terms);
+        let mut uses = std::collections::HashMap::new();
+        for t in &terms {
+            assert!(!t.examples.is_empty() && t.examples.len() <= 3, "{t:?}");
+            let distinct: std::collections::HashSet<_> = t.examples.iter().collect();
+            assert_eq!(
+                distinct.len(),
+                t.examples.len(),
+                "a comment twice under one term"
+            );
+            for e in &t.examples {
+                *uses.entry(e.clone()).or_insert(0) += 1;
+            }
+        }
+        // Four comments, at most two quotes each (plus one for a term left
+        // without any): never one sentence under every term.
+        assert!(uses.values().all(|&n| n <= 3), "{uses:?}");
+        assert_eq!(terms[0].examples, ["意見1", "意見2", "意見3"]);
+        assert_eq!(terms[1].examples[0], "意見4", "the unquoted comment first");
+    }
+
     use super::*;
 
     #[test]

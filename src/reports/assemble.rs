@@ -500,12 +500,15 @@ pub(super) fn assemble(p: Parts<'_>) -> Report {
         scope_zh: String::new(),
         scope_en: String::new(),
         county_report: false,
+        standards_set: false,
+        profile: Default::default(),
         offices: p.offices.to_vec(),
         generated_at: String::new(),
         headline,
         years,
         quarters,
         items,
+        office_rows: office_rows(&office_items, p.overall.as_deref()),
         office_items,
         ipa_grand_performance: grand.and_then(|d| d.grand_performance),
         ipa_grand_importance: grand.and_then(|d| d.grand_importance),
@@ -586,5 +589,83 @@ mod tests {
         assert!(is_plain_term("櫃檯") && is_plain_term("15分鐘") && is_plain_term("QR code"));
         assert!(!is_plain_term("A123456789"));
         assert!(!is_plain_term("wang@example.com"));
+    }
+}
+
+/// The per-office table of a county report, from the office × item rows: the
+/// overall item's n, rate and mean, and the office's lowest-rated item.
+pub(super) fn office_rows(rows: &[OfficeItemRow], overall: Option<&str>) -> Vec<OfficeRow> {
+    let mut offices: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| (r.office.as_str(), r.office_name.as_str()))
+        .collect();
+    offices.sort();
+    offices.dedup();
+    offices
+        .into_iter()
+        .map(|(office, name)| {
+            let own: Vec<&OfficeItemRow> = rows.iter().filter(|r| r.office == office).collect();
+            let head = own
+                .iter()
+                .find(|r| Some(r.item.as_str()) == overall)
+                .or_else(|| own.iter().max_by_key(|r| r.n));
+            let lowest = own
+                .iter()
+                .filter(|r| Some(r.item.as_str()) != overall)
+                .filter_map(|r| r.rate.map(|v| (v, *r)))
+                .min_by(|a, b| a.0.total_cmp(&b.0));
+            OfficeRow {
+                office: office.to_owned(),
+                office_name: name.to_owned(),
+                n: head.map_or(0, |r| r.n),
+                rate: head.and_then(|r| r.rate),
+                mean: head.and_then(|r| r.mean),
+                lowest_zh: lowest.map(|(_, r)| r.label_zh.clone()).unwrap_or_default(),
+                lowest_rate: lowest.map(|(v, _)| v),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod office_row_tests {
+    use super::*;
+
+    fn row(office: &str, item: &str, n: u64, rate: f64) -> OfficeItemRow {
+        OfficeItemRow {
+            office: office.into(),
+            office_name: format!("{office} 所"),
+            item: item.into(),
+            label_zh: format!("題{item}"),
+            n,
+            rate: Some(rate),
+            mean: Some(4.0),
+        }
+    }
+
+    #[test]
+    fn each_office_gets_its_overall_figures_and_weakest_item() {
+        let rows = [
+            row("B", "overall", 80, 0.9),
+            row("B", "wait", 78, 0.7),
+            row("B", "staff", 80, 0.95),
+            row("A", "overall", 50, 0.8),
+            row("A", "wait", 50, 0.85),
+            row("A", "staff", 49, 0.75),
+        ];
+        let got = office_rows(&rows, Some("overall"));
+        assert_eq!(got.len(), 2);
+        assert_eq!(
+            (got[0].office.as_str(), got[0].n, got[0].rate),
+            ("A", 50, Some(0.8))
+        );
+        assert_eq!(
+            (got[0].lowest_zh.as_str(), got[0].lowest_rate),
+            ("題staff", Some(0.75))
+        );
+        assert_eq!(
+            (got[1].lowest_zh.as_str(), got[1].lowest_rate),
+            ("題wait", Some(0.7))
+        );
     }
 }

@@ -145,6 +145,20 @@ pub struct OfficeItemRow {
     pub mean: Option<f64>,
 }
 
+/// One office of a county report: its overall figures and its weakest item.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OfficeRow {
+    pub office: String,
+    pub office_name: String,
+    /// Answers to the overall item (or, without one, the most answered item).
+    pub n: u64,
+    pub rate: Option<f64>,
+    pub mean: Option<f64>,
+    /// The item with the lowest satisfied rate, and that rate.
+    pub lowest_zh: String,
+    pub lowest_rate: Option<f64>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ShortfallRow {
     pub office: String,
@@ -260,6 +274,10 @@ pub struct Report {
     pub scope_zh: String,
     pub scope_en: String,
     pub county_report: bool,
+    /// Whether a satisfaction standard applies to any office of the report.
+    pub standards_set: bool,
+    /// Who answered this year: channels, services, counters.
+    pub profile: crate::analytics::profile::Profile,
     pub offices: Vec<OfficeRef>,
     pub generated_at: String,
     pub headline: Headline,
@@ -268,6 +286,8 @@ pub struct Report {
     pub items: Vec<ItemRow>,
     /// Per office and item this year (county reports).
     pub office_items: Vec<OfficeItemRow>,
+    /// County reports: one row per office, by name.
+    pub office_rows: Vec<OfficeRow>,
     pub ipa_grand_performance: Option<f64>,
     pub ipa_grand_importance: Option<f64>,
     pub shortfalls: Vec<ShortfallRow>,

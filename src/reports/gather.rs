@@ -59,6 +59,12 @@ pub fn gather(
     let analyses = analytics::analyze_groupings(input, &groupings, &prepared.standards, options)?;
     step(2);
     let answers = analytics::answers_in_year(input, request.year)?;
+    let mut profile = analytics::profile::profile(input, request.year)?;
+    if county_report {
+        // Counter names repeat from office to office ("1 號櫃檯"): the
+        // county's profile stops at channels and services.
+        profile.counters.clear();
+    }
 
     step(3);
     let previous = RocYear::new((year - 1).max(1))?;
@@ -111,6 +117,11 @@ pub fn gather(
     report.scope_zh = scope_zh;
     report.scope_en = scope_en;
     report.county_report = county_report;
+    report.profile = profile;
+    report.standards_set = offices.iter().any(|o| {
+        crate::analytics::standards::applicable(&prepared.standards, year, o.id, &o.county_zh)
+            .is_some()
+    });
     report.generated_at = crate::calendar::taipei::minutes(chrono::Utc::now().naive_utc());
     Ok(report)
 }

@@ -74,7 +74,7 @@ pub fn change_text(r: &Report) -> String {
                 "未達統計顯著"
             },
             h.change_p
-                .map(|p| format!("，p = {p:.3}"))
+                .map(|p| format!("，雙比例 z 檢定 p = {p:.3}，經 Holm 多重比較校正"))
                 .unwrap_or_default()
         ),
         _ => "去年無資料 no data last year".into(),
@@ -98,12 +98,17 @@ struct Figure {
     data_uri: String,
 }
 
+use crate::analytics::profile::Share;
+
 #[derive(Template)]
 #[template(path = "annual.html")]
 struct AnnualHtml<'a> {
     r: &'a Report,
     css: &'a str,
     figures: Vec<Figure>,
+    summary: Vec<super::summary::Sentence>,
+    coverage: super::summary::Sentence,
+    method: Vec<super::summary::Sentence>,
 }
 
 impl AnnualHtml<'_> {
@@ -133,6 +138,15 @@ impl AnnualHtml<'_> {
             _ => "",
         }
     }
+    /// The respondents' profile as (title zh, title en, values).
+    fn profile_lists(&self) -> Vec<(&'static str, &'static str, &[Share])> {
+        let p = &self.r.profile;
+        vec![
+            ("填答管道", "Channel", &p.channels),
+            ("服務項目", "Service", &p.services),
+            ("櫃檯", "Counter", &p.counters),
+        ]
+    }
     fn sampling_error(&self) -> String {
         sampling_error(self.r)
     }
@@ -145,7 +159,10 @@ impl AnnualHtml<'_> {
     /// The figure element of a chart (escaped here, output as safe).
     fn figure(&self, key: &str) -> String {
         let Some(f) = self.figures.iter().find(|f| f.key == key) else {
-            return String::new();
+            let (zh, en) = super::charts::empty_note(key);
+            return format!(
+                r#"<p class="empty-chart" data-chart="{key}">{zh} <span class="en">{en}</span></p>"#
+            );
         };
         let esc = |s: &str| {
             s.replace('&', "&amp;")
@@ -185,6 +202,9 @@ pub fn render(report: &Report, charts: &[Chart]) -> Result<String, ReportError> 
         r: report,
         css: CSS,
         figures,
+        summary: super::summary::executive_summary(report),
+        coverage: super::summary::coverage(report),
+        method: super::summary::method(report),
     }
     .render()
     .map_err(|e| ReportError::Render(format!("html: {e}")))

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveDateTime;
+use chrono::{Datelike, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -74,6 +74,75 @@ impl RunStatus {
             RunStatus::Failed => "失敗",
         }
     }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            RunStatus::Queued => "Queued",
+            RunStatus::Running => "Running",
+            RunStatus::Done => "Done",
+            RunStatus::Failed => "Failed",
+        }
+    }
+}
+
+/// The ROC years, newest first, in which the offices have anything a report
+/// reads: responses, tallied counts or cases received.
+pub fn years_with_data(conn: &mut DbConnection, office_ids: &[i32]) -> QueryResult<Vec<RocYear>> {
+    use crate::db::schema::{cases, responses, tallies};
+    use chrono::NaiveDate;
+    use diesel::dsl::{max, min};
+    let mut years: Vec<i32> = tallies::table
+        .filter(tallies::office_id.eq_any(office_ids))
+        .select(tallies::roc_year)
+        .distinct()
+        .load(conn)?;
+    let start = |y: i32| {
+        NaiveDate::from_ymd_opt(y, 1, 1)
+            .expect("valid year")
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight")
+    };
+    // Responses and cases: between the first and the last, each year that has one.
+    let (first, last): (Option<NaiveDateTime>, Option<NaiveDateTime>) = responses::table
+        .filter(responses::office_id.eq_any(office_ids))
+        .select((min(responses::submitted_at), max(responses::submitted_at)))
+        .first(conn)?;
+    if let (Some(first), Some(last)) = (first, last) {
+        for y in first.date().year()..=last.date().year() {
+            let any: i64 = responses::table
+                .filter(responses::office_id.eq_any(office_ids))
+                .filter(responses::submitted_at.ge(start(y)))
+                .filter(responses::submitted_at.lt(start(y + 1)))
+                .count()
+                .get_result(conn)?;
+            if any > 0 {
+                years.push(y - 1911);
+            }
+        }
+    }
+    let (first, last): (Option<NaiveDate>, Option<NaiveDate>) = cases::table
+        .filter(cases::office_id.eq_any(office_ids))
+        .select((min(cases::received_on), max(cases::received_on)))
+        .first(conn)?;
+    if let (Some(first), Some(last)) = (first, last) {
+        for y in first.year()..=last.year() {
+            let any: i64 = cases::table
+                .filter(cases::office_id.eq_any(office_ids))
+                .filter(cases::received_on.ge(start(y).date()))
+                .filter(cases::received_on.lt(start(y + 1).date()))
+                .count()
+                .get_result(conn)?;
+            if any > 0 {
+                years.push(y - 1911);
+            }
+        }
+    }
+    years.sort_unstable_by(|a, b| b.cmp(a));
+    years.dedup();
+    Ok(years
+        .into_iter()
+        .filter_map(|y| RocYear::new(y).ok())
+        .collect())
 }
 
 crate::db::text_enum!(RunStatus);
@@ -267,4 +336,26 @@ pub fn file_path(reports_dir: &Path, run: &Run, name: &str) -> Option<PathBuf> {
     } else {
         None
     }
+}
+
+/// Every file of a finished run (documents, tables, CSVs, charts) as one ZIP,
+/// under a folder named for the run.
+pub fn zip_all(reports_dir: &Path, run: &Run) -> Result<Vec<u8>, ReportError> {
+    use std::io::Write;
+    use zip::write::SimpleFileOptions;
+    let err = |e: zip::result::ZipError| ReportError::Render(format!("zip: {e}"));
+    let folder = format!("manyi-report-{}-{}", run.year, run.id);
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for name in files(reports_dir, run) {
+        let Some(path) = file_path(reports_dir, run, &name) else {
+            continue;
+        };
+        let bytes = std::fs::read(&path).map_err(|e| ReportError::io(&path, e))?;
+        zip.start_file(format!("{folder}/{name}"), options)
+            .map_err(err)?;
+        zip.write_all(&bytes)
+            .map_err(|e| ReportError::io(&path, e))?;
+    }
+    Ok(zip.finish().map_err(err)?.into_inner())
 }

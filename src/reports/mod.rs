@@ -13,6 +13,7 @@ pub mod html;
 pub mod jobs;
 pub mod odt;
 pub mod pdf;
+pub mod summary;
 pub mod tables;
 
 use std::path::{Path, PathBuf};
@@ -298,7 +299,8 @@ pub fn render(
     };
     step("圖表 charts");
     let mut rendered = Vec::new();
-    for spec in chart_specs(report) {
+    // An empty chart is not drawn: each document prints its one-line note instead.
+    for spec in chart_specs(report).into_iter().filter(|s| !s.is_empty()) {
         let chart = charts::render(&spec)?;
         for (ext, bytes) in [("png", chart.png.as_slice()), ("svg", chart.svg.as_bytes())] {
             let path = dir.join("charts").join(format!("{}.{ext}", chart.key));

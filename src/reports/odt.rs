@@ -32,7 +32,8 @@ pub enum Block {
     Table {
         name: String,
         header: Vec<String>,
-        rows: Vec<Vec<String>>,
+        /// Each cell's text, and whether it is a number (set right-aligned).
+        rows: Vec<Vec<(String, bool)>>,
     },
 }
 
@@ -59,7 +60,11 @@ fn table_block(t: &tables::Table) -> Block {
         rows: t
             .rows
             .iter()
-            .map(|r| r.iter().map(cell_text).collect())
+            .map(|r| {
+                r.iter()
+                    .map(|c| (cell_text(c), !matches!(c, Cell::Text(_))))
+                    .collect()
+            })
             .collect(),
     }
 }
@@ -68,14 +73,21 @@ fn table_block(t: &tables::Table) -> Block {
 pub fn blocks(r: &Report, charts: &[Chart]) -> Vec<Block> {
     let tables = tables::tables(r);
     let table = |key: &str| tables.iter().find(|t| t.key == key).map(table_block);
+    // A chart, or the one line that says why there is none.
     let image = |key: &str| {
-        charts.iter().find(|c| c.key == key).map(|c| {
-            let w = 16.5f64;
-            Block::Image {
-                href: format!("Pictures/{}.png", c.key),
-                width_cm: format!("{w:.2}"),
-                height_cm: format!("{:.2}", w * c.height as f64 / c.width as f64),
-                caption: format!("{} {}", c.title_zh, c.title_en),
+        Some(match charts.iter().find(|c| c.key == key) {
+            Some(c) => {
+                let w = 16.5f64;
+                Block::Image {
+                    href: format!("Pictures/{}.png", c.key),
+                    width_cm: format!("{w:.2}"),
+                    height_cm: format!("{:.2}", w * c.height as f64 / c.width as f64),
+                    caption: format!("{} {}", c.title_zh, c.title_en),
+                }
+            }
+            None => {
+                let (zh, en) = super::charts::empty_note(key);
+                Block::P(format!("{zh} {en}"))
             }
         })
     };
@@ -90,11 +102,20 @@ pub fn blocks(r: &Report, charts: &[Chart]) -> Vec<Block> {
             "{}: satisfaction trends and improvement report, {}",
             r.scope_en, r.gregorian
         )),
-        Block::Subtitle(format!(
-            "資料期間 民國 {}–{} 年 · 問卷 {} · 產製 {}",
-            r.first_year, r.year, r.form, r.generated_at
-        )),
+        Block::Subtitle({
+            let c = super::summary::coverage(r);
+            format!(
+                "{} · 陳情案件 民國 {} 年 · 問卷 {} · 產製 {}",
+                c.zh, r.year, r.form, r.generated_at
+            )
+        }),
         Block::H1("一、摘要 Summary".into()),
+        Block::Bullets(
+            super::summary::executive_summary(r)
+                .into_iter()
+                .map(|s| format!("{} {}", s.zh, s.en))
+                .collect(),
+        ),
         Block::Bullets(vec![
             format!("有效問卷 {} 份。", h.responses),
             format!(
@@ -114,8 +135,16 @@ pub fn blocks(r: &Report, charts: &[Chart]) -> Vec<Block> {
             ),
             format!("改善計畫項目 {} 項。", r.plan.len()),
         ]),
-        Block::H1("二、歷年趨勢 Trends".into()),
+        Block::H2("調查方法與受訪者 Survey method and respondents".into()),
+        Block::Bullets(
+            super::summary::method(r)
+                .into_iter()
+                .map(|s| format!("{} {}", s.zh, s.en))
+                .collect(),
+        ),
     ];
+    b.extend(table("profile"));
+    b.push(Block::H1("二、歷年趨勢 Trends".into()));
     b.extend(image("trend"));
     b.extend(table("years"));
     b.push(Block::H1("三、各題項滿意度 Satisfaction per item".into()));
@@ -129,14 +158,17 @@ pub fn blocks(r: &Report, charts: &[Chart]) -> Vec<Block> {
     if r.county_report {
         b.push(Block::H2("各所比較 Offices side by side".into()));
         b.extend(image("heatmap"));
+        b.extend(table("office-summary"));
     }
     b.push(Block::H1(
         "五、服務標準與未達標準項目 Standards and shortfalls".into(),
     ));
     if r.shortfalls.is_empty() {
-        b.push(Block::P(
-            "本年度各題項均達設定之滿意度標準（或尚未設定標準）。".into(),
-        ));
+        b.push(Block::P(if r.standards_set {
+            "本年度各題項均達設定之滿意度標準。No item fell below its standard this year.".into()
+        } else {
+            "尚未設定標準。No standard is set.".into()
+        }));
     } else {
         b.extend(table("shortfalls"));
     }

@@ -22,6 +22,28 @@ fn document_data(report: &Report, charts: &[Chart]) -> Result<Vec<u8>, ReportErr
         .iter()
         .map(|c| serde_json::json!({"key": c.key, "title_zh": c.title_zh, "title_en": c.title_en}))
         .collect();
+    v["executive_summary"] = serde_json::to_value(super::summary::executive_summary(report))
+        .map_err(|e| ReportError::Render(format!("pdf data: {e}")))?;
+    v["coverage"] = serde_json::to_value(super::summary::coverage(report))
+        .map_err(|e| ReportError::Render(format!("pdf data: {e}")))?;
+    v["method"] = serde_json::to_value(super::summary::method(report))
+        .map_err(|e| ReportError::Render(format!("pdf data: {e}")))?;
+    v["empty_notes"] = [
+        "trend",
+        "items",
+        "answers",
+        "ipa",
+        "heatmap",
+        "complaints",
+        "reply-days",
+    ]
+    .into_iter()
+    .map(|k| {
+        let (zh, en) = super::charts::empty_note(k);
+        (k.to_owned(), serde_json::json!({ "zh": zh, "en": en }))
+    })
+    .collect::<serde_json::Map<_, _>>()
+    .into();
     if let Some(list) = v["follow_up"].as_array_mut() {
         for (f, item) in report.follow_up.iter().zip(list.iter_mut()) {
             item["before_text"] = html::follow_value(f, true).into();

@@ -550,11 +550,18 @@ mod analytics_commands {
             "csv/items.csv",
             "charts/trend.png",
             "charts/trend.svg",
-            "charts/ipa.png",
+            "charts/items.png",
         ] {
             assert!(out_dir.join(f).exists(), "{f}");
         }
         let html = std::fs::read_to_string(out_dir.join("annual-113-office-JS.html")).unwrap();
+        // The IPA chart is drawn, or (too few scored items) its one-line note
+        // stands in its place: never a page-sized empty chart.
+        assert_ne!(
+            out_dir.join("charts/ipa.png").exists(),
+            html.contains("data-chart=\"ipa\""),
+            "either the chart or its note"
+        );
         assert!(html.contains("增設叫號看板") && html.contains("data:image/png;base64,"));
         // Bad input names the flag and writes nothing.
         let nowhere = work.path().join("never");

@@ -181,6 +181,29 @@ fn check_js_report(r: &Report) {
     close(wt.previous_rate.unwrap(), 0.25);
     let qs = item(r, "queue_system");
     assert_eq!((qs.n, qs.answers), (2, [0, 1, 0, 1, 0]));
+    // The executive summary is written from these figures: 5/7 = 71.4%, up
+    // (5/7 − 1/2) = 21.4 points; the cover names the years that have data.
+    let summary = manyi::reports::summary::executive_summary(r);
+    assert!(
+        summary[0]
+            .zh
+            .starts_with("整體滿意度為 71.4%，較去年上升 21.4 個百分點"),
+        "{:?}",
+        summary[0]
+    );
+    let complaints = if r.complaints.received > 0 {
+        format!("陳情案件 {} 件", r.complaints.received)
+    } else {
+        "本年度無陳情案件".to_owned()
+    };
+    assert!(
+        summary.iter().any(|s| s.zh.starts_with(&complaints)),
+        "{summary:?}"
+    );
+    assert_eq!(
+        manyi::reports::summary::coverage(r).zh,
+        "問卷資料：民國 112–113 年"
+    );
     // Five years asked, two with answers: 112 and 113.
     assert_eq!(r.first_year, 109);
     assert_eq!(
@@ -535,16 +558,78 @@ fn documents_open_in_chromium_poppler_and_libreoffice() {
     ] {
         assert!(text.contains(heading), "PDF text lacks {heading}");
     }
+    // Every chart the run drew: no text box covers another (from the SVG's
+    // text elements), and none is empty (an empty chart is a note instead).
+    let svgs: Vec<&PathBuf> = written
+        .files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "svg"))
+        .collect();
+    assert!(svgs.len() >= 5, "{svgs:?}");
+    for svg in svgs {
+        let text = std::fs::read_to_string(svg).unwrap();
+        let boxes = manyi::reports::charts::layout::text_boxes(&text);
+        let overlaps = manyi::reports::charts::layout::overlapping(&boxes);
+        assert!(overlaps.is_empty(), "{}: {overlaps:?}", svg.display());
+        assert!(
+            !text.contains("無資料 No data"),
+            "{}: an empty chart was drawn",
+            svg.display()
+        );
+    }
+    // Every page of the PDF, rendered to PNG: none blank, none carrying
+    // nothing but a chart's caption and the footer.
+    let pages_dir = keep.join("report-pages");
+    let _ = std::fs::remove_dir_all(&pages_dir);
+    std::fs::create_dir_all(&pages_dir).unwrap();
     run(Command::new("pdftoppm")
-        .args(["-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile"])
+        .args(["-png", "-r", "40"])
         .arg(&pdf)
-        .arg(keep.join("report-page-1")));
-    assert!(
-        std::fs::metadata(keep.join("report-page-1.png"))
-            .unwrap()
-            .len()
-            > 5_000
-    );
+        .arg(pages_dir.join("page")));
+    let mut pngs: Vec<PathBuf> = std::fs::read_dir(&pages_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "png"))
+        .collect();
+    pngs.sort();
+    assert_eq!(pngs.len(), pages as usize);
+    for (i, page) in pngs.iter().enumerate() {
+        let decoder =
+            png::Decoder::new(std::io::BufReader::new(std::fs::File::open(page).unwrap()));
+        let mut reader = decoder.read_info().unwrap();
+        let mut buf = vec![0; reader.output_buffer_size()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        let channels = info.color_type.samples();
+        let px = &buf[..info.buffer_size()];
+        let inked = px
+            .chunks(channels)
+            .filter(|p| p.iter().take(3).any(|c| *c < 200))
+            .count();
+        let share = inked as f64 / (info.width * info.height) as f64;
+        assert!(share > 0.01, "page {} is nearly blank ({share:.4})", i + 1);
+        let n = (i + 1).to_string();
+        let words = String::from_utf8(
+            run(Command::new("pdftotext")
+                .args(["-f", &n, "-l", &n])
+                .arg(&pdf)
+                .arg("-"))
+            .stdout,
+        )
+        .unwrap();
+        // Without the footer ("滿意 manyi · 金門縣… · 3 / 12"), a page says something.
+        let body: String = words
+            .lines()
+            .filter(|l| !l.contains("滿意 manyi ·"))
+            .collect::<String>()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        assert!(
+            body.chars().count() > 40,
+            "page {} says almost nothing: {body}",
+            i + 1
+        );
+    }
 
     // ODT: LibreOffice converts it without error, and the result has the text.
     let lo_profile = tempfile::tempdir().unwrap();
@@ -585,15 +670,31 @@ crate::helpers::on_both_engines! {
     async fn console_runs_reports_in_the_background_and_keeps_measures(engine) {
         use crate::helpers::{Browser, seed_org, spawn_app};
         let app = spawn_app(engine).await;
-        seed_org(&mut app.conn());
+        let org = seed_org(&mut app.conn());
         let b = Browser::new(&app);
         b.login("res-js").await;
+        // No data at all: no report is offered.
+        let html = b.get("/console/reports").await.text().await.unwrap();
+        assert!(html.contains("id=\"no-data\"") && !html.contains("id=\"report-form\""), "a form with nothing to report");
+        // One case received in 民國113年 (2024) is data for that year only.
+        {
+            let conn = &mut app.conn();
+            let director = crate::helpers::user(conn, "dir-js");
+            let mut case = crate::helpers::petition(org.js.id, manyi::cases::CaseChannel::PetitionWritten);
+            case.received_on = chrono::NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
+            manyi::cases::register_case(conn, &manyi::calendar::Calendar::shipped(), &case, Some(&director)).unwrap();
+        }
         let page = b.get("/console/reports").await;
         assert_eq!(page.status(), 200);
         let html = page.text().await.unwrap();
         assert!(html.contains("年度滿意度趨勢分析及改善報告") && html.contains("office:JS"));
         assert!(!html.contains("office:DA"), "another county's office offered");
+        assert!(html.contains("<option value=\"113\" selected>") && !html.contains("<option value=\"112\""), "only the years with data");
         let csrf = crate::helpers::hidden_csrf(&html);
+        // A year without data is refused in words.
+        let res = b.post("/console/reports", &[("csrf", &csrf), ("year", "112"), ("scope", "office:JS"), ("html", "on")]).await;
+        assert_eq!(res.status(), 400);
+        assert!(res.text().await.unwrap().contains("民國 112 年沒有任何問卷回覆"));
 
         // Bad input names the field; nothing is queued.
         let res = b.post("/console/reports", &[("csrf", &csrf), ("year", "abc"), ("scope", "office:JS"), ("html", "on")]).await;
@@ -633,6 +734,40 @@ crate::helpers::on_both_engines! {
                 .unwrap();
             assert_eq!(n, 1);
         }
+        // The page saves every subject in one go: two measures stored by one
+        // post, the unchanged one not audited again; one refused field
+        // stores none of them.
+        let page = b.get("/console/reports/measures?office=JS&year=113").await.text().await.unwrap();
+        assert!(page.contains("id=\"measures-form\"") && page.contains("name=\"measure.0\""), "one form");
+        let long = "長".repeat(2001);
+        let res = b.post("/console/reports/measures", &[
+            ("csrf", &csrf), ("office", "JS"), ("year", "113"),
+            ("kind.0", "item"), ("key.0", "waiting_time"), ("measure.0", "尖峰時段加開櫃台"), ("responsible.0", "戶籍課"),
+            ("kind.1", "item"), ("key.1", "staff_attitude"), ("measure.1", "服務禮儀訓練"), ("responsible.1", ""),
+            ("kind.2", "category"), ("key.2", "waiting"), ("measure.2", &long), ("responsible.2", ""),
+        ]).await;
+        assert_eq!(res.status(), 400, "a measure too long");
+        let page = b.get("/console/reports/measures?office=JS&year=113").await.text().await.unwrap();
+        assert!(!page.contains("服務禮儀訓練"), "nothing of a refused post is stored");
+        let res = b.post("/console/reports/measures", &[
+            ("csrf", &csrf), ("office", "JS"), ("year", "113"),
+            ("kind.0", "item"), ("key.0", "waiting_time"), ("measure.0", "尖峰時段加開櫃台"), ("responsible.0", "戶籍課"),
+            ("kind.1", "item"), ("key.1", "staff_attitude"), ("measure.1", "服務禮儀訓練"), ("responsible.1", ""),
+            ("kind.2", "category"), ("key.2", "waiting"), ("measure.2", "叫號系統加顯示等候人數"), ("responsible.2", "資訊股"),
+        ]).await;
+        assert_eq!(res.status(), 303);
+        let page = b.get("/console/reports/measures?office=JS&year=113").await.text().await.unwrap();
+        assert!(page.contains("服務禮儀訓練") && page.contains("叫號系統加顯示等候人數") && page.contains("尖峰時段加開櫃台"));
+        {
+            use diesel::prelude::*;
+            use manyi::db::schema::audit_log;
+            let n: i64 = audit_log::table
+                .filter(audit_log::action.eq("measure.set"))
+                .count()
+                .get_result(&mut app.conn())
+                .unwrap();
+            assert_eq!(n, 3, "two new measures audited, the unchanged one not");
+        }
 
         // A run in the background, its progress, then its files.
         let res = b.post("/console/reports", &[
@@ -640,6 +775,7 @@ crate::helpers::on_both_engines! {
         ]).await;
         assert_eq!(res.status(), 303);
         let location = res.headers()["location"].to_str().unwrap().to_owned();
+        assert!(location.starts_with("/console/reports?year=113"), "the year stays chosen: {location}");
         let id: i32 = location.rsplit("run-").next().unwrap().parse().unwrap();
         let mut status = serde_json::Value::Null;
         for _ in 0..600 {
@@ -660,20 +796,36 @@ crate::helpers::on_both_engines! {
         assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
         let html = res.text().await.unwrap();
         assert!(html.contains("服務滿意度趨勢分析及改善報告") && html.contains("尖峰時段加開櫃台"));
-        let res = b.get(&format!("/console/reports/{id}/files/charts/trend.png")).await;
+        // One case and no answers: the complaints chart is drawn, the survey charts are not.
+        let res = b.get(&format!("/console/reports/{id}/files/charts/complaints.png")).await;
         assert_eq!(res.status(), 200);
+        assert!(!files.iter().any(|f| f == "charts/trend.png"), "an empty trend chart: {files:?}");
+        assert!(html.contains("本年度無問卷資料，未繪製此圖"), "the empty chart's one line");
         for bad in ["../../../../etc/passwd", "nope.html", "..%2F..%2Fetc%2Fpasswd"] {
             let res = b.get(&format!("/console/reports/{id}/files/{bad}")).await;
             assert_eq!(res.status(), 404, "{bad}");
         }
         let page = b.get("/console/reports").await.text().await.unwrap();
         assert!(page.contains(&format!("run-{id}")) && page.contains("annual-113-office-JS.html"));
+        // Every file of the run, charts and CSVs too, in one ZIP.
+        let res = b.get(&format!("/console/reports/{id}/all.zip")).await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["content-type"], "application/zip");
+        let bytes = res.bytes().await.unwrap();
+        let zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+        let names: Vec<String> = zip.file_names().map(|n| n.unwrap().into_owned()).collect();
+        let prefix = format!("manyi-report-113-{id}/");
+        for f in &files {
+            assert!(names.contains(&format!("{prefix}{f}")), "{f} missing from the ZIP: {names:?}");
+        }
+        assert_eq!(names.len(), files.len());
 
         // Someone else's run is not there; counter staff may not run reports.
         let other = Browser::new(&app);
         other.login("dir-da").await;
         assert_eq!(other.get(&format!("/console/reports/{id}/status")).await.status(), 404);
         assert_eq!(other.get(&format!("/console/reports/{id}/files/annual-113-office-JS.html")).await.status(), 404);
+        assert_eq!(other.get(&format!("/console/reports/{id}/all.zip")).await.status(), 404);
         let counter = Browser::new(&app);
         counter.login("ctr-js").await;
         assert_eq!(counter.get("/console/reports").await.status(), 403);

@@ -166,7 +166,66 @@ pub fn tables(r: &Report) -> Vec<Table> {
             })
             .collect(),
     });
+    out.push(Table {
+        key: "profile",
+        title_zh: "受訪者概況",
+        title_en: "Respondents' profile",
+        columns: vec![
+            ("面向", "Aspect"),
+            ("類別", "Value"),
+            ("份數", "Responses"),
+            ("占比", "Share"),
+        ],
+        rows: [
+            ("填答管道 Channel", &r.profile.channels),
+            ("服務項目 Service", &r.profile.services),
+            ("櫃檯 Counter", &r.profile.counters),
+        ]
+        .into_iter()
+        .flat_map(|(aspect, list)| {
+            list.iter().map(move |s| {
+                vec![
+                    Cell::text(aspect),
+                    Cell::text(if s.label_zh == s.label_en {
+                        s.label_zh.clone()
+                    } else {
+                        format!("{} {}", s.label_zh, s.label_en)
+                    }),
+                    Cell::int(s.count),
+                    Cell::pct(Some(s.share)),
+                ]
+            })
+        })
+        .collect(),
+    });
     if r.county_report {
+        out.push(Table {
+            key: "office-summary",
+            title_zh: "各所整體滿意度",
+            title_en: "Overall satisfaction by office",
+            columns: vec![
+                ("所別", "Office"),
+                ("樣本數", "n"),
+                ("整體滿意度", "Satisfied"),
+                ("平均分數", "Mean"),
+                ("最低題項", "Lowest item"),
+                ("最低題項滿意度", "Its rate"),
+            ],
+            rows: r
+                .office_rows
+                .iter()
+                .map(|o| {
+                    vec![
+                        Cell::text(o.office_name.clone()),
+                        Cell::int(o.n),
+                        Cell::pct(o.rate),
+                        Cell::num(o.mean, 2),
+                        Cell::text(o.lowest_zh.clone()),
+                        Cell::pct(o.lowest_rate),
+                    ]
+                })
+                .collect(),
+        });
         out.push(Table {
             key: "offices",
             title_zh: "各所各題項滿意度",

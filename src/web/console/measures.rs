@@ -3,6 +3,8 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 
 use super::reports::last_year;
@@ -185,34 +187,79 @@ fn category_list(
         .collect())
 }
 
-#[derive(Deserialize)]
-pub struct MeasureForm {
-    office: String,
-    year: String,
-    kind: String,
+/// One subject's fields of the measures form: `kind`, `key`, `measure`,
+/// `responsible`, each suffixed `.N` when the page sends every subject at
+/// once (unsuffixed for a single subject).
+struct Entry {
+    kind: SubjectKind,
     key: String,
-    #[serde(default)]
     measure: String,
-    #[serde(default)]
     responsible: String,
 }
 
+/// The entries of a posted measures form, in the page's order; a field that
+/// does not parse is named in the error.
+fn entries(
+    form: &BTreeMap<String, String>,
+    lang: crate::forms::Lang,
+) -> Result<Vec<Entry>, PageError> {
+    let mut suffixes: Vec<(usize, String)> = form
+        .keys()
+        .filter_map(|k| {
+            let rest = k.strip_prefix("key")?;
+            if rest.is_empty() {
+                Some((0, String::new()))
+            } else {
+                let n: usize = rest.strip_prefix('.')?.parse().ok()?;
+                Some((n, rest.to_owned()))
+            }
+        })
+        .collect();
+    suffixes.sort();
+    if suffixes.is_empty() {
+        return Err(PageError::bad_request(lang, "key", "missing"));
+    }
+    suffixes
+        .into_iter()
+        .map(|(_, sfx)| {
+            let get = |name: &str| {
+                form.get(&format!("{name}{sfx}"))
+                    .cloned()
+                    .unwrap_or_default()
+            };
+            let kind = SubjectKind::parse(&get("kind"))
+                .map_err(|e| PageError::bad_request(lang, &format!("kind{sfx}"), &e.to_string()))?;
+            Ok(Entry {
+                kind,
+                key: get("key"),
+                measure: get("measure"),
+                responsible: get("responsible"),
+            })
+        })
+        .collect()
+}
+
+/// Saves every subject of the page in one transaction: all are stored, or
+/// (one refused) none; each changed measure is audited.
 pub async fn save_measure(
     req: HttpRequest,
     state: web::Data<AppState>,
-    post: StaffForm<MeasureForm>,
+    post: StaffForm<BTreeMap<String, String>>,
 ) -> Result<HttpResponse, PageError> {
     let StaffForm { staff, form } = post;
     may_report(&staff)?;
     let lang = staff.tr.lang;
-    let year = RocYear::parse(&form.year)
+    let year = RocYear::parse(form.get("year").map_or("", String::as_str))
         .map_err(|e| PageError::bad_request(lang, "year", &e.to_string()))?;
-    let kind = SubjectKind::parse(&form.kind)
-        .map_err(|e| PageError::bad_request(lang, "kind", &e.to_string()))?;
+    let list = entries(&form, lang)?;
     let scope = staff.scope.clone();
     let actor = staff.user.clone();
     let addr = crate::web::session::client_addr(&req);
-    let code = form.office.trim().to_owned();
+    let code = form
+        .get("office")
+        .map_or("", String::as_str)
+        .trim()
+        .to_owned();
     let back = format!(
         "/console/reports/measures?office={}&year={}&saved=1",
         code,
@@ -224,31 +271,49 @@ pub async fn save_measure(
             .iter()
             .find(|o| o.code == code)
             .ok_or_else(|| PageError::not_found(lang))?;
+        let before: BTreeMap<(String, String), (String, String)> =
+            measures::list(conn, &[office.id], &[year.get()])
+                .map_err(|e| e.page(lang))?
+                .into_iter()
+                .map(|m| {
+                    (
+                        (m.kind.as_str().to_owned(), m.key.clone()),
+                        (m.measure.clone(), m.responsible.clone()),
+                    )
+                })
+                .collect();
         crate::db::write_transaction(conn, |conn| {
-            measures::set_in(
-                conn,
-                office.id,
-                year.get(),
-                kind,
-                &form.key,
-                &form.measure,
-                &form.responsible,
-                &actor.username,
-            )
-            .map_err(|e| e.page(lang))?;
-            let target = format!("{}:{}:{}", year.get(), kind.as_str(), form.key.trim());
-            crate::auth::record_audit(
-                conn,
-                &crate::auth::AuditEntry {
-                    actor: Some(&actor),
-                    action: "measure.set",
-                    office_id: Some(office.id),
-                    target: &target,
-                    detail: form.measure.trim(),
-                    client_addr: Some(&addr),
-                },
-            )
-            .map_err(PageError::internal)?;
+            for e in &list {
+                let was = before.get(&(e.kind.as_str().to_owned(), e.key.trim().to_owned()));
+                let now = (e.measure.trim().to_owned(), e.responsible.trim().to_owned());
+                if was.map_or(now.0.is_empty(), |w| *w == now) {
+                    continue;
+                }
+                measures::set_in(
+                    conn,
+                    office.id,
+                    year.get(),
+                    e.kind,
+                    &e.key,
+                    &e.measure,
+                    &e.responsible,
+                    &actor.username,
+                )
+                .map_err(|err| err.page(lang))?;
+                let target = format!("{}:{}:{}", year.get(), e.kind.as_str(), e.key.trim());
+                crate::auth::record_audit(
+                    conn,
+                    &crate::auth::AuditEntry {
+                        actor: Some(&actor),
+                        action: "measure.set",
+                        office_id: Some(office.id),
+                        target: &target,
+                        detail: e.measure.trim(),
+                        client_addr: Some(&addr),
+                    },
+                )
+                .map_err(PageError::internal)?;
+            }
             Ok(())
         })
     })

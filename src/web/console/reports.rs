@@ -60,6 +60,8 @@ struct ReportsPage {
     years: Vec<i32>,
     year: i32,
     scopes: Vec<ScopeOption>,
+    /// No year has any data yet: the form is not offered.
+    no_data: bool,
     formats: Vec<&'static str>,
     runs: Vec<RunLine>,
     running: bool,
@@ -103,26 +105,47 @@ fn scope_label(key: &str, visible: &[Office], t: crate::web::i18n::Tr) -> String
     }
 }
 
+/// The year the page starts on, kept after a run.
+#[derive(Deserialize)]
+pub struct ReportsQuery {
+    #[serde(default)]
+    year: Option<String>,
+}
+
 pub async fn reports_page(
     req: HttpRequest,
     state: web::Data<AppState>,
     staff: Staff,
+    q: web::Query<ReportsQuery>,
 ) -> Result<HttpResponse, PageError> {
     may_report(&staff)?;
     let scope = staff.scope.clone();
     let user_id = staff.user.id;
-    let (visible, runs) = db(&state, move |conn| {
+    let (visible, runs, years) = db(&state, move |conn| {
         let v = visible(conn, &scope)?;
         let runs = jobs::list_for(conn, user_id, 20).map_err(PageError::internal)?;
-        Ok((v, runs))
+        let ids: Vec<i32> = v.iter().map(|o| o.id).collect();
+        let years: Vec<i32> = jobs::years_with_data(conn, &ids)?
+            .into_iter()
+            .map(|y| y.get())
+            .collect();
+        Ok((v, runs, years))
     })
     .await?;
     let t = staff.tr;
     let dir = state.reports.reports_dir.clone();
-    let year = last_year();
+    // The year asked for, else the last complete one, else the newest with data.
+    let asked = q.year.as_deref().and_then(|y| y.trim().parse::<i32>().ok());
+    let year = [asked, Some(last_year())]
+        .into_iter()
+        .flatten()
+        .find(|y| years.contains(y))
+        .or_else(|| years.first().copied())
+        .unwrap_or_else(last_year);
     render(&ReportsPage {
         chrome: Chrome::new(&staff, "reports", &req),
-        years: (year - 9..=year + 1).rev().collect(),
+        no_data: years.is_empty(),
+        years,
         year,
         scopes: scope_options(&visible, t),
         formats: Format::ALL.iter().map(|f| f.as_str()).collect(),
@@ -197,11 +220,23 @@ pub async fn start_report(
         .map_err(|e| PageError::bad_request(lang, "formats", &e.to_string()))?;
     let scope = staff.scope.clone();
     let user_id = staff.user.id;
+    let t = staff.tr;
     let (id, visible) = db(&state, move |conn| {
         let visible = visible(conn, &scope)?;
-        scope_key
+        let offices = scope_key
             .offices(&visible)
             .map_err(|_| PageError::not_found(lang))?;
+        let ids: Vec<i32> = offices.iter().map(|o| o.id).collect();
+        if !jobs::years_with_data(conn, &ids)?.contains(&year) {
+            return Err(PageError::refused(
+                lang,
+                t.pick(
+                    &format!("民國 {year} 年沒有任何問卷回覆、彙總計數或陳情案件，無法產製報告。請選擇有資料的年度。"),
+                    &format!("There are no responses, tallies or cases in ROC year {year}: there is nothing to report. Choose a year with data."),
+                )
+                .to_owned(),
+            ));
+        }
         let id =
             jobs::create(conn, year, &scope_key, &formats, user_id).map_err(PageError::internal)?;
         Ok((id, visible))
@@ -214,7 +249,10 @@ pub async fn start_report(
         .spawn(move || jobs::execute(&pool, &env, id, &visible))
         .map_err(PageError::internal)?;
     Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, format!("/console/reports#run-{id}")))
+        .insert_header((
+            header::LOCATION,
+            format!("/console/reports?year={year}#run-{id}"),
+        ))
         .finish())
 }
 
@@ -264,6 +302,37 @@ pub async fn run_status(
             "error": run.error,
             "files": files,
         })))
+}
+
+/// Every file of a run as one ZIP.
+pub async fn run_zip(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    if staff.user.role() == Role::CounterStaff {
+        return Err(ApiError::Forbidden(
+            "counter staff may not run reports".into(),
+        ));
+    }
+    let run = visible_run(&state, &staff, id.into_inner()).await?;
+    if jobs::files(&state.reports.reports_dir, &run).is_empty() {
+        return Err(ApiError::NotFound("this run has no files".into()));
+    }
+    let dir = state.reports.reports_dir.clone();
+    let name = format!("manyi-report-{}-{}.zip", run.year, run.id);
+    let bytes = web::block(move || jobs::zip_all(&dir, &run))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/zip")
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .body(bytes))
 }
 
 pub async fn run_file(
