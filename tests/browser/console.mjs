@@ -24,7 +24,7 @@ const browser = await chromium.launch({
 });
 const problems = [];
 try {
-  for (const [name, viewport] of [['desktop', { width: 1280, height: 800 }], ['tablet', { width: 800, height: 1100 }]]) {
+  for (const [name, viewport] of [['desktop', { width: 1280, height: 800 }], ['tablet', { width: 800, height: 1280 }], ['phone', { width: 360, height: 740 }]]) {
     const context = await browser.newContext({ viewport, locale: 'zh-TW' });
     const page = await context.newPage();
     page.on('console', (m) => { if (m.type() === 'error') problems.push(`${name} console: ${m.text()}`); });
@@ -56,6 +56,22 @@ try {
     await page.screenshot({ path: join(artifacts, `${name}-2-dashboard-zh.png`), fullPage: true });
     await axeCheck('dashboard');
 
+    // Every console page this role opens: no cell too narrow to read, no
+    // sideways scrolling of the page (wide tables scroll in their own region).
+    for (const path of ['/console', '/console/cases', '/console/alerts', '/console/analytics', '/console/reports',
+                        '/console/forms', '/console/kiosks', '/console/offices', '/console/users', '/console/audit',
+                        '/console/password']) {
+      const res = await page.goto(`${base}${path}`);
+      if (res.status() >= 400) continue;
+      const narrow = await page.evaluate(() => Array.from(document.querySelectorAll('main td, main th'))
+        .filter((c) => c.textContent.trim().length > 1 && c.getBoundingClientRect().width < 48).length);
+      if (narrow) problems.push(`${name} ${path}: ${narrow} cells too narrow to read`);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+      if (overflow) problems.push(`${name} ${path}: the page scrolls sideways`);
+      await page.screenshot({ path: join(artifacts, `${name}-page${path.replaceAll('/', '-')}.png`), fullPage: true });
+      await axeCheck(path);
+    }
+    await page.goto(`${base}/console`);
     await Promise.all([page.waitForLoadState('load'), page.click('#lang-switch')]);
     await page.waitForSelector('text=Dashboard');
     await expectText('h1', 'Dashboard');

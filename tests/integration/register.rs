@@ -186,6 +186,15 @@ on_both_engines! {
         // Accept, assign, then a reply left empty: the message at the field, in words.
         assert_eq!(b.post(&act, &[("csrf", &csrf), ("action", "accept"), ("deadline", "simple")]).await.status(), 303);
         assert_eq!(b.post(&act, &[("csrf", &csrf), ("action", "assign"), ("user_id", &director.id.to_string())]).await.status(), 303);
+        // The history reads as sentences: who (name and role), what, the deadline in words.
+        let html = b.get(&path).await.text().await.unwrap();
+        let history = html.split("id=\"history\"").nth(1).unwrap().split("</ol>").next().unwrap();
+        let due = cases::get_case_by_number(&mut app.conn(), &director.scope(), &case_no).unwrap().due_on;
+        use chrono::Datelike;
+        for words in ["dir-js 測試（主任）", "受理", "期限類別：簡易案件", &format!("期限 {}月{}日", due.month(), due.day()), "承辦人：dir-js 測試（主任）"] {
+            assert!(history.contains(words), "the history lacks “{words}”: {history}");
+        }
+        assert!(!history.contains("simple") && !history.contains("{\""), "no codes in the history");
         let res = b.post(&act, &[("csrf", &csrf), ("action", "reply"), ("text", "   "), ("note", "草稿")]).await;
         assert_eq!(res.status(), 400);
         let html = res.text().await.unwrap();

@@ -3,7 +3,7 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 
 use super::cases::today;
@@ -34,7 +34,37 @@ struct Choice {
 }
 
 /// What an event's detail says, in words (its known keys; nothing else).
-fn detail_words(detail: &str, t: &crate::web::i18n::Tr) -> String {
+type People = std::collections::BTreeMap<String, (String, crate::auth::Role)>;
+
+/// A staff member as the history names them: "陳主任（主任）"; an account
+/// not of the office by its user name.
+fn person(people: &People, username: &str, t: &crate::web::i18n::Tr) -> String {
+    match people.get(username) {
+        Some((name, role)) => format!(
+            "{name}{}{}{}",
+            t.pick("（", " ("),
+            t.pick(role.name_zh(), role.name_en()),
+            t.pick("）", ")")
+        ),
+        None => username.to_owned(),
+    }
+}
+
+/// A date as the history says it: 12月7日 / 7 Dec (the year when not this one).
+fn day_words(v: &str, t: &crate::web::i18n::Tr) -> String {
+    let Ok(d) = NaiveDate::parse_from_str(v, "%Y-%m-%d") else {
+        return v.to_owned();
+    };
+    let this_year = today().year() == d.year();
+    match (t.lang, this_year) {
+        (crate::forms::Lang::En, true) => d.format("%-d %b").to_string(),
+        (crate::forms::Lang::En, false) => d.format("%-d %b %Y").to_string(),
+        (_, true) => format!("{}月{}日", d.month(), d.day()),
+        (_, false) => crate::calendar::roc::roc_date(d),
+    }
+}
+
+fn detail_words(detail: &str, people: &People, t: &crate::web::i18n::Tr) -> String {
     let Ok(serde_json::Value::Object(map)) = serde_json::from_str::<serde_json::Value>(detail)
     else {
         return String::new();
@@ -55,12 +85,18 @@ fn detail_words(detail: &str, t: &crate::web::i18n::Tr) -> String {
                     ));
                 }
             }
-            "due_on" | "new_due" => out.push(format!("{}{v}", t.pick("期限 ", "due "))),
+            "due_on" | "new_due" => {
+                out.push(format!("{}{}", t.pick("期限 ", "due "), day_words(&v, t)))
+            }
             "reason" => match cases::NotAcceptedReason::parse(&v) {
                 Some(r) => out.push(t.pick(r.label_zh(), r.label_en()).to_owned()),
                 None => out.push(format!("{}{v}", t.pick("理由：", "reason: "))),
             },
-            "user" => out.push(format!("{}{v}", t.pick("承辦人：", "handler: "))),
+            "user" => out.push(format!(
+                "{}{}",
+                t.pick("承辦人：", "handler: "),
+                person(people, &v, t)
+            )),
             "agency" => out.push(format!("{}{v}", t.pick("移送：", "to: "))),
             "rating" => out.push(format!("{}{v}", t.pick("評分 ", "rating "))),
             _ => {}
@@ -234,57 +270,68 @@ async fn show(
     let lang = staff.tr.lang;
     let viewer = staff.user.clone();
     let addr = crate::web::session::client_addr(&req);
-    let (case, events, office, handlers, unmasked, deadlines, cal) = db(&state, move |conn| {
-        let case =
-            cases::get_case_by_number(conn, &viewer.scope(), &case_no).map_err(|e| e.page(lang))?;
-        let unmasked = cases::sees_personal_data(&viewer, &case);
-        let has_personal = case.petitioner_name.is_some()
-            || case.petitioner_contact.is_some()
-            || case.confidential;
-        if unmasked && has_personal {
-            // Every view of a petitioner's personal data is on record.
-            crate::auth::record_audit(
-                conn,
-                &crate::auth::AuditEntry {
-                    actor: Some(&viewer),
-                    action: "personal_data_viewed",
-                    office_id: Some(case.office_id),
-                    target: &format!("case:{}", case.case_no),
-                    detail: "",
-                    client_addr: Some(&addr),
-                },
-            )?;
-        }
-        let events = cases::case_events(conn, case.id)?;
-        let office = offices::list_offices(conn)?
-            .into_iter()
-            .find(|o| o.id == case.office_id)
-            .map(|o| {
-                if lang == Lang::En {
-                    o.name_en
-                } else {
-                    o.name_zh
-                }
-            })
-            .unwrap_or_default();
-        let handlers = crate::auth::list_users(conn, &crate::auth::Scope::Office(case.office_id))?
-            .into_iter()
-            .filter(|u| u.active && u.office_id == Some(case.office_id))
-            .map(|u| StaffChoice {
-                id: u.id.to_string(),
-                name: format!("{} ({})", u.display_name, u.username),
-            })
-            .collect::<Vec<_>>();
-        let mut deadlines = Vec::new();
-        for kind in cases::DeadlineKind::ALL {
-            let days =
-                cases::deadline_days(conn, case.office_id, kind).map_err(|e| e.page(lang))?;
-            deadlines.push((kind, days));
-        }
-        let cal = Calendar::load(conn)?;
-        Ok((case, events, office, handlers, unmasked, deadlines, cal))
-    })
-    .await?;
+    let (case, events, office, handlers, unmasked, deadlines, cal, people) =
+        db(&state, move |conn| {
+            let case = cases::get_case_by_number(conn, &viewer.scope(), &case_no)
+                .map_err(|e| e.page(lang))?;
+            let unmasked = cases::sees_personal_data(&viewer, &case);
+            let has_personal = case.petitioner_name.is_some()
+                || case.petitioner_contact.is_some()
+                || case.confidential;
+            if unmasked && has_personal {
+                // Every view of a petitioner's personal data is on record.
+                crate::auth::record_audit(
+                    conn,
+                    &crate::auth::AuditEntry {
+                        actor: Some(&viewer),
+                        action: "personal_data_viewed",
+                        office_id: Some(case.office_id),
+                        target: &format!("case:{}", case.case_no),
+                        detail: "",
+                        client_addr: Some(&addr),
+                    },
+                )?;
+            }
+            let events = cases::case_events(conn, case.id)?;
+            let office = offices::list_offices(conn)?
+                .into_iter()
+                .find(|o| o.id == case.office_id)
+                .map(|o| {
+                    if lang == Lang::En {
+                        o.name_en
+                    } else {
+                        o.name_zh
+                    }
+                })
+                .unwrap_or_default();
+            let staff_list =
+                crate::auth::list_users(conn, &crate::auth::Scope::Office(case.office_id))?;
+            // Who acted, as the history names them: the name and the role.
+            let people: std::collections::BTreeMap<String, (String, crate::auth::Role)> =
+                staff_list
+                    .iter()
+                    .map(|u| (u.username.clone(), (u.display_name.clone(), u.role())))
+                    .collect();
+            let handlers = staff_list
+                .into_iter()
+                .filter(|u| u.active && u.office_id == Some(case.office_id))
+                .map(|u| StaffChoice {
+                    id: u.id.to_string(),
+                    name: format!("{} ({})", u.display_name, u.username),
+                })
+                .collect::<Vec<_>>();
+            let mut deadlines = Vec::new();
+            for kind in cases::DeadlineKind::ALL {
+                let days =
+                    cases::deadline_days(conn, case.office_id, kind).map_err(|e| e.page(lang))?;
+                deadlines.push((kind, days));
+            }
+            let cal = Calendar::load(conn)?;
+            Ok((
+                case, events, office, handlers, unmasked, deadlines, cal, people,
+            ))
+        })
+        .await?;
     let t = staff.tr;
     let status = case.status;
     let failed_action = failure.as_ref().map(|f| f.form.action.clone());
@@ -407,7 +454,7 @@ async fn show(
                 actor: if e.actor == "citizen" {
                     t.pick("陳情人", "the petitioner").to_owned()
                 } else {
-                    e.actor
+                    person(&people, &e.actor, &t)
                 },
                 what: {
                     let (zh, en) = cases::event_label(&e.kind);
@@ -417,7 +464,7 @@ async fn show(
                     .map(|s| t.pick(s.label_zh(), s.label_en()).to_owned())
                     .unwrap_or_default(),
                 note: e.note,
-                detail: detail_words(&e.detail, &t),
+                detail: detail_words(&e.detail, &people, &t),
             })
             .collect(),
         status: t
