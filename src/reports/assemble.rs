@@ -496,6 +496,8 @@ pub(super) fn assemble(p: Parts<'_>) -> Report {
         gregorian: year + 1911,
         first_year: (year - 4).max(1),
         form: p.form.to_owned(),
+        form_title_zh: String::new(),
+        form_title_en: String::new(),
         scope: String::new(),
         scope_zh: String::new(),
         scope_en: String::new(),

@@ -270,6 +270,9 @@ pub struct Report {
     pub gregorian: i32,
     pub first_year: i32,
     pub form: String,
+    /// The form's title (zh-TW, English), as people know it.
+    pub form_title_zh: String,
+    pub form_title_en: String,
     pub scope: String,
     pub scope_zh: String,
     pub scope_en: String,

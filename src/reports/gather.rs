@@ -118,6 +118,21 @@ pub fn gather(
     report.scope_en = scope_en;
     report.county_report = county_report;
     report.profile = profile;
+    // The newest version's title: what the office calls the questionnaire now.
+    if let Some((_, form)) = input
+        .reference
+        .form_versions
+        .iter()
+        .rev()
+        .find(|(_, (key, _))| *key == request.form)
+        .map(|(_, v)| v)
+    {
+        report.form_title_zh = form.title.zh_tw.clone();
+        report.form_title_en = form.title.en.clone();
+    } else {
+        report.form_title_zh = request.form.clone();
+        report.form_title_en = request.form.clone();
+    }
     report.standards_set = offices.iter().any(|o| {
         crate::analytics::standards::applicable(&prepared.standards, year, o.id, &o.county_zh)
             .is_some()

@@ -106,7 +106,7 @@ pub fn blocks(r: &Report, charts: &[Chart]) -> Vec<Block> {
             let c = super::summary::coverage(r);
             format!(
                 "{} · 陳情案件 民國 {} 年 · 問卷 {} · 產製 {}",
-                c.zh, r.year, r.form, r.generated_at
+                c.zh, r.year, r.form_title_zh, r.generated_at
             )
         }),
         Block::H1("一、摘要 Summary".into()),

@@ -187,21 +187,21 @@ pub fn method(r: &Report) -> Vec<Sentence> {
     let mut out = vec![Sentence {
         zh: format!(
             "問卷「{}」，調查期間民國 {} 年 1 月 1 日至 12 月 31 日，有效問卷 {} 份（其中個別問卷 {} 份，其餘為彙總計數）。",
-            r.form, r.year, r.headline.responses, p.responses
+            r.form_title_zh, r.year, r.headline.responses, p.responses
         ),
         en: format!(
             "Questionnaire “{}”, 1 January to 31 December {} (ROC {}): {} valid responses ({} individual, the rest aggregated tallies).",
-            r.form, r.gregorian, r.year, r.headline.responses, p.responses
+            r.form_title_en, r.gregorian, r.year, r.headline.responses, p.responses
         ),
     }];
     if r.headline.responses == p.responses {
         out[0].zh = format!(
             "問卷「{}」，調查期間民國 {} 年 1 月 1 日至 12 月 31 日，有效問卷 {} 份。",
-            r.form, r.year, p.responses
+            r.form_title_zh, r.year, p.responses
         );
         out[0].en = format!(
             "Questionnaire “{}”, 1 January to 31 December {} (ROC {}): {} valid responses.",
-            r.form, r.gregorian, r.year, p.responses
+            r.form_title_en, r.gregorian, r.year, p.responses
         );
     }
     if !p.channels.is_empty() {

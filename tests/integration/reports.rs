@@ -204,6 +204,19 @@ fn check_js_report(r: &Report) {
         manyi::reports::summary::coverage(r).zh,
         "問卷資料：民國 112–113 年"
     );
+    // The method names the form by its title, and the respondents' profile
+    // counts this year's 7 individual responses, every one in a channel.
+    assert_ne!(r.form_title_zh, r.form);
+    let method = manyi::reports::summary::method(r);
+    assert!(
+        method[0]
+            .zh
+            .contains(&format!("問卷「{}」", r.form_title_zh)),
+        "{method:?}"
+    );
+    assert_eq!(r.profile.responses, 7);
+    assert_eq!(r.profile.channels.iter().map(|s| s.count).sum::<u64>(), 7);
+    assert!((r.profile.channels.iter().map(|s| s.share).sum::<f64>() - 1.0).abs() < 1e-9);
     // Five years asked, two with answers: 112 and 113.
     assert_eq!(r.first_year, 109);
     assert_eq!(
