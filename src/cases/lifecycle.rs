@@ -108,7 +108,11 @@ pub fn apply(
             }
             Action::Reply { reply } => {
                 if reply.trim().is_empty() {
-                    return Err(invalid("reply", "must not be empty", "請填寫回覆內容"));
+                    return Err(invalid(
+                        "reply",
+                        "Please write the reply.",
+                        "請填寫回覆內容",
+                    ));
                 }
                 diesel::update(target)
                     .set((

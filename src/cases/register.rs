@@ -130,10 +130,14 @@ pub fn register_case(
     actor: Option<&User>,
 ) -> Result<Case, CaseError> {
     if new.subject.trim().is_empty() {
-        return Err(invalid("subject", "must not be empty", "請填寫主旨"));
+        return Err(invalid("subject", "Please enter a subject.", "請填寫主旨"));
     }
     if new.content.trim().is_empty() {
-        return Err(invalid("content", "must not be empty", "請填寫內容"));
+        return Err(invalid(
+            "content",
+            "Please write what it is about.",
+            "請填寫內容",
+        ));
     }
     if !matches!(new.language.as_str(), "zh-TW" | "en") {
         return Err(invalid(

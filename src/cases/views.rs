@@ -162,10 +162,12 @@ pub fn month_figures(
             let (mut timed, mut on_time) = (0, 0);
             for (_, received, due, first_reply, closed, status) in &rows {
                 let status = CaseStatus::parse(status);
+                // A case closed with no reply was closed after 不受理: no
+                // deadline applies to it either.
                 let excluded = matches!(
                     status,
                     Some(CaseStatus::NotAccepted | CaseStatus::Transferred)
-                );
+                ) || (status == Some(CaseStatus::Closed) && first_reply.is_none());
                 if let Some(r) = first_reply {
                     reply_days.push(calendar.working_days_between(*received, *r));
                 }
@@ -257,6 +259,40 @@ mod tests {
     }
 
     #[test]
+    fn timeliness_of_each_kind_of_case() {
+        let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();
+        let (due, today) = (d(3, 8), d(3, 20));
+        let of = |status, reply| outcome_and_timeliness(status, due, reply, today);
+        assert_eq!(
+            of(CaseStatus::Replied, Some(d(3, 8))),
+            (Outcome::Answered, Timeliness::OnTime)
+        );
+        assert_eq!(
+            of(CaseStatus::Closed, Some(d(3, 11))),
+            (Outcome::Answered, Timeliness::Late)
+        );
+        assert_eq!(
+            of(CaseStatus::Assigned, None),
+            (Outcome::Open, Timeliness::Late),
+            "past due, no reply"
+        );
+        assert_eq!(
+            outcome_and_timeliness(CaseStatus::Assigned, d(3, 25), None, today),
+            (Outcome::Open, Timeliness::Pending),
+            "not due yet: not counted either way"
+        );
+        // Closed without a reply: closed after 不受理, no deadline applies.
+        assert_eq!(
+            of(CaseStatus::Closed, None),
+            (Outcome::NotAccepted, Timeliness::NotApplicable)
+        );
+        assert_eq!(
+            of(CaseStatus::Transferred, None),
+            (Outcome::Transferred, Timeliness::NotApplicable)
+        );
+    }
+
+    #[test]
     fn due_states_on_the_calendar() {
         let cal = Calendar::shipped();
         let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();
@@ -280,6 +316,8 @@ pub fn outcome_and_timeliness(
 ) -> (Outcome, Timeliness) {
     let outcome = match status {
         CaseStatus::NotAccepted => Outcome::NotAccepted,
+        // Only a case not accepted is closed without a reply.
+        CaseStatus::Closed if first_reply.is_none() => Outcome::NotAccepted,
         CaseStatus::Transferred => Outcome::Transferred,
         s if s.is_open() => Outcome::Open,
         _ => Outcome::Answered,

@@ -44,6 +44,20 @@ pub fn num(v: impl Num, decimals: usize) -> String {
         .map_or_else(|| DASH.to_owned(), |v| format!("{v:.decimals$}"))
 }
 
+/// A p-value: three decimals, and "< 0.001" rather than a false 0.000.
+pub fn pvalue(v: impl Num) -> String {
+    v.get().map_or_else(
+        || DASH.to_owned(),
+        |v| {
+            if v < 0.001 {
+                "< 0.001".to_owned()
+            } else {
+                format!("{v:.3}")
+            }
+        },
+    )
+}
+
 pub fn signed(v: impl Num) -> String {
     v.get()
         .map_or_else(|| DASH.to_owned(), |v| format!("{v:+.1}"))
@@ -120,6 +134,9 @@ impl AnnualHtml<'_> {
     }
     fn signed(&self, v: impl Num) -> String {
         signed(v)
+    }
+    fn pvalue(&self, v: impl Num) -> String {
+        pvalue(v)
     }
     fn opt_i(&self, v: &Option<i64>) -> String {
         v.map_or_else(|| DASH.to_owned(), |v| v.to_string())
@@ -208,4 +225,15 @@ pub fn render(report: &Report, charts: &[Chart]) -> Result<String, ReportError> 
     }
     .render()
     .map_err(|e| ReportError::Render(format!("html: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn p_values_never_read_zero() {
+        assert_eq!(super::pvalue(Some(0.000_04)), "< 0.001");
+        assert_eq!(super::pvalue(Some(0.001)), "0.001");
+        assert_eq!(super::pvalue(Some(0.1724)), "0.172");
+        assert_eq!(super::pvalue(None::<f64>), "—");
+    }
 }

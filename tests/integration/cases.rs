@@ -345,6 +345,11 @@ on_both_engines! {
         let text = String::from_utf8(csv[3..].to_vec()).unwrap();
         assert!(text.contains("王○明") && text.contains("0912-***-678"), "{text}");
         assert!(!text.contains("王小明") && !text.contains("0912345678"));
+        // Words, not codes.
+        assert!(text.contains("意見箱") || text.contains("首長信箱") || text.contains("書面陳情"), "{text}");
+        for code in ["comment_box", "mailbox", "petition_written", "received", "zh-TW"] {
+            assert!(!text.contains(code), "the code {code} in the CSV: {text}");
+        }
         // Another office's director sees none of it.
         let da = crate::helpers::Browser::new(&app);
         da.login("dir-da").await;
@@ -376,7 +381,7 @@ on_both_engines! {
         let csv = b.get("/console/cases.csv").await.bytes().await.unwrap();
         let mut rd = csv::Reader::from_reader(&csv[3..]);
         let header: Vec<String> = rd.headers().unwrap().iter().map(str::to_owned).collect();
-        let subject = header.iter().position(|h| h == "主旨 subject").unwrap();
+        let subject = header.iter().position(|h| h == "主旨 Subject").unwrap();
         let mut subjects = Vec::new();
         for rec in rd.records() {
             let rec = rec.unwrap();

@@ -214,7 +214,7 @@ on_both_engines! {
         // In English, the same refusal reads in English.
         assert!(b.get("/console/lang?to=en&next=/console").await.status().is_redirection());
         let res = b.post(&act, &[("csrf", &csrf), ("action", "reply"), ("text", "")]).await;
-        assert!(res.text().await.unwrap().contains("must not be empty"));
+        assert!(res.text().await.unwrap().contains("Please write the reply."));
     }
 }
 

@@ -839,6 +839,9 @@ crate::helpers::on_both_engines! {
         assert_eq!(other.get(&format!("/console/reports/{id}/status")).await.status(), 404);
         assert_eq!(other.get(&format!("/console/reports/{id}/files/annual-113-office-JS.html")).await.status(), 404);
         assert_eq!(other.get(&format!("/console/reports/{id}/all.zip")).await.status(), 404);
+        // Refusals of these links are pages in words, never JSON.
+        let body = other.get(&format!("/console/reports/{id}/all.zip")).await.text().await.unwrap();
+        assert!(!body.trim_start().starts_with('{') && body.contains("<html"), "{body}");
         let counter = Browser::new(&app);
         counter.login("ctr-js").await;
         assert_eq!(counter.get("/console/reports").await.status(), 403);

@@ -302,7 +302,7 @@ impl Spec {
     pub fn size(&self) -> (u32, u32) {
         let rows = |n: usize, per: u32| (TITLE_H + 140 + per * n as u32).max(480);
         match self {
-            Spec::Items { bars, .. } => (WIDTH, rows(bars.len(), 66).max(540)),
+            Spec::Items { bars, .. } => (WIDTH, rows(bars.len(), 84).max(540)),
             Spec::Answers(s) => (WIDTH, rows(s.bars.len(), 54)),
             Spec::Heat(h) => (WIDTH, rows(h.rows.len(), 54).max(500)),
             Spec::Ipa { .. } => (WIDTH, 900),

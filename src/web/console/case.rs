@@ -226,7 +226,32 @@ pub(super) fn due_words(
     t: &crate::web::i18n::Tr,
 ) -> String {
     if !case.status.is_open() {
-        return t.pick("已結案", "closed").to_owned();
+        let state = t.pick(case.status.label_zh(), case.status.label_en());
+        return match (case.status, case.first_reply_on) {
+            (cases::CaseStatus::NotAccepted | cases::CaseStatus::Transferred, _) | (_, None) => t
+                .pick(
+                    &format!("{state}，不計期限"),
+                    &format!("{state}: no deadline applies"),
+                )
+                .to_owned(),
+            (_, Some(r)) if r <= case.due_on => t
+                .pick(
+                    &format!("{state}，如期答覆"),
+                    &format!("{state}, answered on time"),
+                )
+                .to_owned(),
+            (_, Some(r)) => {
+                let late = cal.working_days_between(case.due_on, r);
+                t.pick(
+                    &format!("{state}，逾期 {late} 個工作天答覆"),
+                    &format!(
+                        "{state}, answered {late} working day{} late",
+                        if late == 1 { "" } else { "s" }
+                    ),
+                )
+                .to_owned()
+            }
+        };
     }
     match views::working_days_left(cal, case.due_on, today) {
         0 => t.pick("今日到期", "due today").to_owned(),

@@ -428,9 +428,11 @@ pub async fn cases_page(
             office: office_name(&all_offices, f.office_id, lang),
             month: format!("{}-{:02}", f.year, f.month),
             received: f.received,
+            // The rate with what it is of: cases answered, or past due
+            // unanswered (not those still within their deadline).
             on_time: f
                 .on_time_rate()
-                .map(|r| format!("{:.1}%", r * 100.0))
+                .map(|r| format!("{:.1}%（{}/{}）", r * 100.0, f.on_time, f.timed))
                 .unwrap_or_else(|| "—".into()),
             reply_median: opt_days(f.median_days_to_first_reply),
             reply_p90: opt_days(f.p90_days_to_first_reply.map(|x| x as f64)),
@@ -621,36 +623,48 @@ pub async fn cases_csv(
     staff: Staff,
 ) -> Result<HttpResponse, PageError> {
     let scope = staff.scope.clone();
+    let t = staff.tr;
     let list = db(&state, move |conn| Ok(cases::all_cases(conn, &scope)?)).await?;
     let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    // Words, never codes: the columns in both languages, the values in the
+    // viewer's.
     let header = [
-        "案件編號 case_no",
-        "管道 channel",
-        "收件日 received_on",
-        "期限 due_on",
-        "狀態 status",
-        "首次回覆 first_reply_on",
-        "結案 closed_on",
-        "主旨 subject",
-        "內容 content",
-        "陳情人 petitioner",
-        "聯絡方式 contact",
-        "語言 language",
+        "案件編號 Case number",
+        "管道 Channel",
+        "收件日 Received",
+        "期限 Due",
+        "狀態 Status",
+        "首次答覆 First reply",
+        "結案 Closed",
+        "主旨 Subject",
+        "內容 Content",
+        "陳情人 Petitioner",
+        "聯絡方式 Contact",
+        "答覆語言 Language",
     ];
     w.write_record(header).map_err(PageError::internal)?;
     let safe = |field: &str| crate::reports::tables::neutralise_formula(field).into_owned();
     for c in &list {
         let content = if c.confidential {
-            "（密件 confidential）".to_owned()
+            t.pick("（密件）", "(confidential)").to_owned()
         } else {
             c.content.clone()
         };
+        let channel = cases::CaseChannel::parse(&c.channel).map_or_else(
+            || c.channel.clone(),
+            |ch| t.pick(ch.label_zh(), ch.label_en()).to_owned(),
+        );
+        let language = if c.language == "en" {
+            t.pick("英文", "English")
+        } else {
+            t.pick("中文", "Chinese")
+        };
         let row = [
             c.case_no.as_str(),
-            c.channel.as_str(),
+            channel.as_str(),
             &c.received_on.to_string(),
             &c.due_on.to_string(),
-            c.status.as_str(),
+            t.pick(c.status.label_zh(), c.status.label_en()),
             &c.first_reply_on.map(|d| d.to_string()).unwrap_or_default(),
             &c.closed_on.map(|d| d.to_string()).unwrap_or_default(),
             c.subject.as_str(),
@@ -663,7 +677,7 @@ pub async fn cases_csv(
                 .as_deref()
                 .map(mask_contact)
                 .unwrap_or_default(),
-            c.language.as_str(),
+            language,
         ];
         w.write_record(row.map(safe)).map_err(PageError::internal)?;
     }

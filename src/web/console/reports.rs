@@ -257,6 +257,15 @@ pub async fn start_report(
 }
 
 /// The run, if the caller may see it: their own, within their offices.
+/// A refusal of a run's files as a page (they are links people follow).
+fn as_page(e: ApiError, lang: crate::forms::Lang) -> PageError {
+    match e {
+        ApiError::NotFound(_) => PageError::not_found(lang),
+        ApiError::Forbidden(_) | ApiError::NotAllowed { .. } => PageError::forbidden(lang),
+        other => PageError::internal(other),
+    }
+}
+
 async fn visible_run(state: &web::Data<AppState>, staff: &Staff, id: i32) -> Result<Run, ApiError> {
     let scope = staff.scope.clone();
     let user_id = staff.user.id;
@@ -309,22 +318,23 @@ pub async fn run_zip(
     state: web::Data<AppState>,
     staff: Staff,
     id: web::Path<i32>,
-) -> Result<HttpResponse, ApiError> {
-    if staff.user.role() == Role::CounterStaff {
-        return Err(ApiError::Forbidden(
-            "counter staff may not run reports".into(),
-        ));
-    }
-    let run = visible_run(&state, &staff, id.into_inner()).await?;
+) -> Result<HttpResponse, PageError> {
+    // A link a person follows: refusals are pages in words, not JSON.
+    may_report(&staff)?;
+    let lang = staff.tr.lang;
+    let page = |e: ApiError| as_page(e, lang);
+    let run = visible_run(&state, &staff, id.into_inner())
+        .await
+        .map_err(page)?;
     if jobs::files(&state.reports.reports_dir, &run).is_empty() {
-        return Err(ApiError::NotFound("this run has no files".into()));
+        return Err(PageError::not_found(lang));
     }
     let dir = state.reports.reports_dir.clone();
     let name = format!("manyi-report-{}-{}.zip", run.year, run.id);
     let bytes = web::block(move || jobs::zip_all(&dir, &run))
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(PageError::internal)?
+        .map_err(PageError::internal)?;
     Ok(HttpResponse::Ok()
         .content_type("application/zip")
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
@@ -339,21 +349,19 @@ pub async fn run_file(
     state: web::Data<AppState>,
     staff: Staff,
     path: web::Path<(i32, String)>,
-) -> Result<HttpResponse, ApiError> {
-    if staff.user.role() == Role::CounterStaff {
-        return Err(ApiError::Forbidden(
-            "counter staff may not run reports".into(),
-        ));
-    }
+) -> Result<HttpResponse, PageError> {
+    // A link a person follows: refusals are pages in words, not JSON.
+    may_report(&staff)?;
+    let lang = staff.tr.lang;
+    let page = |e: ApiError| as_page(e, lang);
     let (id, name) = path.into_inner();
-    let run = visible_run(&state, &staff, id).await?;
+    let run = visible_run(&state, &staff, id).await.map_err(page)?;
     let dir = state.reports.reports_dir.clone();
-    let file = jobs::file_path(&dir, &run, &name)
-        .ok_or_else(|| ApiError::NotFound(format!("no file `{name}` in report run {id}")))?;
+    let file = jobs::file_path(&dir, &run, &name).ok_or_else(|| PageError::not_found(lang))?;
     let bytes = web::block(move || std::fs::read(file))
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(PageError::internal)?
+        .map_err(PageError::internal)?;
     let ext = name.rsplit('.').next().unwrap_or("");
     let content_type = match ext {
         "html" => "text/html; charset=utf-8",

@@ -117,6 +117,7 @@ cases-assumed = Part of the period falls in a year without an office calendar; M
 cases-months = Cases and timeliness by month
 cases-month = Month
 cases-received-n = Received
+cases-on-time-note = Answered on time = cases first answered by their due date, of the cases answered or past due unanswered; cases still within their deadline, not accepted or transferred are not counted.
 cases-on-time = Answered on time
 cases-reply-median = First reply, median (working days)
 cases-reply-p90 = First reply, p90

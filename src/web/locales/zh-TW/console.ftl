@@ -117,6 +117,7 @@ cases-assumed = 期限有部分落在尚無行事曆的年度，以週一至週�
 cases-months = 各月收件與時效
 cases-month = 月份
 cases-received-n = 收件數
+cases-on-time-note = 如期答覆率＝期限內首次答覆的件數／已答覆或已逾期未答覆的件數；期限未到而尚未答覆者、不受理及移送他機關者不計入。
 cases-on-time = 如期答覆率
 cases-reply-median = 首次答覆中位數（工作天）
 cases-reply-p90 = 首次答覆 P90
@@ -142,7 +143,7 @@ cases-new-due = 新期限
 cases-notice = 通知陳情人紀錄
 cases-history = 處理歷程
 cases-rules = 處理期限（工作天）
-cases-rules-note = 預設：首長信箱 3、簡易陳情 3、須會辦 5、複雜案件 30 個工作天；各所可調整，適用於之後登記的案件。
+cases-rules-note = 預設：首長信箱案件 3、簡易案件 3、須會辦他單位 5、複雜案件 30 個工作天；各所可調整，適用於之後登記的案件。
 dash-attention = 待處理事項
 dash-overdue = 逾期案件
 dash-due-today = 今日到期案件
@@ -230,7 +231,7 @@ an-dissatisfied = 不滿意比例
 an-change = 顯著變化
 an-p = p（Holm 校正）
 an-suppressed = 回答數太少，不顯示（保護服務人員）
-an-figures-note = 滿意度＝答「滿意」或「非常滿意」的比例；▲▼ 為與前一期相比、經 Holm 多重比較校正後顯著（α = 0.05）的變化。個別服務人員的回答數少於此數時不顯示：
+an-figures-note = 滿意度＝答「滿意」或「非常滿意」的比例；▲▼ 為與前一期相比、經 Holm 多重比較校正後顯著（α = 0.05）的變化。個別服務人員的回答數少於下列份數時不顯示（保護服務人員）：
 an-ipa = 重要度－表現分析（IPA）
 an-item = 題項
 an-importance = 重要度（與整體滿意度的相關）
