@@ -78,6 +78,19 @@ try {
   await page.waitForSelector('#act-assign');
   if (!(await page.locator('#history').innerText()).includes('受理')) throw new Error('the history does not say 受理');
 
+  // The case file prints as a clean A4 page: no menu, no forms, the facts and the history.
+  await page.goto(`${base}/console/cases/${caseNo}`);
+  await page.emulateMedia({ media: 'print' });
+  const printed = await page.evaluate(() => {
+    const shown = (sel) => Array.from(document.querySelectorAll(sel)).some((e) => e.offsetParent !== null);
+    const words = document.querySelector('main').innerText;
+    return { nav: shown('nav'), forms: shown('main form'), history: shown('#history'), status: shown('#status'),
+             actions: /^處理$/m.test(words), back: words.includes('←') };
+  });
+  if (printed.nav || printed.forms || printed.actions || printed.back || !printed.history || !printed.status) throw new Error(`print view: ${JSON.stringify(printed)}`);
+  await page.pdf({ path: join(artifacts, 'cases-case-file-a4.pdf'), format: 'A4', printBackground: false });
+  await page.emulateMedia({ media: 'screen' });
+
   // A phone and a portrait tablet: the register and the case page fit, no cell one character wide.
   for (const [w, h, label] of [[360, 740, 'phone'], [800, 1280, 'tablet']]) {
     await page.setViewportSize({ width: w, height: h });

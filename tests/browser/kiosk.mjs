@@ -116,7 +116,7 @@ try {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
     if (overflow) throw new Error(`${label}: the page scrolls sideways`);
   };
-  for (const [w, h, label] of [[360, 740, 'phone'], [800, 1280, 'tablet-portrait'], [1180, 820, 'tablet-landscape']]) {
+  for (const [w, h, label] of [[360, 740, 'phone'], [800, 1280, 'tablet-portrait'], [1180, 820, 'tablet-landscape'], [1280, 800, 'desktop']]) {
     await page.setViewportSize({ width: w, height: h });
     await oneRow(label);
     await page.locator('fieldset[data-item="staff_attitude"]').screenshot({ path: join(artifacts, `kiosk-scale-${label}.png`) });

@@ -301,7 +301,7 @@ pub fn tables(r: &Report) -> Vec<Table> {
             ("去年收件數", "Last year"),
             ("如期回復率", "On-time rate"),
             ("首次回復工作日中位數", "Median days to first reply"),
-            ("逾期未結", "Overdue"),
+            ("目前逾期未結", "Open, overdue now"),
         ],
         rows: c
             .categories
