@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
-use tracing_actix_web::TracingLogger;
+use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder, TracingLogger};
 
 use crate::auth::{LoginThrottle, SessionPolicy};
 use crate::config::Settings;
@@ -15,6 +15,28 @@ use crate::forms::{self, FormCatalog, FormErrors};
 use crate::survey::refcache::RefCache;
 use crate::web::limits::Limits;
 pub use crate::web::state::{AnalyticsSettings, AppState};
+
+/// The span of a request: tracing-actix-web's, except that a redirect (the
+/// console sends a visitor without a session to the login page, as an error
+/// value) is not marked as a failed request.
+pub struct RequestSpan;
+
+impl RootSpanBuilder for RequestSpan {
+    fn on_request_start(request: &actix_web::dev::ServiceRequest) -> tracing::Span {
+        DefaultRootSpanBuilder::on_request_start(request)
+    }
+
+    fn on_request_end<B: actix_web::body::MessageBody>(
+        span: tracing::Span,
+        outcome: &Result<actix_web::dev::ServiceResponse<B>, actix_web::Error>,
+    ) {
+        let redirect = matches!(outcome, Ok(r) if r.status().is_redirection());
+        DefaultRootSpanBuilder::on_request_end(span.clone(), outcome);
+        if redirect {
+            span.record("otel.status_code", "OK");
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -122,7 +144,7 @@ impl Application {
                     crate::web::input::check_inputs,
                 ))
                 .wrap(crate::web::security_headers())
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<RequestSpan>::new())
                 .app_data(state.clone())
                 .configure(crate::web::routes)
         })

@@ -427,12 +427,17 @@ struct AnalyticsPage {
     staff_min_n: u64,
 }
 
-/// Years offered: the ten before this one and this one.
-fn year_choices(current: &str, t: &Tr, blank: &str) -> Vec<Choice> {
-    let this = crate::calendar::taipei::today().format("%Y").to_string();
-    let this: i32 = this.parse::<i32>().unwrap_or(2026) - 1911;
+/// Years offered: those with survey answers or cases in scope, newest first
+/// (and the one asked for, so that a link to another year keeps it).
+fn year_choices(current: &str, years: &[i32], t: &Tr, blank: &str) -> Vec<Choice> {
+    let mut list: Vec<i32> = years.to_vec();
+    if let Ok(y) = current.trim().parse::<i32>() {
+        list.push(y);
+    }
+    list.sort_unstable();
+    list.dedup();
     let mut out = vec![choice("", blank, current)];
-    out.extend(((this - 10)..=this).rev().map(|y| {
+    out.extend(list.into_iter().rev().map(|y| {
         choice(
             y.to_string(),
             t.pick(&format!("民國{y}年"), &format!("ROC {y}")),
@@ -454,12 +459,19 @@ fn may_analyse(staff: &Staff) -> bool {
     staff.user.role() != crate::auth::Role::CounterStaff
 }
 
+/// An exploration, the offices in scope and the years that have data there.
+type Explored = (
+    Result<Exploration, String>,
+    Vec<crate::offices::Office>,
+    Vec<i32>,
+);
+
 /// Runs the exploration of a query in the staff member's scope.
 async fn explore(
     state: &web::Data<AppState>,
     staff: &Staff,
     q: &AnalyticsQuery,
-) -> Result<(Result<Exploration, String>, Vec<crate::offices::Office>), PageError> {
+) -> Result<Explored, PageError> {
     let scope = staff.scope.clone();
     let req = q.request();
     let settings = state.analytics.clone();
@@ -469,9 +481,13 @@ async fn explore(
             .into_iter()
             .filter(|o| ids.contains(&o.id))
             .collect();
+        let years: Vec<i32> = crate::reports::jobs::years_with_data(conn, &ids)?
+            .into_iter()
+            .map(|y| y.get())
+            .collect();
         let req = match req {
             Ok(r) => r,
-            Err(message) => return Ok((Err(message), visible)),
+            Err(message) => return Ok((Err(message), visible, years)),
         };
         let result =
             match warehouse::explore(conn, &settings.source, &settings.options, &req, &visible) {
@@ -479,7 +495,7 @@ async fn explore(
                 Err(warehouse::WarehouseError::Analytics(e)) => Err(e.to_string()),
                 Err(e) => return Err(PageError::internal(e)),
             };
-        Ok((result, visible))
+        Ok((result, visible, years))
     })
     .await
 }
@@ -492,7 +508,7 @@ pub async fn analytics_page(
 ) -> PageResult {
     require(&staff, may_analyse(&staff))?;
     let q = q.into_inner();
-    let (result, visible) = explore(&state, &staff, &q).await?;
+    let (result, visible, data_years) = explore(&state, &staff, &q).await?;
     let t = staff.tr;
     let mut counties: Vec<(&str, &str)> = visible
         .iter()
@@ -547,8 +563,8 @@ pub async fn analytics_page(
         .collect();
     let mut page = AnalyticsPage {
         chrome: Chrome::new(&staff, "analytics", &req),
-        years: year_choices(&q.from, &t, t.pick("（最早）", "(earliest)")),
-        years_to: year_choices(&q.to, &t, t.pick("（最近）", "(latest)")),
+        years: year_choices(&q.from, &data_years, &t, t.pick("（最早）", "(earliest)")),
+        years_to: year_choices(&q.to, &data_years, &t, t.pick("（最近）", "(latest)")),
         scopes,
         forms,
         channels,
@@ -763,7 +779,7 @@ pub async fn analytics_download(
         return Err(PageError::not_found(lang));
     }
     let q = q.into_inner();
-    let (result, _) = explore(&state, &staff, &q).await?;
+    let (result, _, _) = explore(&state, &staff, &q).await?;
     let x = result.map_err(|m| PageError::bad_request(lang, "query", &m))?;
     let rows = table(&x, &staff.tr);
     let (body, content_type) = if format == "csv" {
