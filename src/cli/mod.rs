@@ -112,6 +112,13 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// A consistent copy of the SQLite database while the service runs
+    /// (PostgreSQL: use pg_dump). Restore by serving the copy, or copying it
+    /// over the database with the service stopped.
+    Backup {
+        /// The copy to write (must not exist).
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -414,6 +421,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::ServiceType { command } => {
             office::service_type_command(&settings(&cli, None, &FormsArg { forms: None })?, command)
+        }
+        Command::Backup { file } => {
+            let settings = settings(&cli, None, &FormsArg { forms: None })?;
+            let pool = crate::db::connect_pool(&settings.database_url, 1)?;
+            let mut conn = pool.get().map_err(crate::db::DbError::Pool)?;
+            let started = std::time::Instant::now();
+            let bytes = crate::db::backup(&mut conn, file)?;
+            println!(
+                "{}: backed up to {} ({bytes} bytes) in {:.2} s",
+                settings.database_url,
+                file.display(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
         }
         Command::User { command } => {
             user::user_command(&settings(&cli, None, &FormsArg { forms: None })?, command)

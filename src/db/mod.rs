@@ -106,6 +106,65 @@ pub enum DbError {
     Migration(String),
     #[error(transparent)]
     Query(#[from] diesel::result::Error),
+    #[error("{0}")]
+    Backup(String),
+}
+
+/// Writes a consistent copy of a SQLite database to `dest` while the service
+/// runs: `VACUUM INTO` reads one snapshot of the database inside a read
+/// transaction (writers go on; the copy has every transaction committed
+/// before it began and none after) and writes it compacted. The file must not
+/// exist yet; it is written beside itself first and renamed, so a crash
+/// leaves no half backup under the name. PostgreSQL is backed up with
+/// `pg_dump` (docs/OPERATIONS.md), not here.
+pub fn backup(conn: &mut DbConnection, dest: &Path) -> Result<u64, DbError> {
+    let DbConnection::Sqlite(c) = conn else {
+        return Err(DbError::Backup(
+            "manyi backup copies a SQLite database; back up PostgreSQL with pg_dump \
+             (see docs/OPERATIONS.md)"
+                .into(),
+        ));
+    };
+    if dest.exists() {
+        return Err(DbError::Backup(format!(
+            "{}: the file exists already; choose a new name",
+            dest.display()
+        )));
+    }
+    let name = dest
+        .file_name()
+        .ok_or_else(|| DbError::Backup(format!("{}: not a file name", dest.display())))?;
+    let dir = match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !dir.is_dir() {
+        return Err(DbError::Backup(format!(
+            "{}: no such directory",
+            dir.display()
+        )));
+    }
+    let partial = dir.join(format!(".{}.partial", name.to_string_lossy()));
+    let _ = std::fs::remove_file(&partial);
+    let path = partial
+        .to_str()
+        .ok_or_else(|| DbError::Backup(format!("{}: not a UTF-8 path", partial.display())))?;
+    diesel::sql_query("VACUUM INTO ?")
+        .bind::<Text, _>(path)
+        .execute(c)?;
+    // The copy is complete and closed by SQLite; make it durable, then give
+    // it its name.
+    let file = std::fs::File::open(&partial)
+        .map_err(|e| DbError::Backup(format!("{}: {e}", partial.display())))?;
+    file.sync_all()
+        .map_err(|e| DbError::Backup(format!("{}: {e}", partial.display())))?;
+    let size = file
+        .metadata()
+        .map_err(|e| DbError::Backup(format!("{}: {e}", partial.display())))?
+        .len();
+    std::fs::rename(&partial, dest)
+        .map_err(|e| DbError::Backup(format!("{}: {e}", dest.display())))?;
+    Ok(size)
 }
 
 /// Which engine a URL points at.
@@ -312,6 +371,21 @@ pub fn connect_pool(url: &DatabaseUrl, max_size: u32) -> Result<Pool, DbError> {
         .connection_timeout(Duration::from_secs(10))
         .build(manager)?;
     Ok(pool)
+}
+
+/// How many embedded migrations of the connection's engine are not applied
+/// (readiness: an instance of an older release on a newer schema, or the
+/// reverse, shows here).
+pub fn pending_migrations(conn: &mut DbConnection) -> Result<usize, DbError> {
+    let pending = match conn {
+        DbConnection::Postgresql(c) => {
+            MigrationHarness::pending_migrations(c, POSTGRES_MIGRATIONS).map(|v| v.len())
+        }
+        DbConnection::Sqlite(c) => {
+            MigrationHarness::pending_migrations(c, SQLITE_MIGRATIONS).map(|v| v.len())
+        }
+    };
+    pending.map_err(|e| DbError::Migration(e.to_string()))
 }
 
 /// Applies the pending embedded migrations of the connection's engine.

@@ -64,6 +64,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .app_data(web::QueryConfig::default().error_handler(error::query_error))
     .app_data(web::PathConfig::default().error_handler(error::path_error))
     .service(resource("/healthz").route(web::get().to(api::health)))
+    .service(resource("/healthz/ready").route(web::get().to(api::health)))
+    .service(resource("/healthz/live").route(web::get().to(api::live)))
     .service(resource("/api/openapi.json").route(web::get().to(api::responses::openapi)))
     .service(
         web::scope("/api/v1")

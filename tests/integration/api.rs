@@ -71,6 +71,30 @@ on_both_engines! {
             crate::helpers::Engine::Postgres => "PostgreSQL",
         };
         assert_eq!(health["database"], expected);
+        // Readiness at its own address too (the same checks), and liveness.
+        let ready = app.get("/healthz/ready").await;
+        assert_eq!(ready.status(), 200);
+        let ready: Value = ready.json().await.unwrap();
+        assert_eq!((ready["status"].as_str(), ready["database"].as_str()), (Some("ok"), Some(expected)));
+        assert!(ready["forms"].as_u64().unwrap() >= 1);
+        let live: Value = app.get("/healthz/live").await.json().await.unwrap();
+        assert_eq!(live["status"], "ok");
+        // A migration of this release missing from the database: not ready
+        // (503, saying why), while the process stays live.
+        {
+            use diesel::connection::SimpleConnection;
+            let mut conn = app.conn();
+            conn.batch_execute(
+                "DELETE FROM __diesel_schema_migrations WHERE version = \
+                 (SELECT MAX(version) FROM __diesel_schema_migrations)",
+            )
+            .unwrap();
+        }
+        let ready = app.get("/healthz/ready").await;
+        assert_eq!(ready.status(), 503);
+        let ready: Value = ready.json().await.unwrap();
+        assert_eq!(ready["reason"], "1 migration(s) not applied");
+        assert_eq!(app.get("/healthz/live").await.status(), 200);
         let types: Value = app.get("/api/v1/service-types").await.json().await.unwrap();
         assert_eq!(types["service_types"].as_array().unwrap().len(), 11);
         let err: Value = app.get("/api/v1/unknown").await.json().await.unwrap();

@@ -9,6 +9,7 @@ mod access;
 mod analysis_page;
 mod analytics;
 mod api;
+mod backup;
 mod bad_input;
 mod browser;
 mod calendar;

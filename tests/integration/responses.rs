@@ -338,7 +338,7 @@ on_both_engines! {
         // Every API route is described, and `channel` is an enumeration.
         for (path, method) in [
             ("/api/v1/forms", "get"), ("/api/v1/forms/{key}", "get"), ("/api/v1/responses", "post"),
-            ("/api/v1/offices", "get"), ("/api/v1/service-types", "get"), ("/healthz", "get"),
+            ("/api/v1/offices", "get"), ("/api/v1/service-types", "get"), ("/healthz/ready", "get"), ("/healthz/live", "get"),
             ("/api/v1/console/dashboard", "get"), ("/api/v1/console/offices/{code}", "get"),
             ("/api/v1/console/users", "get"), ("/api/v1/console/audit", "get"),
             ("/api/v1/console/alerts", "get"), ("/api/v1/analytics/{part}", "get"),

@@ -88,18 +88,46 @@ pub async fn list_service_types(state: web::Data<AppState>) -> Result<HttpRespon
     Ok(HttpResponse::Ok().json(json!({ "service_types": list })))
 }
 
-/// Liveness and the database engine in use.
-#[utoipa::path(get, path = "/healthz", tag = "operations", responses((status = 200, description = "`{\"status\": \"ok\", \"database\": \"sqlite\"|\"postgres\"}`"), (status = 500, description = "The database does not answer")))]
-pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+/// Readiness (also served at `/healthz`): the database answers, every
+/// migration of this release is applied and the survey forms are loaded.
+#[utoipa::path(get, path = "/healthz/ready", tag = "operations", responses((status = 200, description = "`{\"status\": \"ok\", \"database\": \"SQLite\"|\"PostgreSQL\", \"forms\": n}`"), (status = 503, description = "Not ready: `{\"status\": \"not ready\", \"reason\": …}`")))]
+pub async fn health(state: web::Data<AppState>) -> HttpResponse {
     let pool = state.pool.clone();
-    let engine = web::block(move || {
+    let forms = state.catalog.iter().count();
+    let checked = web::block(move || {
         use diesel::connection::SimpleConnection;
-        let mut conn = pool.get().map_err(db::DbError::Pool)?;
-        conn.batch_execute("SELECT 1")?;
-        Ok::<_, ApiError>(db::engine_of(&conn))
+        let mut conn = pool.get().map_err(|e| format!("database pool: {e}"))?;
+        conn.batch_execute("SELECT 1")
+            .map_err(|e| format!("database: {e}"))?;
+        let pending = db::pending_migrations(&mut conn).map_err(|e| e.to_string())?;
+        if pending > 0 {
+            return Err(format!("{pending} migration(s) not applied"));
+        }
+        Ok::<_, String>(db::engine_of(&conn))
     })
-    .await??;
-    Ok(HttpResponse::Ok().json(json!({ "status": "ok", "database": engine.to_string() })))
+    .await;
+    let not_ready = |reason: String| {
+        HttpResponse::ServiceUnavailable()
+            .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+            .json(json!({ "status": "not ready", "reason": reason }))
+    };
+    match checked {
+        Ok(Ok(_)) if forms == 0 => not_ready("no survey form loaded".into()),
+        Ok(Ok(engine)) => HttpResponse::Ok()
+            .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+            .json(json!({ "status": "ok", "database": engine.to_string(), "forms": forms })),
+        Ok(Err(reason)) => not_ready(reason),
+        Err(e) => not_ready(e.to_string()),
+    }
+}
+
+/// Liveness: the process serves requests (no database asked), for a
+/// supervisor deciding whether to restart it.
+#[utoipa::path(get, path = "/healthz/live", tag = "operations", responses((status = 200, description = "`{\"status\": \"ok\"}`")))]
+pub async fn live() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(json!({ "status": "ok" }))
 }
 
 pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {

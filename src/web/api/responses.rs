@@ -379,6 +379,7 @@ impl From<SurveyError> for ApiError {
         crate::web::api::list_offices,
         crate::web::api::list_service_types,
         crate::web::api::health,
+        crate::web::api::live,
         crate::web::console::dashboard::dashboard_api,
         crate::web::console::offices::office_api,
         crate::web::console::users::users_api,
