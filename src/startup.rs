@@ -110,6 +110,7 @@ pub fn prepare(settings: &Settings) -> Result<AppState, StartupError> {
         refs: RefCache::new(std::time::Duration::from_secs(
             settings.reference_cache_seconds,
         )),
+        metrics: crate::web::metrics::Metrics::new(),
     })
 }
 
@@ -144,6 +145,7 @@ impl Application {
                     crate::web::input::check_inputs,
                 ))
                 .wrap(crate::web::security_headers())
+                .wrap(actix_web::middleware::from_fn(crate::web::metrics::track))
                 .wrap(TracingLogger::<RequestSpan>::new())
                 .app_data(state.clone())
                 .configure(crate::web::routes)

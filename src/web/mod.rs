@@ -9,6 +9,7 @@ mod error;
 pub mod i18n;
 pub mod input;
 pub mod limits;
+pub mod metrics;
 pub mod origin;
 mod public;
 pub mod session;
@@ -66,6 +67,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(resource("/healthz").route(web::get().to(api::health)))
     .service(resource("/healthz/ready").route(web::get().to(api::health)))
     .service(resource("/healthz/live").route(web::get().to(api::live)))
+    .service(resource("/metrics").route(web::get().to(metrics::metrics)))
     .service(resource("/api/openapi.json").route(web::get().to(api::responses::openapi)))
     .service(
         web::scope("/api/v1")

@@ -33,6 +33,8 @@ pub struct AppState {
     pub reports: Arc<crate::reports::jobs::Env>,
     /// The public address and the proxies whose forwarded headers count.
     pub proxy: crate::web::origin::ProxyPolicy,
+    /// This instance's figures for `/metrics`.
+    pub metrics: crate::web::metrics::Metrics,
 }
 
 #[derive(Debug, Clone)]

@@ -18,6 +18,7 @@ mod cli;
 mod console;
 mod demo;
 mod imports;
+mod metrics;
 mod register;
 mod reports;
 mod responses;

@@ -330,6 +330,7 @@ pub async fn submit(
         )?)
     })
     .await??;
+    state.metrics.submission(stored.duplicate);
     if let Some(alert_id) = stored.alert_id {
         tracing::info!(
             alert_id,
