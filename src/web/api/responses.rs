@@ -389,7 +389,7 @@ impl From<SurveyError> for ApiError {
         crate::web::api::analytics::analytics_api,
     ),
     components(schemas(SubmitRequest, SubmitResponse, ChannelName, ErrorBody, ErrorDetail)),
-    modifiers(&SessionCookie)
+    modifiers(&SessionCookie, &InputChecks)
 )]
 pub struct ApiDoc;
 
@@ -406,6 +406,46 @@ impl utoipa::Modify for SessionCookie {
                 crate::web::session::SESSION_COOKIE,
             ))),
         );
+    }
+}
+
+/// Every route sits behind the input check (`web::input`): a control
+/// character or an over-long value in the path, query or headers is refused
+/// with 400 before any handler runs, so every operation documents that 400.
+struct InputChecks;
+
+impl utoipa::Modify for InputChecks {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let refused = ResponseBuilder::new()
+            .description(
+                "Refused input: a field, parameter or header that does not parse or holds a \
+                 control character, named in the error",
+            )
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                op.responses
+                    .responses
+                    .entry("400".to_owned())
+                    .or_insert_with(|| refused.clone().into());
+            }
+        }
     }
 }
 

@@ -79,7 +79,7 @@ pub async fn audit_page(
 }
 
 /// The audit log of the scope (directors and administrators).
-#[utoipa::path(get, path = "/api/v1/console/audit", tag = "console", security(("session" = [])), params(("office" = Option<String>, Query, description = "One office's code")), responses((status = 200, description = "Audit entries, newest first"), (status = 401, description = "Not logged in", body = crate::web::api::responses::ErrorBody), (status = 403, description = "The role may not see this", body = crate::web::api::responses::ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/console/audit", tag = "console", security(("session" = [])), params(("office" = Option<String>, Query, description = "One office's code")), responses((status = 200, description = "Audit entries, newest first"), (status = 401, description = "Not logged in", body = crate::web::api::responses::ErrorBody), (status = 403, description = "The role may not see this", body = crate::web::api::responses::ErrorBody), (status = 404, description = "No office of that code in the caller's scope", body = crate::web::api::responses::ErrorBody)))]
 pub async fn audit_api(
     state: web::Data<AppState>,
     staff: Staff,
