@@ -18,6 +18,7 @@ mod cli;
 mod console;
 mod demo;
 mod imports;
+mod instances;
 mod metrics;
 mod register;
 mod reports;
