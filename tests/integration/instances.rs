@@ -1,15 +1,16 @@
 //! Two `manyi serve` on one database, as behind a load balancer: a session
-//! opened on one works on the other (and ends on both), and the same
-//! idempotency key sent to both at once is stored once.
+//! opened on one works on the other (and ends on both), the same
+//! idempotency key sent to both at once is stored once, and a report run
+//! started on one is followed and downloaded on the other.
 
 use crate::helpers::{
     Browser, on_both_engines, post_json, response_count, seed_org, spawn_app_with, web_submission,
 };
 
 on_both_engines! {
-    async fn two_instances_share_sessions_and_idempotency(engine) {
+    async fn two_instances_share_sessions_keys_and_reports(engine) {
         let app = spawn_app_with(engine, |s| s.public_rate_per_minute = 10_000).await;
-        seed_org(&mut app.conn());
+        let org = seed_org(&mut app.conn());
         let second = app.second_instance(|s| s.public_rate_per_minute = 10_000).await;
 
         // Logged in on the first; the second knows the session and its CSRF token.
@@ -49,5 +50,35 @@ on_both_engines! {
             assert_eq!(a.1, b2.1, "{key}: both name the same response");
         }
         assert_eq!(response_count(&mut app.conn()), 10);
+
+        // A report started on the first instance, followed and downloaded on
+        // the second (runs and files live in the database and the shared
+        // reports directory).
+        {
+            let conn = &mut app.conn();
+            let director = crate::helpers::user(conn, "dir-js");
+            let mut case = crate::helpers::petition(org.js.id, manyi::cases::CaseChannel::PetitionWritten);
+            case.received_on = chrono::NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
+            manyi::cases::register_case(conn, &manyi::calendar::Calendar::shipped(), &case, Some(&director)).unwrap();
+        }
+        let mut r = Browser::new(&app);
+        r.login("res-js").await;
+        let csrf = crate::helpers::hidden_csrf(&r.get("/console/reports").await.text().await.unwrap());
+        let res = r.post("/console/reports", &[("csrf", &csrf), ("year", "113"), ("scope", "office:JS"), ("html", "on")]).await;
+        assert_eq!(res.status(), 303);
+        let id: i32 = res.headers()["location"].to_str().unwrap().rsplit("run-").next().unwrap().parse().unwrap();
+        r.base = second.clone();
+        let mut status = serde_json::Value::Null;
+        for _ in 0..600 {
+            status = r.get(&format!("/console/reports/{id}/status")).await.json().await.unwrap();
+            if status["status"] == "done" || status["status"] == "failed" {
+                break;
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        assert_eq!(status["status"], "done", "{status}");
+        let res = r.get(&format!("/console/reports/{id}/files/annual-113-office-JS.html")).await;
+        assert_eq!(res.status(), 200, "the second instance serves the first one's file");
+        assert!(res.text().await.unwrap().contains("服務滿意度趨勢分析及改善報告"));
     }
 }
