@@ -16,16 +16,26 @@ pub enum Engine {
 }
 
 /// Where the test suite may create and drop its own PostgreSQL databases.
+/// The test server on loopback, without TLS: libpq would otherwise use
+/// OpenSSL from the pools' threads, and OpenSSL's clean-up at process exit
+/// races with threads still holding connections (a SIGSEGV after every test
+/// had passed, seen once in CI).
 pub fn postgres_admin_url() -> String {
-    std::env::var("MANYI_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+    std::env::var("MANYI_TEST_POSTGRES_URL").unwrap_or_else(|_| {
+        "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable".to_owned()
+    })
 }
 
+/// The admin URL with another database, its query (`?sslmode=…`) kept.
 fn with_database(admin: &str, name: &str) -> String {
-    let (base, _) = admin
+    let (url, query) = match admin.split_once('?') {
+        Some((u, q)) => (u, format!("?{q}")),
+        None => (admin, String::new()),
+    };
+    let (base, _) = url
         .rsplit_once('/')
         .expect("the admin URL names a database");
-    format!("{base}/{name}")
+    format!("{base}/{name}{query}")
 }
 
 /// A database that exists for one test and is removed afterwards.
@@ -389,6 +399,24 @@ impl Browser {
         let res = self.login_with(username, PASSWORD).await;
         assert_eq!(res.status(), 303, "login of {username}");
         assert_eq!(res.headers()["location"], "/console");
+    }
+
+    /// Polls a report run until it ends (at most two minutes): its last status.
+    pub async fn report_run_ended(&self, id: i32) -> serde_json::Value {
+        let mut status = serde_json::Value::Null;
+        for _ in 0..600 {
+            status = self
+                .get(&format!("/console/reports/{id}/status"))
+                .await
+                .json()
+                .await
+                .unwrap();
+            if status["status"] == "done" || status["status"] == "failed" {
+                break;
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        status
     }
 
     /// The session's CSRF token, as a console page carries it.

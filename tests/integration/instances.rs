@@ -68,14 +68,7 @@ on_both_engines! {
         assert_eq!(res.status(), 303);
         let id: i32 = res.headers()["location"].to_str().unwrap().rsplit("run-").next().unwrap().parse().unwrap();
         r.base = second.clone();
-        let mut status = serde_json::Value::Null;
-        for _ in 0..600 {
-            status = r.get(&format!("/console/reports/{id}/status")).await.json().await.unwrap();
-            if status["status"] == "done" || status["status"] == "failed" {
-                break;
-            }
-            actix_web::rt::time::sleep(std::time::Duration::from_millis(200)).await;
-        }
+        let status = r.report_run_ended(id).await;
         assert_eq!(status["status"], "done", "{status}");
         let res = r.get(&format!("/console/reports/{id}/files/annual-113-office-JS.html")).await;
         assert_eq!(res.status(), 200, "the second instance serves the first one's file");

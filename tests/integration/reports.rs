@@ -790,14 +790,7 @@ crate::helpers::on_both_engines! {
         let location = res.headers()["location"].to_str().unwrap().to_owned();
         assert!(location.starts_with("/console/reports?year=113"), "the year stays chosen: {location}");
         let id: i32 = location.rsplit("run-").next().unwrap().parse().unwrap();
-        let mut status = serde_json::Value::Null;
-        for _ in 0..600 {
-            status = b.get(&format!("/console/reports/{id}/status")).await.json().await.unwrap();
-            if status["status"] == "done" || status["status"] == "failed" {
-                break;
-            }
-            actix_web::rt::time::sleep(std::time::Duration::from_millis(200)).await;
-        }
+        let status = b.report_run_ended(id).await;
         assert_eq!(status["status"], "done", "{status}");
         assert_eq!(status["progress"], 100);
         let files: Vec<String> = serde_json::from_value(status["files"].clone()).unwrap();

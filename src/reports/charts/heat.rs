@@ -100,14 +100,7 @@ where
         key(area, lo, hi)?
     };
     let (rows, cols) = (h.rows.len().max(1), h.columns.len().max(1));
-    let label_w = h
-        .rows
-        .iter()
-        .map(|l| text_width(area, l, TEXT) as u32)
-        .max()
-        .unwrap_or(200)
-        .clamp(120, 380)
-        + 20;
+    let label_w = label_column(area, &h.rows, 380);
     let (w, _) = area.dim_in_pixel();
     let cell_w = (w.saturating_sub(label_w + 16) / cols as u32) as i32;
     // Column heads above the map; when they do not fit a cell, every other

@@ -30,13 +30,7 @@ where
             .flatten(),
     );
     let labels: Vec<String> = bars.iter().map(|b| b.label.clone()).collect();
-    let label_w = labels
-        .iter()
-        .map(|l| text_width(area, l, TEXT) as u32)
-        .max()
-        .unwrap_or(200)
-        .clamp(120, 420)
-        + 20;
+    let label_w = label_column(area, &labels, 420);
     // Room on the right for the value written after the longest bar.
     let mut chart = ChartBuilder::on(area)
         .margin_right(110)

@@ -105,6 +105,22 @@ fn text_width<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, text: &str, siz
     measured.max(rough.ceil() as i32)
 }
 
+/// The width of a label column: its widest label and a margin, kept between
+/// 120 px and `max` (longer labels then run into the margin, never the plot).
+fn label_column<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    labels: &[String],
+    max: u32,
+) -> u32 {
+    labels
+        .iter()
+        .map(|l| text_width(area, l, TEXT) as u32)
+        .max()
+        .unwrap_or(200)
+        .clamp(120, max)
+        + 20
+}
+
 fn font(size: f64) -> TextStyle<'static> {
     (FAMILY, size).into_font().into()
 }

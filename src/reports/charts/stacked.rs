@@ -37,14 +37,7 @@ where
             .sum()
     };
     if shares {
-        let label_w = s
-            .bars
-            .iter()
-            .map(|l| text_width(area, l, TEXT) as u32)
-            .max()
-            .unwrap_or(200)
-            .clamp(120, 420)
-            + 20;
+        let label_w = label_column(area, &s.bars, 420);
         let mut chart = ChartBuilder::on(area)
             .margin_right(30)
             .x_label_area_size(80)

@@ -25,6 +25,7 @@ dash-today = Responses today
 dash-month = Responses this month
 dash-rate = Overall satisfaction this month
 dash-last-year = Same month last year
+dash-year-change = vs last year (points)
 dash-office = Office
 dash-no-data = no data
 dash-rate-note = Overall satisfaction = share of "satisfied" or "very satisfied" answers to the overall item; dates in Taipei time.
@@ -277,7 +278,7 @@ alerts-source = Source
 alerts-answers = Scores and comment
 alerts-badge = not yet handled
 dash-quarter = This quarter
-dash-quarter-change = vs last quarter
+dash-quarter-change = vs last quarter (points)
 dash-due-soon = Due within 2 working days
 dash-due-next = Cases due next
 dash-all-cases = All cases →
