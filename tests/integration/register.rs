@@ -211,6 +211,7 @@ on_both_engines! {
             assert!(html.contains(who), "{who} is not offered as a handler");
         }
         assert!(!html.contains("dir-da 測試"), "another office's director is offered");
+        assert!(html.contains("ctr-js 測試（櫃檯人員）") && !html.contains("(ctr-js)"), "handlers by name and role, not login");
         // In English, the same refusal reads in English.
         assert!(b.get("/console/lang?to=en&next=/console").await.status().is_redirection());
         let res = b.post(&act, &[("csrf", &csrf), ("action", "reply"), ("text", "")]).await;

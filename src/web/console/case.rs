@@ -342,7 +342,13 @@ async fn show(
                 .filter(|u| u.active && u.office_id == Some(case.office_id))
                 .map(|u| StaffChoice {
                     id: u.id.to_string(),
-                    name: format!("{} ({})", u.display_name, u.username),
+                    // 陳小姐（櫃檯人員）: the person and the role, not the login name.
+                    name: match lang {
+                        crate::forms::Lang::En => {
+                            format!("{} ({})", u.display_name, u.role().name_en())
+                        }
+                        _ => format!("{}（{}）", u.display_name, u.role().name_zh()),
+                    },
                 })
                 .collect::<Vec<_>>();
             let mut deadlines = Vec::new();
