@@ -259,7 +259,7 @@ fn figure_lines(x: &Exploration, t: &Tr) -> (Vec<String>, Vec<FigureLine>) {
                 change_class: class,
                 change_title: match (change, p) {
                     (Some(c), Some(p)) => format!(
-                        "{} {} → {}: {}{:.1} {}; p (Holm) = {p:.4}",
+                        "{} {} → {}: {}{:.1} {}; p (Holm) {}",
                         t.pick("較", "vs"),
                         c.previous,
                         c.period,
@@ -270,10 +270,15 @@ fn figure_lines(x: &Exploration, t: &Tr) -> (Vec<String>, Vec<FigureLine>) {
                         },
                         c.rate_diff.unwrap_or(0.0) * 100.0,
                         t.pick("個百分點", "points"),
+                        match crate::reports::html::pvalue(p) {
+                            v if v.starts_with('<') => v,
+                            v => format!("= {v}"),
+                        },
                     ),
                     _ => String::new(),
                 },
-                p_holm: p.map(|p| format!("{p:.4}")).unwrap_or_default(),
+                // The report's one format for a p-value: 0.172, < 0.001.
+                p_holm: p.map(crate::reports::html::pvalue).unwrap_or_default(),
             }
         })
         .collect();
