@@ -342,13 +342,9 @@ async fn show(
                 .filter(|u| u.active && u.office_id == Some(case.office_id))
                 .map(|u| StaffChoice {
                     id: u.id.to_string(),
-                    // 陳小姐（櫃檯人員）: the person and the role, not the login name.
-                    name: match lang {
-                        crate::forms::Lang::En => {
-                            format!("{} ({})", u.display_name, u.role().name_en())
-                        }
-                        _ => format!("{}（{}）", u.display_name, u.role().name_zh()),
-                    },
+                    // The login name for now; worded below as the history
+                    // words people (陳小姐（櫃檯人員）).
+                    name: u.username,
                 })
                 .collect::<Vec<_>>();
             let mut deadlines = Vec::new();
@@ -364,6 +360,13 @@ async fn show(
         })
         .await?;
     let t = staff.tr;
+    let handlers: Vec<StaffChoice> = handlers
+        .into_iter()
+        .map(|h| StaffChoice {
+            name: person(&people, &h.name, &t),
+            id: h.id,
+        })
+        .collect();
     let status = case.status;
     let failed_action = failure.as_ref().map(|f| f.form.action.clone());
     let mut panels: Vec<Panel> = sample_actions(0)
