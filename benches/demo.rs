@@ -41,6 +41,7 @@ fn bench(c: &mut Criterion) {
                     last_roc_year: Some(113),
                     years: 5,
                     extra_taipei: 0,
+                    ..DemoOptions::default()
                 };
                 demo::generate(&mut conn, &state.catalog, &opts).unwrap();
                 drop(conn);
@@ -61,6 +62,7 @@ fn bench(c: &mut Criterion) {
                     last_roc_year: Some(113),
                     years: 1,
                     extra_taipei: 0,
+                    ..DemoOptions::default()
                 };
                 demo::generate(&mut conn, &state.catalog, &opts).unwrap();
                 drop(conn);

@@ -1,11 +1,14 @@
 //! Load benchmark of `POST /api/v1/responses` (scripts/bench-load.sh runs it).
 //!
-//! For each engine it starts, in this process, the real manyi app and a
-//! "ceiling" actix server whose only handler does a bare single-row INSERT on
-//! the same database through the same pool, then measures both the same way:
+//! For each engine it starts, in this process, the real manyi app (group
+//! commit on, as by default), the same app writing each submission in its
+//! own transaction (`group_commit_max = 1`), and a "ceiling" actix server
+//! whose only handler does a bare single-row INSERT on the same database
+//! through the same pool, then measures all three the same way, in turn:
 //!
-//! * sustained throughput: 32 connections sending back to back for a while;
-//! * latency at a fixed rate (open loop, 500 submissions/s by default): each
+//! * sustained throughput: 1, 8, 32 and 128 clients sending back to back
+//!   (`LOAD_CLIENTS`), `LOAD_SECONDS` each;
+//! * latency at a fixed rate (open loop, 2,000 submissions/s by default): each
 //!   request is due at its slot and its latency counts from that slot, so a
 //!   stalled server cannot hide its queue (no coordinated omission).
 //!
@@ -181,9 +184,16 @@ async fn ceiling(pool: web::Data<Pool>, body: web::Bytes) -> HttpResponse {
 
 fn print(label: &str, s: &Stats) {
     println!(
-        "{label:<34} ok {:>7}  failed {:>4}  {:>8.0}/s  p50 {:>7.2} ms  p99 {:>7.2} ms",
+        "{label:<44} ok {:>7}  failed {:>4}  {:>8.0}/s  p50 {:>7.2} ms  p99 {:>7.2} ms",
         s.ok, s.failed, s.per_second, s.p50_ms, s.p99_ms
     );
+}
+
+async fn start_app(settings: &Settings) -> String {
+    let app = Application::build(settings.clone()).await.expect("app");
+    let url = format!("http://127.0.0.1:{}/api/v1/responses", app.port());
+    actix_web::rt::spawn(app.run_until_stopped());
+    url
 }
 
 async fn run_engine(name: &str, url: DatabaseUrl, secs: u64, rate: u64) {
@@ -191,9 +201,12 @@ async fn run_engine(name: &str, url: DatabaseUrl, secs: u64, rate: u64) {
     settings.bind = "127.0.0.1:0".into();
     settings.forms_dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("survey-forms");
     settings.public_rate_per_minute = u32::MAX;
-    let app = Application::build(settings.clone()).await.expect("app");
-    let app_url = format!("http://127.0.0.1:{}/api/v1/responses", app.port());
-    actix_web::rt::spawn(app.run_until_stopped());
+    // The app as configured by default (group commit on), and the same app
+    // writing each submission in its own transaction, for comparison.
+    let app_url = start_app(&settings).await;
+    let mut single = settings.clone();
+    single.group_commit_max = 1;
+    let single_url = start_app(&single).await;
 
     let pool = db::connect_pool(&url, settings.pool_size).expect("pool");
     {
@@ -225,24 +238,45 @@ async fn run_engine(name: &str, url: DatabaseUrl, secs: u64, rate: u64) {
     .run();
     actix_web::rt::spawn(server);
     let ceiling_url = format!("http://127.0.0.1:{port}/ceiling");
+    let targets = [
+        ("manyi", app_url.as_str()),
+        ("manyi, one transaction each", single_url.as_str()),
+        ("ceiling", ceiling_url.as_str()),
+    ];
 
-    // Warm both up.
-    saturate(&app_url, 8, 1, &format!("{name}-warm-app")).await;
-    saturate(&ceiling_url, 8, 1, &format!("{name}-warm-ceiling")).await;
-
-    let app_max = saturate(&app_url, 32, secs, &format!("{name}-max-app")).await;
-    let ceiling_max = saturate(&ceiling_url, 32, secs, &format!("{name}-max-ceiling")).await;
-    let app_rate = fixed_rate(&app_url, rate, secs, &format!("{name}-rate-app")).await;
-    let ceiling_rate = fixed_rate(&ceiling_url, rate, secs, &format!("{name}-rate-ceiling")).await;
+    // Warm all up.
+    for (label, url) in targets {
+        saturate(url, 8, 1, &format!("{name}-warm-{label}")).await;
+    }
     println!("== {name}");
-    print("manyi, 32 connections", &app_max);
-    print("ceiling, 32 connections", &ceiling_max);
-    print(&format!("manyi, {rate}/s"), &app_rate);
-    print(&format!("ceiling, {rate}/s"), &ceiling_rate);
+    let levels: Vec<u64> = std::env::var("LOAD_CLIENTS")
+        .unwrap_or_else(|_| "1,8,32,128".into())
+        .split(',')
+        .filter_map(|c| c.trim().parse().ok())
+        .collect();
+    for conns in levels {
+        // Interleaved: each target in turn at this concurrency.
+        let mut got = Vec::new();
+        for (i, (label, url)) in targets.iter().enumerate() {
+            let s = saturate(url, conns as usize, secs, &format!("{name}-c{conns}-{i}")).await;
+            print(&format!("{label}, {conns} clients"), &s);
+            got.push(s);
+        }
+        println!(
+            "ratio to the ceiling at {conns} clients: manyi {:.2}, one transaction each {:.2}",
+            got[0].per_second / got[2].per_second,
+            got[1].per_second / got[2].per_second
+        );
+    }
+    let mut got = Vec::new();
+    for (i, (label, url)) in targets.iter().enumerate() {
+        let s = fixed_rate(url, rate, secs, &format!("{name}-rate-{i}")).await;
+        print(&format!("{label}, {rate}/s open loop"), &s);
+        got.push(s);
+    }
     println!(
-        "ratio manyi/ceiling: throughput {:.2}, p99 at {rate}/s {:.2}",
-        app_max.per_second / ceiling_max.per_second,
-        app_rate.p99_ms / ceiling_rate.p99_ms
+        "p99 at {rate}/s: manyi {:.2} ms, one transaction each {:.2} ms, ceiling {:.2} ms",
+        got[0].p99_ms, got[1].p99_ms, got[2].p99_ms
     );
 }
 
@@ -251,8 +285,8 @@ fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
-    let secs = env_num("LOAD_SECONDS", 10);
-    let rate = env_num("LOAD_RATE", 500);
+    let secs = env_num("LOAD_SECONDS", 5);
+    let rate = env_num("LOAD_RATE", 2000);
     let pg_admin = std::env::var("MANYI_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     actix_web::rt::System::new().block_on(async move {

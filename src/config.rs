@@ -15,7 +15,7 @@ pub const DEFAULT_DATABASE: &str = "sqlite://data/manyi.db";
 pub const DEFAULT_FORMS_DIR: &str = "survey-forms";
 
 /// Every setting, as named in the file and (upper-cased, `MANYI_` first) in the environment.
-const SETTING_KEYS: [&str; 17] = [
+const SETTING_KEYS: [&str; 20] = [
     "bind",
     "database_url",
     "forms_dir",
@@ -33,6 +33,9 @@ const SETTING_KEYS: [&str; 17] = [
     "public_url",
     "trusted_proxies",
     "login_first_delay_seconds",
+    "group_commit_max",
+    "group_commit_wait_ms",
+    "rate_sync_ms",
 ];
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -55,6 +58,9 @@ struct RawSettings {
     public_url: Option<String>,
     trusted_proxies: String,
     login_first_delay_seconds: u32,
+    group_commit_max: usize,
+    group_commit_wait_ms: u64,
+    rate_sync_ms: u64,
 }
 
 impl Default for RawSettings {
@@ -77,6 +83,9 @@ impl Default for RawSettings {
             public_url: None,
             trusted_proxies: String::new(),
             login_first_delay_seconds: 5,
+            group_commit_max: 128,
+            group_commit_wait_ms: 0,
+            rate_sync_ms: 1000,
         }
     }
 }
@@ -120,6 +129,15 @@ pub struct Settings {
     /// Login throttling's first wait (after 3 failures of an account from one
     /// address); each further failure doubles it (see `auth::throttle`).
     pub login_first_delay_seconds: u32,
+    /// Group commit: at most this many submissions written in one
+    /// transaction (1: each in its own, in the request's thread).
+    pub group_commit_max: usize,
+    /// How long a writer waits for more submissions once it has one (0: it
+    /// takes what is queued and commits; batches form while it commits).
+    pub group_commit_wait_ms: u64,
+    /// How often an instance adds its public requests to the counts in the
+    /// database and reads the other instances' (the shared rate limits).
+    pub rate_sync_ms: u64,
 }
 
 impl Settings {
@@ -144,6 +162,9 @@ impl Settings {
             public_url: None,
             trusted_proxies: Vec::new(),
             login_first_delay_seconds: d.login_first_delay_seconds,
+            group_commit_max: d.group_commit_max,
+            group_commit_wait_ms: d.group_commit_wait_ms,
+            rate_sync_ms: d.rate_sync_ms,
         }
     }
 }
@@ -248,6 +269,9 @@ impl Settings {
             device_rate_per_minute: raw.device_rate_per_minute,
             kiosk_idle_seconds: raw.kiosk_idle_seconds.max(5),
             reference_cache_seconds: raw.reference_cache_seconds,
+            group_commit_max: raw.group_commit_max.clamp(1, 1024),
+            group_commit_wait_ms: raw.group_commit_wait_ms.min(100),
+            rate_sync_ms: raw.rate_sync_ms.clamp(50, 60_000),
         })
     }
 }

@@ -74,7 +74,39 @@ pub fn prepare(settings: &Settings) -> Result<AppState, StartupError> {
     for f in catalog.iter() {
         tracing::info!(form = %f.form.key, version = %&f.version_hash[..12], source = %f.source.display(), "form loaded");
     }
+    let metrics = crate::web::metrics::Metrics::new();
+    let writer = if settings.group_commit_max > 1 {
+        let engine = settings.database_url.engine();
+        let batching = crate::survey::GroupCommit {
+            max: settings.group_commit_max,
+            wait: std::time::Duration::from_millis(settings.group_commit_wait_ms),
+        };
+        let writer =
+            crate::survey::Writer::start(pool.clone(), engine, batching, metrics.batch_observer())
+                .map_err(|e| StartupError::Join(format!("response writer: {e}")))?;
+        Some(writer)
+    } else {
+        None
+    };
+    let limits = Limits::new(
+        settings.public_rate_per_minute,
+        settings.device_rate_per_minute,
+    );
+    limits
+        .share(
+            pool.clone(),
+            std::time::Duration::from_millis(settings.rate_sync_ms),
+        )
+        .map_err(|e| StartupError::Join(format!("rate limits: {e}")))?;
+    let alert_signal = Arc::new(tokio::sync::Notify::new());
+    crate::survey::alerts::listen(
+        &settings.database_url,
+        Arc::downgrade(&alert_signal),
+        std::time::Duration::from_millis(100),
+    )
+    .map_err(|e| StartupError::Join(format!("alert listener: {e}")))?;
     Ok(AppState {
+        writer,
         pool,
         catalog,
         form_version_ids,
@@ -87,11 +119,8 @@ pub fn prepare(settings: &Settings) -> Result<AppState, StartupError> {
             ..LoginThrottle::default()
         },
         secure_cookies: settings.secure_cookies,
-        limits: Limits::new(
-            settings.public_rate_per_minute,
-            settings.device_rate_per_minute,
-        ),
-        alert_signal: Arc::new(tokio::sync::Notify::new()),
+        limits,
+        alert_signal,
         kiosk_idle_seconds: settings.kiosk_idle_seconds,
         analytics: Arc::new(AnalyticsSettings {
             source: settings.analytics_source(),
@@ -110,7 +139,7 @@ pub fn prepare(settings: &Settings) -> Result<AppState, StartupError> {
         refs: RefCache::new(std::time::Duration::from_secs(
             settings.reference_cache_seconds,
         )),
-        metrics: crate::web::metrics::Metrics::new(),
+        metrics,
     })
 }
 

@@ -8,6 +8,7 @@
 mod audit;
 mod login;
 mod password;
+pub mod rates;
 mod scope;
 mod sessions;
 mod throttle;

@@ -249,6 +249,33 @@ pub fn list_standards(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `manyi snapshot export --format parquet DIR`.
+pub fn snapshot_export(settings: &Settings, dir: &std::path::Path) -> anyhow::Result<()> {
+    let mut conn = super::connect(settings)?;
+    let started = std::time::Instant::now();
+    let fp = snapshot::fingerprint(&settings.database_url);
+    let (snap, _) = Snapshot::refresh(&mut conn, &settings.snapshot_dir, &fp)?;
+    let offices = crate::offices::list_offices(&mut conn)?;
+    let forms: Vec<(i32, String)> = crate::forms::all_versions(&mut conn)?
+        .into_iter()
+        .map(|v| (v.id, v.form_key))
+        .collect();
+    let out = crate::warehouse::export::export_parquet(&snap, &offices, &forms, dir)?;
+    let total: u64 = out.years.iter().map(|(_, n)| n).sum();
+    for (year, n) in &out.years {
+        println!("{}/responses/year={year}: {n} responses", dir.display());
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "{}: {total} responses and {} comments in {} year(s) in {secs:.2} s ({:.0} responses/s)",
+        dir.display(),
+        out.comments,
+        out.years.len(),
+        total as f64 / secs.max(1e-9)
+    );
+    Ok(())
+}
+
 pub fn snapshot(settings: &Settings, rebuild: bool) -> anyhow::Result<()> {
     let mut conn = super::connect(settings)?;
     let started = std::time::Instant::now();

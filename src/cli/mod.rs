@@ -276,6 +276,16 @@ enum SnapshotCommand {
     Refresh,
     /// Delete the snapshot and read every response again.
     Rebuild,
+    /// Write the snapshot (brought up to date) as Hive-partitioned Parquet,
+    /// one directory per ROC year (`DIR/responses/year=113/…`), for DuckDB,
+    /// Spark, Trino or polars.
+    Export {
+        /// The only format so far.
+        #[arg(long, default_value = "parquet", value_parser = ["parquet"])]
+        format: String,
+        /// A directory that does not exist yet.
+        dir: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -533,7 +543,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         } => import::tallies(&settings(&cli, None, forms)?, file, form, sheet.as_deref()),
         Command::Snapshot { command } => {
             let settings = settings(&cli, None, &FormsArg { forms: None })?;
-            analyze::snapshot(&settings, matches!(command, SnapshotCommand::Rebuild))
+            match command {
+                SnapshotCommand::Export { dir, .. } => analyze::snapshot_export(&settings, dir),
+                SnapshotCommand::Rebuild => analyze::snapshot(&settings, true),
+                SnapshotCommand::Refresh => analyze::snapshot(&settings, false),
+            }
         }
         Command::Calendar { command } => {
             calendar::calendar_command(&settings(&cli, None, &FormsArg { forms: None })?, command)

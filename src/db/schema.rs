@@ -339,6 +339,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    rate_counts (key, window_start) {
+        key -> Text,
+        window_start -> BigInt,
+        hits -> BigInt,
+    }
+}
+
 diesel::joinable!(case_events -> cases (case_id));
 diesel::joinable!(cases -> case_categories (category_id));
 diesel::joinable!(cases -> offices (office_id));
@@ -372,6 +380,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     report_runs,
     case_counters,
     login_throttle,
+    rate_counts,
     tallies,
 );
 

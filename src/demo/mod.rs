@@ -11,6 +11,7 @@
 //! Here the options, the offices and [`generate`]; `respondents.rs` is the
 //! model of one respondent's answers, `accounts.rs` the demo staff accounts.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -73,6 +74,14 @@ pub struct DemoOptions {
     /// City has 10 offices, a county report's size.
     #[arg(long = "extra-taipei", default_value_t = 0)]
     pub extra_taipei: usize,
+    /// Offices in all, for national-size data (up to 1000): after the
+    /// demo's own, fictional offices spread over the 22 counties and cities.
+    #[arg(long)]
+    pub offices: Option<usize>,
+    /// Responses per office and year instead of `--responses` in all
+    /// (370 offices × 10 years × 27,000 is a country's decade).
+    #[arg(long = "responses-per-office-year")]
+    pub responses_per_office_year: Option<usize>,
 }
 
 impl Default for DemoOptions {
@@ -83,6 +92,8 @@ impl Default for DemoOptions {
             last_roc_year: None,
             years: 5,
             extra_taipei: 0,
+            offices: None,
+            responses_per_office_year: None,
         }
     }
 }
@@ -122,9 +133,9 @@ impl fmt::Display for DemoSummary {
 /// Office, trend of its latent satisfaction (level in the first year, change per
 /// year), number of counters, share of the responses.
 struct OfficeSpec {
-    code: &'static str,
-    name_zh: &'static str,
-    name_en: &'static str,
+    code: Cow<'static, str>,
+    name_zh: Cow<'static, str>,
+    name_en: Cow<'static, str>,
     county_zh: &'static str,
     county_en: &'static str,
     level: f64,
@@ -135,9 +146,9 @@ struct OfficeSpec {
 
 const OFFICES: [OfficeSpec; 3] = [
     OfficeSpec {
-        code: "JC",
-        name_zh: "金門縣金城鎮戶政事務所",
-        name_en: "Jincheng Township Household Registration Office",
+        code: Cow::Borrowed("JC"),
+        name_zh: Cow::Borrowed("金門縣金城鎮戶政事務所"),
+        name_en: Cow::Borrowed("Jincheng Township Household Registration Office"),
         county_zh: "金門縣",
         county_en: "Kinmen County",
         level: 0.55,
@@ -146,9 +157,9 @@ const OFFICES: [OfficeSpec; 3] = [
         share: 0.25,
     },
     OfficeSpec {
-        code: "JS",
-        name_zh: "金門縣金沙鎮戶政事務所",
-        name_en: "Jinsha Township Household Registration Office",
+        code: Cow::Borrowed("JS"),
+        name_zh: Cow::Borrowed("金門縣金沙鎮戶政事務所"),
+        name_en: Cow::Borrowed("Jinsha Township Household Registration Office"),
         county_zh: "金門縣",
         county_en: "Kinmen County",
         level: 0.95,
@@ -157,9 +168,9 @@ const OFFICES: [OfficeSpec; 3] = [
         share: 0.2,
     },
     OfficeSpec {
-        code: "DA",
-        name_zh: "臺北市大安區戶政事務所",
-        name_en: "Da'an District Household Registration Office",
+        code: Cow::Borrowed("DA"),
+        name_zh: Cow::Borrowed("臺北市大安區戶政事務所"),
+        name_en: Cow::Borrowed("Da'an District Household Registration Office"),
         county_zh: "臺北市",
         county_en: "Taipei City",
         level: 1.15,
@@ -228,22 +239,71 @@ const TAIPEI: [(&str, &str, &str); 11] = [
     ),
 ];
 
+/// The 22 counties and cities (zh-TW, English), for national-size data.
+const COUNTIES: [(&str, &str); 22] = [
+    ("臺北市", "Taipei City"),
+    ("新北市", "New Taipei City"),
+    ("桃園市", "Taoyuan City"),
+    ("臺中市", "Taichung City"),
+    ("臺南市", "Tainan City"),
+    ("高雄市", "Kaohsiung City"),
+    ("基隆市", "Keelung City"),
+    ("新竹市", "Hsinchu City"),
+    ("嘉義市", "Chiayi City"),
+    ("新竹縣", "Hsinchu County"),
+    ("苗栗縣", "Miaoli County"),
+    ("彰化縣", "Changhua County"),
+    ("南投縣", "Nantou County"),
+    ("雲林縣", "Yunlin County"),
+    ("嘉義縣", "Chiayi County"),
+    ("屏東縣", "Pingtung County"),
+    ("宜蘭縣", "Yilan County"),
+    ("花蓮縣", "Hualien County"),
+    ("臺東縣", "Taitung County"),
+    ("澎湖縣", "Penghu County"),
+    ("金門縣", "Kinmen County"),
+    ("連江縣", "Lienchiang County"),
+];
+
+/// Most offices a demo makes.
+const MAX_OFFICES: usize = 1000;
+
 /// The demo's offices: the three, then `extra` Taipei districts with
-/// varied trends.
-fn office_specs(extra: usize) -> Vec<OfficeSpec> {
+/// varied trends, then fictional offices over the counties up to `total`.
+fn office_specs(extra: usize, total: Option<usize>) -> Vec<OfficeSpec> {
     let mut specs: Vec<OfficeSpec> = OFFICES.into_iter().collect();
     for (i, (code, zh, en)) in TAIPEI.iter().take(extra).enumerate() {
         let i = i as f64;
         specs.push(OfficeSpec {
-            code,
-            name_zh: zh,
-            name_en: en,
+            code: Cow::Borrowed(*code),
+            name_zh: Cow::Borrowed(*zh),
+            name_en: Cow::Borrowed(*en),
             county_zh: "臺北市",
             county_en: "Taipei City",
             level: 0.7 + 0.05 * (i % 5.0),
             per_year: 0.06 * ((i % 3.0) - 1.0),
             counters: 4 + (i as usize % 4),
             share: 0.3 + 0.03 * i,
+        });
+    }
+    let own = specs.len();
+    for n in own..total.unwrap_or(own) {
+        let i = n as f64;
+        let (county_zh, county_en) = COUNTIES[n % COUNTIES.len()];
+        let number = n + 1;
+        specs.push(OfficeSpec {
+            code: Cow::Owned(format!("N{number:03}")),
+            name_zh: Cow::Owned(format!("{county_zh}第{number}示範戶政事務所")),
+            name_en: Cow::Owned(format!(
+                "Demo Household Registration Office {number}, {county_en}"
+            )),
+            county_zh,
+            county_en,
+            level: 0.6 + 0.07 * (i % 8.0),
+            per_year: 0.04 * ((i % 5.0) - 2.0),
+            counters: 3 + (n % 6),
+            // Every office equally often: `--responses-per-office-year` means it.
+            share: 0.3,
         });
     }
     specs
@@ -307,14 +367,26 @@ pub fn generate(
             TAIPEI.len()
         )));
     }
-    let specs = office_specs(opts.extra_taipei);
+    let own = OFFICES.len() + opts.extra_taipei;
+    if let Some(n) = opts.offices
+        && !(own..=MAX_OFFICES).contains(&n)
+    {
+        return Err(DemoError::Options(format!(
+            "--offices: between {own} (the demo's own) and {MAX_OFFICES}"
+        )));
+    }
+    let specs = office_specs(opts.extra_taipei, opts.offices);
+    let responses = match opts.responses_per_office_year {
+        Some(n) => n * specs.len() * opts.years as usize,
+        None => opts.responses,
+    };
     let codes = specs
         .iter()
-        .map(|o| offices::OfficeCode::parse(o.code))
+        .map(|o| offices::OfficeCode::parse(&o.code))
         .collect::<Result<Vec<_>, _>>()?;
     for (o, code) in specs.iter().zip(&codes) {
         if offices::find_office_by_code(conn, code)?.is_some() {
-            return Err(DemoError::AlreadyPresent(o.code.to_owned()));
+            return Err(DemoError::AlreadyPresent(o.code.to_string()));
         }
     }
 
@@ -329,7 +401,7 @@ pub fn generate(
         for (o, code) in specs.iter().zip(&codes) {
             let office = offices::create_office(
                 conn,
-                &NewOffice::new(code, o.name_zh, o.name_en, o.county_zh, o.county_en),
+                &NewOffice::new(code, &o.name_zh, &o.name_en, o.county_zh, o.county_en),
             )?;
             let codes: Vec<String> = (1..=o.counters).map(|i| i.to_string()).collect();
             let names: Vec<(String, String)> = (1..=o.counters)
@@ -380,14 +452,22 @@ pub fn generate(
         open_cases: 0,
     };
     let mut produced = 0;
-    while produced < opts.responses {
-        let n = BATCH.min(opts.responses - produced);
+    db::begin_bulk_load(conn)?;
+    while produced < responses {
+        let n = BATCH.min(responses - produced);
         let mut batch: Vec<(ResponseRow, Vec<AnswerRow>)> = Vec::with_capacity(n);
-        for _ in 0..n {
-            let oi = office_pick.sample(&mut rng);
+        for k in 0..n {
+            // So many per office and year exactly, or offices by their share.
+            let (oi, roc_year) = match opts.responses_per_office_year {
+                Some(per) => {
+                    let i = (produced + k) / per.max(1);
+                    let years = opts.years as usize;
+                    (i / years % specs.len(), first + (i % years) as i32)
+                }
+                None => (office_pick.sample(&mut rng), rng.random_range(first..=last)),
+            };
             let spec = &specs[oi];
             let (office_id, counters, staff) = &setup[oi];
-            let roc_year = rng.random_range(first..=last);
             let month = month_pick.sample(&mut rng) as u32 + 1;
             let submitted_at = office_hours_instant(&mut rng, roc_year + 1911, month);
             let year_index = (roc_year - first) as f64;
@@ -447,6 +527,7 @@ pub fn generate(
         summary.answers += written;
         produced += n;
     }
+    db::end_bulk_load(conn)?;
     summary.accounts = create_demo_accounts(conn)?;
     // The register, handled by each office's demo director.
     let mut directors = Vec::new();

@@ -26,15 +26,24 @@ pub struct Alert {
     pub note: Option<String>,
 }
 
-/// Raises the alert for a just-stored response when its scores call for one.
-/// `likert` holds (item key, score) of its 5-point answers.
-pub(crate) fn raise_if_needed(
+/// The alert a response will raise, decided before it is written (the
+/// office's threshold read then), so that a writer storing many responses at
+/// once needs no look-ups.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PendingAlert {
+    lowest: i16,
+    /// Comma-separated keys of the items at or below the threshold.
+    items: String,
+}
+
+/// Whether a response whose 5-point answers are `likert` (item key, score)
+/// raises an alert at `office_id`.
+pub(crate) fn alert_for(
     conn: &mut DbConnection,
     lookup: &dyn super::Lookup,
     office_id: i32,
-    response_id: i64,
     likert: &[(String, i16)],
-) -> QueryResult<Option<i32>> {
+) -> QueryResult<Option<PendingAlert>> {
     // All 5s never alert (a threshold is below 5): skip the look-up.
     if likert.iter().all(|(_, s)| *s >= 5) {
         return Ok(None);
@@ -45,20 +54,107 @@ pub(crate) fn raise_if_needed(
         return Ok(None);
     };
     let items: Vec<&str> = low.iter().map(|(k, _)| k.as_str()).collect();
+    Ok(Some(PendingAlert {
+        lowest,
+        items: items.join(","),
+    }))
+}
+
+/// Stores the alert of a just-stored response, in its transaction. On
+/// PostgreSQL it also notifies `manyi_alerts`, delivered at commit, so that
+/// every instance's live stream wakes at once (see [`listen`]).
+pub(crate) fn insert_alert(
+    conn: &mut DbConnection,
+    office_id: i32,
+    response_id: i64,
+    alert: &PendingAlert,
+) -> QueryResult<i32> {
     diesel::insert_into(alerts::table)
         .values((
             alerts::office_id.eq(office_id),
             alerts::response_id.eq(response_id),
             alerts::created_at.eq(Utc::now().naive_utc()),
-            alerts::lowest_score.eq(lowest),
-            alerts::items.eq(items.join(",")),
+            alerts::lowest_score.eq(alert.lowest),
+            alerts::items.eq(&alert.items),
         ))
         .execute(conn)?;
+    notify_instances(conn)?;
     alerts::table
         .filter(alerts::response_id.eq(response_id))
         .select(alerts::id)
         .first(conn)
-        .map(Some)
+}
+
+/// The PostgreSQL channel on which instances hear of new and acknowledged alerts.
+pub const ALERT_CHANNEL: &str = "manyi_alerts";
+
+/// Tells every instance on the same PostgreSQL database that alerts changed
+/// (delivered when the transaction commits, once per transaction). SQLite
+/// has one instance per file: nothing to tell.
+fn notify_instances(conn: &mut DbConnection) -> QueryResult<()> {
+    if let DbConnection::Postgresql(c) = conn {
+        diesel::sql_query(format!("NOTIFY {ALERT_CHANNEL}")).execute(c)?;
+    }
+    Ok(())
+}
+
+/// Wakes `signal` whenever another instance (or this one) stores or
+/// acknowledges an alert: a thread with its own PostgreSQL connection that
+/// `LISTEN`s on [`ALERT_CHANNEL`] and checks for notifications every
+/// `interval`. It reconnects after a lost connection (the live stream's own
+/// poll covers the gap) and ends when `signal` is gone (the app stopped).
+/// Nothing to do on SQLite.
+pub fn listen(
+    url: &crate::db::DatabaseUrl,
+    signal: std::sync::Weak<tokio::sync::Notify>,
+    interval: std::time::Duration,
+) -> std::io::Result<()> {
+    if url.engine() != db::Engine::Postgres {
+        return Ok(());
+    }
+    let manager = db::ConnectionManager::new(url.clone());
+    std::thread::Builder::new()
+        .name("alert-listener".into())
+        .spawn(move || {
+            let mut backoff = interval;
+            while signal.strong_count() > 0 {
+                match listen_once(&manager, &signal, interval) {
+                    Ok(()) => return,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "alert listener lost its connection; reconnecting");
+                        std::thread::sleep(backoff);
+                        backoff = (backoff * 2).min(std::time::Duration::from_secs(10));
+                    }
+                }
+            }
+        })?;
+    Ok(())
+}
+
+fn listen_once(
+    manager: &db::ConnectionManager,
+    signal: &std::sync::Weak<tokio::sync::Notify>,
+    interval: std::time::Duration,
+) -> Result<(), db::DbError> {
+    let DbConnection::Postgresql(mut conn) = manager.connect()? else {
+        return Ok(());
+    };
+    diesel::sql_query(format!("LISTEN {ALERT_CHANNEL}")).execute(&mut conn)?;
+    loop {
+        let mut heard = false;
+        for n in conn.notifications_iter() {
+            n?;
+            heard = true;
+        }
+        let Some(signal) = signal.upgrade() else {
+            return Ok(());
+        };
+        if heard {
+            signal.notify_waiters();
+        }
+        drop(signal);
+        std::thread::sleep(interval);
+    }
 }
 
 /// Newest first; `open_only` leaves out acknowledged ones.
@@ -128,6 +224,7 @@ pub fn acknowledge_alert(
                 alerts::note.eq(note.trim()),
             ))
             .execute(conn)?;
+        notify_instances(conn)?;
         record_audit(
             conn,
             &AuditEntry {

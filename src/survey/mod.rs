@@ -11,10 +11,12 @@ use serde::Serialize;
 
 pub use answers::{AnswerData, AnswerValue, CheckedAnswers, NOT_APPLICABLE, check_answers};
 pub use storage::{
-    AnswerRow, DbLookup, Lookup, NewResponse, ResponseRow, Stored, StoredResponse, count_responses,
-    insert_answers, insert_responses, load_response, store_response, store_response_with,
+    AnswerRow, DbLookup, Lookup, NewResponse, Prepared, ResponseRow, Stored, StoredResponse,
+    count_responses, insert_answers, insert_responses, load_response, prepare_response,
+    store_response, store_response_with, write_batch, write_response,
 };
-pub use submit::{MAX_QUEUE_AGE_DAYS, Submission, Submitter, submit};
+pub use submit::{MAX_QUEUE_AGE_DAYS, Submission, Submitter, prepare, submit};
+pub use writer::{BatchObserver, GroupCommit, Writer, WriterError};
 
 pub mod alerts;
 mod answers;
@@ -26,6 +28,7 @@ mod storage;
 mod submit;
 pub mod tallies;
 pub mod tokens;
+mod writer;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SurveyError {

@@ -8,7 +8,7 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::answers::{AnswerData, AnswerValue, CheckedAnswers, check_answers, field};
+use super::answers::{AnswerData, AnswerValue, check_answers, field};
 use super::{IdempotencyKey, SurveyError, alerts, tokens};
 use crate::db::schema::{answers, responses};
 use crate::db::{self, DbConnection};
@@ -111,6 +111,43 @@ pub fn store_response_with(
     new: &NewResponse,
     lookup: &dyn Lookup,
 ) -> Result<Stored, SurveyError> {
+    let prepared = prepare_response(conn, form, new, lookup)?;
+    write_response(conn, &prepared)
+}
+
+/// A response checked against its form and ready to write: its row, its
+/// answers and the alert it raises. Preparing reads reference data only;
+/// writing needs no look-up, so a writer can store many at once
+/// ([`write_batch`]).
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    row: ResponseRow,
+    answers: Vec<AnswerData>,
+    alert: Option<alerts::PendingAlert>,
+    /// (office, form key, token) of a one-time link, consumed with the response.
+    token: Option<(i32, String, String)>,
+}
+
+impl Prepared {
+    /// Written through a one-time link: such a response is written alone
+    /// (its retry is recognised before the token is consumed).
+    pub fn has_token(&self) -> bool {
+        self.token.is_some()
+    }
+
+    pub fn idempotency_key(&self) -> &str {
+        &self.row.idempotency_key
+    }
+}
+
+/// Checks a submission against its form and who may answer it, and decides
+/// its alert. Nothing is written.
+pub fn prepare_response(
+    conn: &mut DbConnection,
+    form: &Form,
+    new: &NewResponse,
+    lookup: &dyn Lookup,
+) -> Result<Prepared, SurveyError> {
     if !form.accepts(new.channel) {
         return Err(SurveyError::invalid(
             "channel",
@@ -178,37 +215,57 @@ pub fn store_response_with(
         })
         .filter_map(|a| a.score.map(|s| (a.item_key.clone(), s)))
         .collect();
+    let alert = alerts::alert_for(conn, lookup, new.office_id, &likert)?;
+    Ok(Prepared {
+        row,
+        answers: checked.answers,
+        alert,
+        token: new
+            .survey_token
+            .clone()
+            .map(|t| (new.office_id, form.key.clone(), t)),
+    })
+}
+
+fn answer_rows(response_id: i64, answers: &[AnswerData]) -> impl Iterator<Item = AnswerRow> + '_ {
+    answers.iter().map(move |a| AnswerRow {
+        response_id,
+        item_key: a.item_key.clone(),
+        score: a.score,
+        choice: a.choice.clone(),
+        text_value: a.text_value.clone(),
+    })
+}
+
+/// Writes one prepared response with its answers and alert in its own
+/// transaction. A key seen before returns the first response's id and
+/// writes nothing.
+pub fn write_response(conn: &mut DbConnection, p: &Prepared) -> Result<Stored, SurveyError> {
+    let key = &p.row.idempotency_key;
     // A retry is normally caught by the key's unique index at insert time (no
     // extra query on the common path). A one-time link is consumed before the
     // insert, so for those the retry is recognised first.
-    if new.survey_token.is_some()
-        && let Some(existing) = find_by_key(conn, &new.idempotency_key)?
+    if p.token.is_some()
+        && let Some(existing) = find_by_key(conn, key)?
     {
-        return retry_of(conn, existing, &row, &checked);
+        return retry_of(conn, existing, p);
     }
     let outcome = db::write_transaction(conn, |conn| {
-        if let Some(token) = &new.survey_token
-            && !tokens::consume_survey_token(conn, new.office_id, &form.key, token)?
+        if let Some((office_id, form_key, token)) = &p.token
+            && !tokens::consume_survey_token(conn, *office_id, form_key, token)?
         {
             return Err(SurveyError::invalid(
                 "survey_token",
                 "this link is unknown or has been used already",
             ));
         }
-        let id = insert_responses(conn, std::slice::from_ref(&row))?[0];
-        let rows: Vec<AnswerRow> = checked
-            .answers
-            .iter()
-            .map(|a| AnswerRow {
-                response_id: id,
-                item_key: a.item_key.clone(),
-                score: a.score,
-                choice: a.choice.clone(),
-                text_value: a.text_value.clone(),
-            })
-            .collect();
+        let id = insert_responses(conn, std::slice::from_ref(&p.row))?[0];
+        let rows: Vec<AnswerRow> = answer_rows(id, &p.answers).collect();
         insert_answers(conn, &rows)?;
-        let alert_id = alerts::raise_if_needed(conn, lookup, new.office_id, id, &likert)?;
+        let alert_id = match &p.alert {
+            Some(a) => Some(alerts::insert_alert(conn, p.row.office_id, id, a)?),
+            None => None,
+        };
         Ok::<_, SurveyError>((id, alert_id))
     });
     match outcome {
@@ -218,14 +275,92 @@ pub fn store_response_with(
             alert_id,
         }),
         // A concurrent retry with the same key won the race: report it as a duplicate.
-        Err(SurveyError::Db(e)) if db::is_unique_violation(&e) => {
-            match find_by_key(conn, &new.idempotency_key)? {
-                Some(response_id) => retry_of(conn, response_id, &row, &checked),
-                None => Err(e.into()),
-            }
-        }
+        Err(SurveyError::Db(e)) if db::is_unique_violation(&e) => match find_by_key(conn, key)? {
+            Some(response_id) => retry_of(conn, response_id, p),
+            None => Err(e.into()),
+        },
         Err(e) => Err(e),
     }
+}
+
+/// Writes many prepared responses in **one** transaction (group commit): the
+/// responses in one statement that skips keys already stored, their answers
+/// in one more, then their alerts; retries (a key stored before, or twice in
+/// the batch) are recognised after the inserts, inside the transaction. One
+/// result per response, in order, all decided by the one commit: nothing is
+/// reported stored before it. Should anything in the batch fail in the
+/// database, the batch is rolled back and each response is written alone
+/// ([`write_response`]), so a bad one fails alone and its neighbours are
+/// stored. Responses through one-time links are written alone.
+pub fn write_batch(
+    conn: &mut DbConnection,
+    batch: &[Prepared],
+) -> Vec<Result<Stored, SurveyError>> {
+    let one_by_one =
+        |conn: &mut DbConnection| batch.iter().map(|p| write_response(conn, p)).collect();
+    if batch.len() < 2 || batch.iter().any(Prepared::has_token) {
+        return one_by_one(conn);
+    }
+    match db::write_transaction(conn, |conn| batch_in_transaction(conn, batch)) {
+        Ok(results) => results,
+        Err(e) => {
+            tracing::warn!(error = %e, responses = batch.len(), "batch rolled back; writing its responses one by one");
+            one_by_one(conn)
+        }
+    }
+}
+
+fn batch_in_transaction(
+    conn: &mut DbConnection,
+    batch: &[Prepared],
+) -> Result<Vec<Result<Stored, SurveyError>>, SurveyError> {
+    let rows: Vec<ResponseRow> = batch.iter().map(|p| p.row.clone()).collect();
+    let returned: Vec<(String, i64)> = crate::on_engine!(&mut *conn, |c| {
+        diesel::insert_into(responses::table)
+            .values(&rows)
+            .on_conflict(responses::idempotency_key)
+            .do_nothing()
+            .returning((responses::idempotency_key, responses::id))
+            .get_results(c)
+    })?;
+    let mut ids: std::collections::HashMap<String, i64> = returned.into_iter().collect();
+    // The first response of each new key gets its id; any other is a retry.
+    let new_ids: Vec<Option<i64>> = batch
+        .iter()
+        .map(|p| ids.remove(&p.row.idempotency_key))
+        .collect();
+    let answers: Vec<AnswerRow> = batch
+        .iter()
+        .zip(&new_ids)
+        .filter_map(|(p, id)| id.map(|id| answer_rows(id, &p.answers)))
+        .flatten()
+        .collect();
+    insert_answers(conn, &answers)?;
+    let mut results = Vec::with_capacity(batch.len());
+    for (p, id) in batch.iter().zip(&new_ids) {
+        results.push(match id {
+            Some(id) => {
+                let alert_id = match &p.alert {
+                    Some(a) => Some(alerts::insert_alert(conn, p.row.office_id, *id, a)?),
+                    None => None,
+                };
+                Ok(Stored {
+                    response_id: *id,
+                    duplicate: false,
+                    alert_id,
+                })
+            }
+            None => {
+                let first = find_by_key(conn, &p.row.idempotency_key)?
+                    .ok_or(diesel::result::Error::NotFound)?;
+                match retry_of(conn, first, p) {
+                    Err(SurveyError::Db(e)) => return Err(e.into()),
+                    other => other,
+                }
+            }
+        });
+    }
+    Ok(results)
 }
 
 /// A submission under a key stored before: the same submission again (a
@@ -236,9 +371,9 @@ pub fn store_response_with(
 fn retry_of(
     conn: &mut DbConnection,
     response_id: i64,
-    row: &ResponseRow,
-    checked: &CheckedAnswers,
+    p: &Prepared,
 ) -> Result<Stored, SurveyError> {
+    let row = &p.row;
     let first: (i32, i32, String, Option<i32>, Option<i32>) = responses::table
         .find(response_id)
         .select((
@@ -258,7 +393,7 @@ fn retry_of(
             answers::text_value,
         ))
         .load(conn)?;
-    let mut given = checked.answers.clone();
+    let mut given = p.answers.clone();
     stored.sort();
     given.sort();
     let same = first
@@ -281,9 +416,9 @@ fn retry_of(
     }
 }
 
-fn find_by_key(conn: &mut DbConnection, key: &IdempotencyKey) -> QueryResult<Option<i64>> {
+fn find_by_key(conn: &mut DbConnection, key: &str) -> QueryResult<Option<i64>> {
     responses::table
-        .filter(responses::idempotency_key.eq(key.as_str()))
+        .filter(responses::idempotency_key.eq(key))
         .select(responses::id)
         .first(conn)
         .optional()

@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::devices::Device;
 use super::refcache::RefCache;
-use super::{AnswerValue, IdempotencyKey, NewResponse, Stored, SurveyError};
+use super::{AnswerValue, IdempotencyKey, NewResponse, Prepared, Stored, SurveyError};
 use crate::auth::{AuthError, User};
 use crate::db::DbConnection;
 use crate::forms::{self, Access, Channel, Form, FormCatalog};
@@ -48,7 +48,7 @@ pub enum Submitter {
     Anonymous,
 }
 
-/// Checks and stores a submission received at `now`.
+/// Checks and stores a submission received at `now`, in its own transaction.
 pub fn submit(
     conn: &mut DbConnection,
     catalog: &FormCatalog,
@@ -57,6 +57,20 @@ pub fn submit(
     by: &Submitter,
     now: DateTime<Utc>,
 ) -> Result<Stored, SurveyError> {
+    let prepared = prepare(conn, catalog, refs, submission, by, now)?;
+    super::write_response(conn, &prepared)
+}
+
+/// Checks a submission received at `now` and prepares its rows; nothing is
+/// written (a [`Writer`](super::Writer) or [`write_response`](super::write_response) writes it).
+pub fn prepare(
+    conn: &mut DbConnection,
+    catalog: &FormCatalog,
+    refs: &RefCache,
+    submission: Submission,
+    by: &Submitter,
+    now: DateTime<Utc>,
+) -> Result<Prepared, SurveyError> {
     let answered_at = match submission.answered_at {
         Some(t) if t > now + Duration::minutes(MAX_CLOCK_SKEW_MINUTES) => {
             return Err(SurveyError::invalid("answered_at", "lies in the future"));
@@ -154,5 +168,5 @@ pub fn submit(
         survey_token: submission.survey_token,
         submitted_by,
     };
-    super::store_response_with(conn, form, &new, &*refs)
+    super::prepare_response(conn, form, &new, &*refs)
 }

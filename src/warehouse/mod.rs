@@ -5,6 +5,7 @@
 //! command line.
 
 pub mod cases;
+pub mod export;
 pub mod reference;
 pub mod snapshot;
 

@@ -59,6 +59,7 @@ pub struct Metrics {
     pool_idle: Gauge,
     pool_max: Gauge,
     snapshot_age: Gauge<f64, AtomicU64>,
+    batch_sizes: Histogram,
 }
 
 impl Default for Metrics {
@@ -76,6 +77,8 @@ impl Metrics {
         let (pool_connections, pool_idle, pool_max) =
             (Gauge::default(), Gauge::default(), Gauge::default());
         let snapshot_age = Gauge::<f64, AtomicU64>::default();
+        // 1, 2, 4 … 1024 submissions per transaction.
+        let batch_sizes = Histogram::new(exponential_buckets(1.0, 2.0, 11));
         registry.register(
             "http_requests",
             "HTTP requests answered, by method, route template and status",
@@ -111,7 +114,13 @@ impl Metrics {
             "Seconds since the analytics snapshot was last written (-1: none yet)",
             snapshot_age.clone(),
         );
+        registry.register(
+            "submission_batch_size",
+            "Submissions written per transaction by the group-commit writer",
+            batch_sizes.clone(),
+        );
         Metrics {
+            batch_sizes,
             registry,
             requests,
             latency,
@@ -146,6 +155,12 @@ impl Metrics {
                 outcome: outcome.to_owned(),
             })
             .inc();
+    }
+
+    /// Records each group-commit batch's size.
+    pub fn batch_observer(&self) -> crate::survey::BatchObserver {
+        let h = self.batch_sizes.clone();
+        std::sync::Arc::new(move |n| h.observe(n as f64))
     }
 
     /// The text exposition, with the gauges read now.

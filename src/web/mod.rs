@@ -15,6 +15,8 @@ mod public;
 pub mod session;
 pub mod state;
 
+pub use api::responses::{check_body, device_token};
+
 pub use error::{ApiError, IntoPage};
 
 use actix_web::web;

@@ -35,6 +35,8 @@ pub struct AppState {
     pub proxy: crate::web::origin::ProxyPolicy,
     /// This instance's figures for `/metrics`.
     pub metrics: crate::web::metrics::Metrics,
+    /// Group commit of submissions; `None` writes each in its request.
+    pub writer: Option<crate::survey::Writer>,
 }
 
 #[derive(Debug, Clone)]

@@ -28,6 +28,7 @@ fn run_demo(engine: Engine, seed: u64) -> (Vec<ResponseDump>, Vec<AnswerDump>) {
         last_roc_year: Some(113),
         years: 5,
         extra_taipei: 0,
+        ..DemoOptions::default()
     };
     let summary = demo::generate(&mut conn, &state.catalog, &opts).unwrap();
     assert_eq!(summary.responses, 3_000);
@@ -124,6 +125,7 @@ fn demo_register_has_every_kind_of_case() {
         last_roc_year: Some(113),
         years: 5,
         extra_taipei: 0,
+        ..DemoOptions::default()
     };
     let summary = demo::generate(&mut conn, &state.catalog, &opts).unwrap();
     assert!(summary.cases > 200, "{summary}");
@@ -184,4 +186,57 @@ fn demo_register_has_every_kind_of_case() {
         .into_iter()
         .collect();
     assert_eq!(with_events.len(), summary.cases);
+}
+
+/// National-size data in small: `--offices` adds fictional offices over the
+/// 22 counties and cities, `--responses-per-office-year` sizes the data by
+/// office and year; every office gets answers in every year.
+#[test]
+fn demo_of_a_country_spreads_over_offices_counties_and_years() {
+    for engine in [Engine::Sqlite, Engine::Postgres] {
+        let db = TestDb::new(engine);
+        let state = prepare(&db);
+        let mut conn = state.pool.get().unwrap();
+        let opts = DemoOptions {
+            responses_per_office_year: Some(20),
+            offices: Some(40),
+            years: 3,
+            last_roc_year: Some(113),
+            ..DemoOptions::default()
+        };
+        let summary = demo::generate(&mut conn, &state.catalog, &opts).unwrap();
+        assert_eq!(summary.offices, 40, "{engine:?}");
+        assert_eq!(summary.responses, 40 * 3 * 20, "{engine:?}");
+        let offices = manyi::offices::list_offices(&mut conn).unwrap();
+        assert_eq!(offices.len(), 40);
+        let counties: std::collections::BTreeSet<&str> =
+            offices.iter().map(|o| o.county_zh.as_str()).collect();
+        assert_eq!(counties.len(), 22, "{counties:?}");
+        assert!(
+            offices
+                .iter()
+                .any(|o| o.code.as_str() == "N040" && o.name_zh.contains("示範戶政事務所"))
+        );
+        let with_answers: Vec<i32> = responses::table
+            .select(responses::office_id)
+            .distinct()
+            .load(&mut conn)
+            .unwrap();
+        assert_eq!(with_answers.len(), 40, "every office has answers");
+        // Exactly 20 per office and year.
+        let per: Vec<(i32, i64)> = responses::table
+            .group_by(responses::office_id)
+            .select((responses::office_id, diesel::dsl::count_star()))
+            .load(&mut conn)
+            .unwrap();
+        assert!(per.iter().all(|(_, n)| *n == 60), "{per:?}");
+        let too_many = DemoOptions {
+            offices: Some(5000),
+            ..DemoOptions::default()
+        };
+        assert!(matches!(
+            demo::generate(&mut conn, &state.catalog, &too_many),
+            Err(demo::DemoError::Options(m)) if m.contains("--offices")
+        ));
+    }
 }

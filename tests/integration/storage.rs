@@ -383,3 +383,72 @@ on_both_engines! {
         drop(catalog());
     }
 }
+
+on_both_engines! {
+    async fn a_batch_is_one_transaction_where_a_bad_response_fails_alone(engine) {
+        let db = TestDb::new(engine);
+        let state = prepare(&db);
+        let mut conn = state.pool.get().unwrap();
+        let f = fixture(&mut conn);
+        let form = &state.catalog.get("counter").unwrap().form;
+        let prep = |conn: &mut DbConnection, new: &NewResponse| {
+            survey::prepare_response(conn, form, new, &survey::DbLookup).unwrap()
+        };
+        let first = submission(&f, "batch-key-00001", full_answers());
+        let second = submission(&f, "batch-key-00002", full_answers());
+        let mut changed = full_answers();
+        changed.insert("overall".into(), AnswerValue::Number(5));
+        let reused = submission(&f, "batch-key-00001", changed);
+        // Checked against its form, but of an office that does not exist:
+        // the database refuses it (foreign key) inside the batch.
+        let mut fives = full_answers();
+        for v in fives.values_mut() {
+            if let AnswerValue::Number(n) = v {
+                *n = 5;
+            }
+        }
+        let mut orphan = submission(&f, "batch-key-00003", fives);
+        orphan.office_id = f.office_id + 1000;
+
+        // Without a bad one: the same key twice in one batch stores once.
+        let before = counts(&mut conn);
+        let batch = vec![prep(&mut conn, &first), prep(&mut conn, &second), prep(&mut conn, &first)];
+        let results = survey::write_batch(&mut conn, &batch);
+        let stored: Vec<survey::Stored> = results.into_iter().map(Result::unwrap).collect();
+        assert!(!stored[0].duplicate && !stored[1].duplicate);
+        assert!(stored[2].duplicate, "the key's second copy in the batch is a retry");
+        assert_eq!(stored[2].response_id, stored[0].response_id);
+        assert_ne!(stored[0].response_id, stored[1].response_id);
+        assert!(stored[0].alert_id.is_some() && stored[1].alert_id.is_some(), "scores of 1 raise alerts");
+        let after = counts(&mut conn);
+        assert_eq!((after.0 - before.0, after.1 - before.1), (2, 22), "2 responses, 11 answers each");
+        let back = survey::load_response(&mut conn, stored[1].response_id).unwrap().unwrap();
+        assert_eq!(back.idempotency_key, "batch-key-00002");
+        assert_eq!(back.answers.len(), 11);
+
+        // With a bad one: it fails alone, its neighbours are stored, retries
+        // and a reused key are recognised as without a batch.
+        let third = submission(&f, "batch-key-00004", full_answers());
+        let batch = vec![
+            prep(&mut conn, &third),
+            prep(&mut conn, &orphan),
+            prep(&mut conn, &second),
+            prep(&mut conn, &reused),
+        ];
+        let results = survey::write_batch(&mut conn, &batch);
+        assert_eq!(results.len(), 4);
+        let stored_third = results[0].as_ref().unwrap();
+        assert!(!stored_third.duplicate);
+        assert!(matches!(&results[1], Err(SurveyError::Db(_))), "{:?}", results[1]);
+        let again = results[2].as_ref().unwrap();
+        assert!(again.duplicate);
+        assert_eq!(again.response_id, stored[1].response_id);
+        assert!(
+            matches!(&results[3], Err(SurveyError::KeyReused { response_id }) if *response_id == stored[0].response_id),
+            "{:?}", results[3]
+        );
+        let last = counts(&mut conn);
+        assert_eq!((last.0 - after.0, last.1 - after.1), (1, 11), "only the good new one");
+        assert!(survey::load_response(&mut conn, stored_third.response_id).unwrap().is_some());
+    }
+}

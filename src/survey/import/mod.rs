@@ -115,12 +115,7 @@ pub fn import_file(
         file: source.name.to_owned(),
         errors,
     };
-    let table = crate::tabular::read(source)?;
-    let table = match mapping {
-        Some(m) => m.apply(table, ctx.form).map_err(fail)?,
-        None => table,
-    };
-    let mut parsed = rows::parse_rows(&table, mapping.is_none(), ctx).map_err(fail)?;
+    let (table, mut parsed) = read_rows(source, mapping, ctx)?;
     // A quarter kept as tallies would count these answers twice.
     let tallied = super::tallies::tallied_quarters(conn, &ctx.form.key)?;
     if !tallied.is_empty() {
@@ -207,6 +202,38 @@ pub fn import_file(
             already_imported: existing.len(),
         })
     })
+}
+
+/// The file's table (through the mapping) and its rows checked against the
+/// form and the reference data: everything an import checks before it asks
+/// the database.
+fn read_rows(
+    source: &Source<'_>,
+    mapping: Option<&Mapping>,
+    ctx: &ImportContext<'_>,
+) -> Result<(Table, rows::Parsed), ImportErrors> {
+    let fail = |errors: Vec<String>| ImportErrors {
+        file: source.name.to_owned(),
+        errors,
+    };
+    let table = crate::tabular::read(source)?;
+    let table = match mapping {
+        Some(m) => m.apply(table, ctx.form).map_err(fail)?,
+        None => table,
+    };
+    let parsed = rows::parse_rows(&table, mapping.is_none(), ctx).map_err(fail)?;
+    Ok((table, parsed))
+}
+
+/// Checks a file as [`import_file`] does, without the database (the
+/// quarters kept as tallies are not looked at): the number of rows it would
+/// store, or every error. The fuzz targets' way in.
+pub fn check_file(
+    source: &Source<'_>,
+    mapping: Option<&Mapping>,
+    ctx: &ImportContext<'_>,
+) -> Result<usize, ImportErrors> {
+    Ok(read_rows(source, mapping, ctx)?.1.responses.len())
 }
 
 /// Loads the reference data an import checks rows against.

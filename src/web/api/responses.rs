@@ -178,6 +178,46 @@ fn parse_fields(
     })
 }
 
+/// A body's fields parsed, before any database work.
+struct Parsed {
+    request: SubmitRequest,
+    channel: Channel,
+    key: IdempotencyKey,
+    answers: BTreeMap<String, AnswerValue>,
+}
+
+fn parse_body(body: &[u8]) -> Result<Parsed, ApiError> {
+    let mut request = parse_request(body)?;
+    let channel = Channel::parse(&request.channel)
+        .ok_or_else(|| bad("channel", "must be counter, web or internal"))?;
+    let key = IdempotencyKey::parse(&request.idempotency_key).map_err(ApiError::from)?;
+    let mut answers = BTreeMap::new();
+    for (k, v) in std::mem::take(&mut request.answers) {
+        let value = answer_value(&k, v)?;
+        answers.insert(k, value);
+    }
+    Ok(Parsed {
+        request,
+        channel,
+        key,
+        answers,
+    })
+}
+
+/// A body of `POST /api/v1/responses` checked as the handler checks it
+/// before it needs the database (JSON, channel, key, each answer's shape),
+/// then its answers against the current version of the form it names, as
+/// [`survey::prepare`] checks them. The fuzz targets' way in; `Ok` is the
+/// number of answers that would be stored.
+pub fn check_body(catalog: &crate::forms::FormCatalog, body: &[u8]) -> Result<usize, ApiError> {
+    let parsed = parse_body(body)?;
+    let form = catalog
+        .get(&parsed.request.form)
+        .ok_or_else(|| bad("form", format!("no form `{}`", parsed.request.form)))?;
+    let checked = survey::check_answers(&form.form, &parsed.answers)?;
+    Ok(checked.answers.len())
+}
+
 /// Who sends a submission. Kiosks first: an unknown device token counts
 /// against the client's address (rotating made-up tokens meets its limit), a
 /// known device against its own budget. A staff session matters only to
@@ -223,7 +263,7 @@ fn submitter(
 }
 
 /// Who is submitting, as far as the request shows: a kiosk's device token.
-fn device_token(req: &HttpRequest) -> Option<String> {
+pub fn device_token(req: &HttpRequest) -> Option<String> {
     req.headers()
         .get(DEVICE_HEADER)
         .and_then(|v| v.to_str().ok())
@@ -266,15 +306,12 @@ pub async fn submit(
         ));
     }
     let body = read_body(&req, payload).await?;
-    let request = parse_request(&body)?;
-    let channel = Channel::parse(&request.channel)
-        .ok_or_else(|| bad("channel", "must be counter, web or internal"))?;
-    let key = IdempotencyKey::parse(&request.idempotency_key).map_err(ApiError::from)?;
-    let mut answers = BTreeMap::new();
-    for (k, v) in request.answers {
-        let value = answer_value(&k, v)?;
-        answers.insert(k, value);
-    }
+    let Parsed {
+        request,
+        channel,
+        key,
+        answers,
+    } = parse_body(&body)?;
     let addr = client_addr(&req);
 
     // Rate limits: the web and internal channels by address before any
@@ -316,20 +353,26 @@ pub async fn submit(
         .filter(|_| staff_form)
         .map(|c| c.value().to_owned());
     let app = state.clone();
-    let stored = web::block(move || -> Result<survey::Stored, ApiError> {
+    // Checked here; written by the group-commit writer with the other
+    // submissions of the moment (or here, when group commit is off or the
+    // answer comes through a one-time link).
+    let step = web::block(move || -> Result<Step, ApiError> {
         let mut conn = app.pool.get().map_err(DbError::Pool)?;
         let conn = &mut conn;
         let by = submitter(conn, &app, channel, device_token, session_token, &addr)?;
-        Ok(survey::submit(
-            conn,
-            &app.catalog,
-            &app.refs,
-            submission,
-            &by,
-            Utc::now(),
-        )?)
+        let prepared = survey::prepare(conn, &app.catalog, &app.refs, submission, &by, Utc::now())?;
+        Ok(match &app.writer {
+            Some(writer) if !prepared.has_token() => {
+                Step::Queue(Box::new(prepared), writer.clone())
+            }
+            _ => Step::Stored(survey::write_response(conn, &prepared)?),
+        })
     })
     .await??;
+    let stored = match step {
+        Step::Stored(stored) => stored,
+        Step::Queue(prepared, writer) => writer.write(*prepared).await?,
+    };
     state.metrics.submission(stored.duplicate);
     if let Some(alert_id) = stored.alert_id {
         tracing::info!(
@@ -348,6 +391,21 @@ pub async fn submit(
     } else {
         HttpResponse::Created().json(body)
     })
+}
+
+/// Where a checked submission goes.
+enum Step {
+    Stored(survey::Stored),
+    Queue(Box<survey::Prepared>, survey::Writer),
+}
+
+impl From<survey::WriterError> for ApiError {
+    fn from(e: survey::WriterError) -> Self {
+        match e {
+            survey::WriterError::Survey(e) => e.into(),
+            survey::WriterError::Stopped => ApiError::internal(e),
+        }
+    }
 }
 
 impl From<SurveyError> for ApiError {
