@@ -60,7 +60,6 @@ pub fn export_parquet(
     }
     std::fs::create_dir_all(&partial).map_err(|e| WarehouseError::io(&partial, e))?;
 
-    let year = (col(col::DAY).dt().year() - lit(1911)).alias("year");
     let codes = DataFrame::new(
         offices.len(),
         vec![
@@ -90,56 +89,29 @@ pub fn export_parquet(
             ),
         ],
     )?;
-    let responses = snapshot
-        .responses()?
-        .join(
-            codes.lazy(),
-            [col(col::OFFICE)],
-            [col(col::OFFICE)],
-            JoinArgs::new(JoinType::Left),
-        )
-        .join(
-            versions.lazy(),
-            [col(col::FORM_VERSION)],
-            [col(col::FORM_VERSION)],
-            JoinArgs::new(JoinType::Left),
-        )
-        .with_column(year.clone())
-        .collect()?;
-    let comments = snapshot
-        .comments()?
-        .join(
-            responses
-                .clone()
-                .lazy()
-                .select([col(col::RESPONSE_ID), col("year")]),
-            [col(col::RESPONSE_ID)],
-            [col(col::RESPONSE_ID)],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .collect()?;
-    let mut years: Vec<i32> = responses
-        .column("year")?
-        .i32()?
-        .unique()?
-        .into_no_null_iter()
-        .collect();
-    years.sort_unstable();
     let mut out = Exported {
         years: Vec::new(),
         comments: 0,
     };
-    for y in years {
-        let of_year = |df: &DataFrame| -> Result<DataFrame, WarehouseError> {
-            Ok(df
-                .clone()
-                .lazy()
-                .filter(col("year").eq(lit(y)))
-                .drop(cols(["year"]))
-                .collect()?)
-        };
-        let mut r = of_year(&responses)?;
-        let mut c = of_year(&comments)?;
+    // The snapshot is partitioned by year already: one year in memory at a time.
+    for (y, _, _) in snapshot.years() {
+        let mut r = snapshot
+            .responses_of(y..=y)?
+            .join(
+                codes.clone().lazy(),
+                [col(col::OFFICE)],
+                [col(col::OFFICE)],
+                JoinArgs::new(JoinType::Left),
+            )
+            .join(
+                versions.clone().lazy(),
+                [col(col::FORM_VERSION)],
+                [col(col::FORM_VERSION)],
+                JoinArgs::new(JoinType::Left),
+            )
+            .sort([col::RESPONSE_ID], Default::default())
+            .collect()?;
+        let mut c = snapshot.comments_of(y..=y)?.collect()?;
         write_parquet(&partial.join("responses").join(format!("year={y}")), &mut r)?;
         write_parquet(&partial.join("comments").join(format!("year={y}")), &mut c)?;
         out.years.push((y, r.height() as u64));

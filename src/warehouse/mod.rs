@@ -109,9 +109,12 @@ pub fn prepare(
     let standards = crate::plans::standards::list(conn)?;
     let offices = filter.offices.clone();
     let tallies = tallied_counts(conn)?;
+    // Only the years asked for are read (the snapshot is partitioned by year).
+    let years =
+        filter.from.map_or(i32::MIN, RocYear::get)..=filter.to.map_or(i32::MAX, RocYear::get);
     let input = analytics::input::select(
-        snap.responses()?,
-        snap.comments()?,
+        snap.responses_of(years.clone())?,
+        snap.comments_of(years)?,
         tallies,
         reference,
         &filter,

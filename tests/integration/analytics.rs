@@ -306,8 +306,21 @@ on_both_engines! {
         );
         let fp = snapshot::fingerprint(&f.settings.database_url);
         let dir = f.settings.snapshot_dir.clone();
-        let (_, stats) = Snapshot::refresh(&mut f.conn, &dir, &fp).unwrap();
+        let (snap, stats) = Snapshot::refresh(&mut f.conn, &dir, &fp).unwrap();
         assert_eq!((stats.added, stats.total, stats.rebuilt), (0, 15, false));
+        // Partitioned by ROC year: each year its own files.
+        let years: Vec<i32> = snap.years().iter().map(|(y, _, _)| *y).collect();
+        assert!(years.len() >= 2, "{years:?}");
+        let older = snap.files_of(i32::MIN..=113);
+        let of_114 = snap.files_of(114..=114);
+        let in_114 = snap.responses_of(114..=114).unwrap().collect().unwrap().height();
+        assert!(!older.is_empty() && older.iter().all(|f| !of_114.contains(f)), "{older:?}");
+        assert_eq!(
+            snap.years().iter().map(|(_, _, n)| n).sum::<u64>(),
+            15,
+            "every response in one year's part"
+        );
+        drop(snap);
         // New responses are appended, not re-read.
         let form = {
             let json: String = form_versions::table
@@ -329,6 +342,11 @@ on_both_engines! {
         let (snap, stats) = Snapshot::refresh(&mut f.conn, &dir, &fp).unwrap();
         assert_eq!((stats.added, stats.total, stats.rebuilt), (1, 16, false));
         assert_eq!(snap.read_all().unwrap().height(), 16);
+        // A response of 114 adds a part of 114; the other years' files are untouched.
+        assert_eq!(snap.files_of(i32::MIN..=113), older, "earlier years not rewritten");
+        assert_eq!(snap.files_of(114..=114).len(), of_114.len() + 2, "one more part (responses, comments) for 114");
+        assert_eq!(snap.responses_of(114..=114).unwrap().collect().unwrap().height(), in_114 + 1);
+
         // The snapshot holds its directory's lock until dropped.
         drop(snap);
         let after = analyse(&mut f, req("year,item"));
@@ -345,6 +363,21 @@ on_both_engines! {
         // The snapshot's row count is the database's.
         let in_db: i64 = responses::table.count().get_result(&mut f.conn).unwrap();
         assert_eq!(in_db, 16);
+        // Day after day of 114: its parts are merged once they are many, and
+        // no earlier year's file is rewritten.
+        let (snap, _) = Snapshot::refresh(&mut f.conn, &dir, &fp).unwrap();
+        let older = snap.files_of(i32::MIN..=113);
+        let base = snap.years().iter().find(|(y, _, _)| *y == 114).unwrap().2;
+        drop(snap);
+        for day in 4..14 {
+            let csv = format!("office_code,submitted_at,channel,service_type,counter,overall,comment\nDA,114/03/{day:02},counter,,,4,\n");
+            assert_eq!(import(&mut f.conn, &form, v1_id, &csv).responses, 1);
+            let (snap, _) = Snapshot::refresh(&mut f.conn, &dir, &fp).unwrap();
+            let (_, parts, rows) = *snap.years().iter().find(|(y, _, _)| *y == 114).unwrap();
+            assert!(parts <= 8, "114 in {parts} parts");
+            assert_eq!(rows, base + day as u64 - 3);
+            assert_eq!(snap.files_of(i32::MIN..=113), older);
+        }
     }
 
     fn comment_terms(engine) {

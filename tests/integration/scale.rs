@@ -119,6 +119,19 @@ on_both_engines! {
     }
 }
 
+/// Reads an event stream until `marker` has come (10 s at most per chunk).
+async fn read_until(stream: &mut reqwest::Response, marker: &str) -> String {
+    let mut seen = String::new();
+    while !seen.contains(marker) {
+        let chunk = actix_web::rt::time::timeout(Duration::from_secs(10), stream.chunk()).await;
+        match chunk {
+            Ok(Ok(Some(b))) => seen.push_str(&String::from_utf8_lossy(&b)),
+            other => panic!("no `{marker}` on the stream: {other:?} {seen}"),
+        }
+    }
+    seen
+}
+
 #[actix_web::test]
 async fn an_alert_on_one_instance_reaches_the_live_stream_on_another_at_once() {
     let app = spawn_app(Engine::Postgres).await;
@@ -130,28 +143,14 @@ async fn an_alert_on_one_instance_reaches_the_live_stream_on_another_at_once() {
     let mut stream = director.get("/console/alerts/stream").await;
     assert_eq!(stream.headers()["content-type"], "text/event-stream");
     // The first round (the badge's count) comes at once; then the stream waits.
-    let mut seen = String::new();
-    while !seen.contains("event: count") {
-        let chunk = actix_web::rt::time::timeout(Duration::from_secs(10), stream.chunk()).await;
-        match chunk {
-            Ok(Ok(Some(b))) => seen.push_str(&String::from_utf8_lossy(&b)),
-            other => panic!("no first round: {other:?} {seen}"),
-        }
-    }
+    read_until(&mut stream, "event: count").await;
     actix_web::rt::time::sleep(Duration::from_millis(500)).await;
     let mut low = web_submission("notify-low-00001", 4);
     low["answers"]["overall"] = json!(1);
     let sent = Instant::now();
     let url = format!("{}/api/v1/responses", app.address);
     assert_eq!(post_json(&app.client, &url, &low).await.status(), 201);
-    let mut seen = String::new();
-    while !seen.contains("event: alert") {
-        let chunk = actix_web::rt::time::timeout(Duration::from_secs(10), stream.chunk()).await;
-        match chunk {
-            Ok(Ok(Some(b))) => seen.push_str(&String::from_utf8_lossy(&b)),
-            other => panic!("no alert on the other instance: {other:?} {seen}"),
-        }
-    }
+    let seen = read_until(&mut stream, "event: alert").await;
     let took = sent.elapsed();
     assert!(seen.contains("\"lowest_score\":1"), "{seen}");
     // The stream's own poll would take 5 s; the notification takes the

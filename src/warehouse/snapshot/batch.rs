@@ -74,7 +74,6 @@ type ResponseTuple = (
 pub(super) struct Batch {
     pub(super) responses: DataFrame,
     pub(super) comments: DataFrame,
-    pub(super) first_id: i64,
     pub(super) last_id: i64,
 }
 
@@ -191,7 +190,6 @@ pub(super) fn read_batch(
     Ok(Some(Batch {
         responses,
         comments,
-        first_id,
         last_id,
     }))
 }

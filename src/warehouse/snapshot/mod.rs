@@ -11,7 +11,7 @@
 //! Here the manifest, the files and the [`Snapshot`] itself; `batch.rs`
 //! reads the database's rows into frames.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -32,18 +32,22 @@ mod batch;
 /// Bumped whenever the layout of the files changes; an older snapshot is rebuilt.
 /// 2: comment terms are segmented from the masked text (no numbers, IDs or
 /// addresses among them).
-const FORMAT: u32 = 2;
+/// 3: partitioned by ROC year (each part holds one year's responses).
+const FORMAT: u32 = 3;
 const MANIFEST: &str = "manifest.json";
 /// Responses read from the database per round trip.
 const CHUNK: i64 = 50_000;
 /// On PostgreSQL a transaction may commit after one with a higher id; a
 /// refresh therefore looks again at this many ids below the newest it holds.
 const LATE_COMMIT_WINDOW: i64 = 10_000;
-/// More part files than this are merged into one.
-const MAX_PARTS: usize = 24;
+/// More part files than this in one year are merged into one (that year's
+/// alone: a refresh of the current year rewrites no other).
+const MAX_PARTS_PER_YEAR: usize = 8;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 struct Part {
+    /// The ROC year of every response in the part (by its Taipei date).
+    year: i32,
     responses: String,
     comments: String,
     first_id: i64,
@@ -196,9 +200,7 @@ impl Snapshot {
                 .first(conn)
                 .optional()?;
         }
-        if snap.manifest.parts.len() > MAX_PARTS {
-            snap.compact()?;
-        }
+        snap.compact()?;
         if rebuilt || added > 0 {
             snap.save_manifest()?;
         }
@@ -249,57 +251,96 @@ impl Snapshot {
         };
         let mut after = window_start;
         let items = self.manifest.items.clone();
-        while let Some(mut batch) = read_batch(conn, after, CHUNK, &held, &items, versions)? {
+        // Rows gathered per year until a part's worth (responses arrive in id
+        // order, not year by year: a rebuild meets every year in every chunk).
+        let mut pending: BTreeMap<i32, (Vec<DataFrame>, Vec<DataFrame>, u64)> = BTreeMap::new();
+        while let Some(batch) = read_batch(conn, after, CHUNK, &held, &items, versions)? {
             after = batch.last_id;
             let rows = batch.responses.height() as u64;
             if rows == 0 {
                 continue;
             }
-            let n = self.manifest.next_part;
-            self.manifest.next_part += 1;
-            let part = Part {
-                responses: format!("responses-{n:06}.arrow"),
-                comments: format!("comments-{n:06}.arrow"),
-                first_id: batch.first_id,
-                last_id: batch.last_id,
-                rows,
-            };
-            write_ipc(&self.dir.join(&part.responses), &mut batch.responses)?;
-            write_ipc(&self.dir.join(&part.comments), &mut batch.comments)?;
             self.manifest.max_id = self.manifest.max_id.max(batch.last_id);
-            self.manifest.rows += rows;
-            self.manifest.parts.push(part);
             added += rows;
+            for (year, r, c) in split_by_year(batch.responses, batch.comments)? {
+                let entry = pending.entry(year).or_default();
+                entry.2 += r.height() as u64;
+                entry.0.push(r);
+                entry.1.push(c);
+                if entry.2 >= CHUNK as u64 {
+                    let (r, c, _) = pending.remove(&year).expect("just filled");
+                    self.write_part(year, r, c)?;
+                }
+            }
+        }
+        for (year, (r, c, _)) in std::mem::take(&mut pending) {
+            self.write_part(year, r, c)?;
         }
         Ok(added)
     }
 
-    /// Merges all parts into one (sorted by response id).
-    fn compact(&mut self) -> Result<(), WarehouseError> {
+    /// Writes one year's gathered rows as a new part.
+    fn write_part(
+        &mut self,
+        year: i32,
+        responses: Vec<DataFrame>,
+        comments: Vec<DataFrame>,
+    ) -> Result<(), WarehouseError> {
+        let mut responses = stack(responses, || empty_responses(&self.manifest.items))?;
+        let mut comments = stack(comments, empty_comments)?;
+        let ids = responses.column(col::RESPONSE_ID)?.i64()?;
+        let (first_id, last_id) = (ids.min().unwrap_or(0), ids.max().unwrap_or(0));
         let n = self.manifest.next_part;
         self.manifest.next_part += 1;
-        let mut merged = Part {
-            responses: format!("responses-{n:06}.arrow"),
-            comments: format!("comments-{n:06}.arrow"),
-            first_id: self
+        let part = Part {
+            year,
+            responses: format!("responses-{year}-{n:06}.arrow"),
+            comments: format!("comments-{year}-{n:06}.arrow"),
+            first_id,
+            last_id,
+            rows: responses.height() as u64,
+        };
+        write_ipc(&self.dir.join(&part.responses), &mut responses)?;
+        write_ipc(&self.dir.join(&part.comments), &mut comments)?;
+        self.manifest.rows += part.rows;
+        self.manifest.parts.push(part);
+        Ok(())
+    }
+
+    /// Merges the parts of each year that has more than
+    /// [`MAX_PARTS_PER_YEAR`] into one (sorted by response id); the other
+    /// years' files are left as they are.
+    fn compact(&mut self) -> Result<(), WarehouseError> {
+        let mut per_year: BTreeMap<i32, usize> = BTreeMap::new();
+        for p in &self.manifest.parts {
+            *per_year.entry(p.year).or_default() += 1;
+        }
+        for (year, n) in per_year {
+            if n <= MAX_PARTS_PER_YEAR {
+                continue;
+            }
+            let responses = self
+                .concat_parts(
+                    year..=year,
+                    |p| &p.responses,
+                    || empty_responses(&self.manifest.items),
+                )?
+                .sort([col::RESPONSE_ID], Default::default())
+                .run()?;
+            let comments = self
+                .concat_parts(year..=year, |p| &p.comments, empty_comments)?
+                .run()?;
+            let rows: u64 = self
                 .manifest
                 .parts
                 .iter()
-                .map(|p| p.first_id)
-                .min()
-                .unwrap_or(0),
-            last_id: self.manifest.max_id,
-            rows: self.manifest.rows,
-        };
-        let mut responses = self
-            .responses()?
-            .sort([col::RESPONSE_ID], Default::default())
-            .run()?;
-        let mut comments = self.comments()?.run()?;
-        merged.rows = responses.height() as u64;
-        write_ipc(&self.dir.join(&merged.responses), &mut responses)?;
-        write_ipc(&self.dir.join(&merged.comments), &mut comments)?;
-        self.manifest.parts = vec![merged];
+                .filter(|p| p.year == year)
+                .map(|p| p.rows)
+                .sum();
+            self.manifest.parts.retain(|p| p.year != year);
+            self.manifest.rows -= rows;
+            self.write_part(year, vec![responses], vec![comments])?;
+        }
         Ok(())
     }
 
@@ -346,42 +387,84 @@ impl Snapshot {
         &self.dir
     }
 
-    /// All responses, lazily, in response-id order.
+    /// All responses, lazily, in response-id order within each year.
     pub fn responses(&self) -> Result<LazyFrame, WarehouseError> {
-        self.concat(|p| &p.responses, || empty_responses(&self.manifest.items))
+        self.responses_of(i32::MIN..=i32::MAX)
+    }
+
+    /// The responses of the ROC years in `years` only: the other years'
+    /// files are not opened.
+    pub fn responses_of(
+        &self,
+        years: std::ops::RangeInclusive<i32>,
+    ) -> Result<LazyFrame, WarehouseError> {
+        self.concat_parts(
+            years,
+            |p| &p.responses,
+            || empty_responses(&self.manifest.items),
+        )
     }
 
     /// All free-text answers (`response_id`, `item`, `terms`, `text`), lazily.
     pub fn comments(&self) -> Result<LazyFrame, WarehouseError> {
-        self.concat(|p| &p.comments, empty_comments)
+        self.comments_of(i32::MIN..=i32::MAX)
     }
 
-    fn concat(
+    /// The free-text answers of the ROC years in `years` only.
+    pub fn comments_of(
         &self,
+        years: std::ops::RangeInclusive<i32>,
+    ) -> Result<LazyFrame, WarehouseError> {
+        self.concat_parts(years, |p| &p.comments, empty_comments)
+    }
+
+    /// The files of the years in `years` (tests: which files a yearly analysis reads).
+    pub fn files_of(&self, years: std::ops::RangeInclusive<i32>) -> Vec<String> {
+        self.manifest
+            .parts
+            .iter()
+            .filter(|p| years.contains(&p.year))
+            .flat_map(|p| [p.responses.clone(), p.comments.clone()])
+            .collect()
+    }
+
+    /// (ROC year, parts, responses) of each year held.
+    pub fn years(&self) -> Vec<(i32, usize, u64)> {
+        let mut out: BTreeMap<i32, (usize, u64)> = BTreeMap::new();
+        for p in &self.manifest.parts {
+            let e = out.entry(p.year).or_default();
+            e.0 += 1;
+            e.1 += p.rows;
+        }
+        out.into_iter().map(|(y, (n, r))| (y, n, r)).collect()
+    }
+
+    fn concat_parts(
+        &self,
+        years: std::ops::RangeInclusive<i32>,
         file: impl Fn(&Part) -> &String,
         empty: impl Fn() -> DataFrame,
     ) -> Result<LazyFrame, WarehouseError> {
-        if self.manifest.parts.is_empty() {
-            return Ok(empty().lazy());
-        }
         let frames = self
             .manifest
             .parts
             .iter()
+            .filter(|p| years.contains(&p.year))
             .map(|p| scan(&self.dir.join(file(p))))
             .collect::<Result<Vec<_>, _>>()?;
-        if frames.len() == 1 {
-            return Ok(frames.into_iter().next().expect("one frame"));
+        match frames.len() {
+            0 => Ok(empty().lazy()),
+            1 => Ok(frames.into_iter().next().expect("one frame")),
+            _ => Ok(concat(
+                frames,
+                UnionArgs {
+                    rechunk: false,
+                    parallel: true,
+                    maintain_order: true,
+                    ..Default::default()
+                },
+            )?),
         }
-        Ok(concat(
-            frames,
-            UnionArgs {
-                rechunk: false,
-                parallel: true,
-                maintain_order: true,
-                ..Default::default()
-            },
-        )?)
     }
 
     /// Reads one part eagerly (tests and tools).
@@ -410,6 +493,59 @@ fn empty_comments() -> DataFrame {
 /// Where the snapshot of a database lives by default: beside a SQLite file, or
 /// under `data/` for PostgreSQL, named after the database so that two
 /// databases never share one.
+/// Frames stacked into one (`empty` when there are none).
+fn stack(
+    frames: Vec<DataFrame>,
+    empty: impl Fn() -> DataFrame,
+) -> Result<DataFrame, WarehouseError> {
+    let mut frames = frames.into_iter();
+    let Some(mut out) = frames.next() else {
+        return Ok(empty());
+    };
+    for f in frames {
+        out.vstack_mut_owned(f)?;
+    }
+    Ok(out)
+}
+
+/// A chunk's responses and comments split by the ROC year of each
+/// response's Taipei date, in year order.
+fn split_by_year(
+    responses: DataFrame,
+    comments: DataFrame,
+) -> Result<Vec<(i32, DataFrame, DataFrame)>, WarehouseError> {
+    let roc_year = || col(col::DAY).dt().year() - lit(1911);
+    let years: BTreeSet<i32> = responses
+        .clone()
+        .lazy()
+        .select([roc_year().alias("roc_year")])
+        .collect()?
+        .column("roc_year")?
+        .i32()?
+        .into_no_null_iter()
+        .collect();
+    if years.len() == 1 {
+        let year = *years.iter().next().expect("one year");
+        return Ok(vec![(year, responses, comments)]);
+    }
+    let mut out = Vec::with_capacity(years.len());
+    for year in years {
+        let r = responses
+            .clone()
+            .lazy()
+            .filter(roc_year().eq(lit(year)))
+            .collect()?;
+        let ids = r.column(col::RESPONSE_ID)?.as_materialized_series().clone();
+        let c = comments
+            .clone()
+            .lazy()
+            .filter(col(col::RESPONSE_ID).is_in(lit(ids).implode(false), false))
+            .collect()?;
+        out.push((year, r, c));
+    }
+    Ok(out)
+}
+
 pub fn default_dir(url: &crate::db::DatabaseUrl) -> PathBuf {
     match url.engine() {
         crate::db::Engine::Sqlite => PathBuf::from(format!("{}.snapshot", url.expose())),
