@@ -314,4 +314,6 @@ fn main() {
         .await;
         let _ = admin.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"));
     });
+    // No thread inside libpq (and its TLS library) while the process exits.
+    db::stop_background();
 }

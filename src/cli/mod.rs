@@ -381,7 +381,10 @@ enum FormsCommand {
 pub fn main() -> ExitCode {
     crate::telemetry::init();
     let cli = Cli::parse();
-    match run(cli) {
+    let outcome = run(cli);
+    // No thread may be inside the database driver while the process exits.
+    crate::db::stop_background();
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");

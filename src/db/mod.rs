@@ -167,6 +167,37 @@ pub fn backup(conn: &mut DbConnection, dest: &Path) -> Result<u64, DbError> {
     Ok(size)
 }
 
+static SHUTDOWN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+static BACKGROUND: std::sync::Mutex<Vec<std::thread::JoinHandle<()>>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// Starts a thread that works with the database in the background (the
+/// alert listener, the rate-limit sync). It should return soon after
+/// [`shutting_down`] turns true; [`stop_background`] waits for it.
+pub fn spawn_background(name: &str, f: impl FnOnce() + Send + 'static) -> std::io::Result<()> {
+    let handle = std::thread::Builder::new().name(name.to_owned()).spawn(f)?;
+    let mut all = BACKGROUND.lock().unwrap_or_else(|p| p.into_inner());
+    all.retain(|h| !h.is_finished());
+    all.push(handle);
+    Ok(())
+}
+
+/// `true` once the process is stopping.
+pub fn shutting_down() -> bool {
+    SHUTDOWN.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Tells the background threads to stop and waits for them: called before
+/// the process exits, so that no thread is inside the database driver (and
+/// its TLS library) while the exit handlers tear that library down.
+pub fn stop_background() {
+    SHUTDOWN.store(true, std::sync::atomic::Ordering::Relaxed);
+    let all = std::mem::take(&mut *BACKGROUND.lock().unwrap_or_else(|p| p.into_inner()));
+    for h in all {
+        let _ = h.join();
+    }
+}
+
 /// Which engine a URL points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {

@@ -113,22 +113,19 @@ pub fn listen(
         return Ok(());
     }
     let manager = db::ConnectionManager::new(url.clone());
-    std::thread::Builder::new()
-        .name("alert-listener".into())
-        .spawn(move || {
-            let mut backoff = interval;
-            while signal.strong_count() > 0 {
-                match listen_once(&manager, &signal, interval) {
-                    Ok(()) => return,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "alert listener lost its connection; reconnecting");
-                        std::thread::sleep(backoff);
-                        backoff = (backoff * 2).min(std::time::Duration::from_secs(10));
-                    }
+    db::spawn_background("alert-listener", move || {
+        let mut backoff = interval;
+        while signal.strong_count() > 0 && !db::shutting_down() {
+            match listen_once(&manager, &signal, interval) {
+                Ok(()) => return,
+                Err(e) => {
+                    tracing::warn!(error = %e, "alert listener lost its connection; reconnecting");
+                    std::thread::sleep(backoff);
+                    backoff = (backoff * 2).min(std::time::Duration::from_secs(10));
                 }
             }
-        })?;
-    Ok(())
+        }
+    })
 }
 
 fn listen_once(
@@ -146,7 +143,7 @@ fn listen_once(
             n?;
             heard = true;
         }
-        let Some(signal) = signal.upgrade() else {
+        let Some(signal) = signal.upgrade().filter(|_| !db::shutting_down()) else {
             return Ok(());
         };
         if heard {

@@ -106,17 +106,21 @@ impl Limits {
     /// `every`; it ends when these limits are dropped.
     pub fn share(&self, pool: Pool, every: Duration) -> std::io::Result<()> {
         let shared = Arc::downgrade(&self.shared);
-        std::thread::Builder::new()
-            .name("rate-sync".into())
-            .spawn(move || {
-                loop {
-                    std::thread::sleep(every);
-                    if !sync(&pool, &shared) {
-                        return;
-                    }
+        crate::db::spawn_background("rate-sync", move || {
+            // Short naps, so that a stopping process is not kept waiting.
+            let nap = every.min(Duration::from_millis(100));
+            let mut next = std::time::Instant::now() + every;
+            while !crate::db::shutting_down() {
+                std::thread::sleep(nap);
+                if std::time::Instant::now() < next {
+                    continue;
                 }
-            })?;
-        Ok(())
+                next += every;
+                if !sync(&pool, &shared) {
+                    return;
+                }
+            }
+        })
     }
 
     /// Shares the counts now (tests; the task does it every interval).
