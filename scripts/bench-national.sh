@@ -22,8 +22,10 @@ LAST=${LAST:-113}
 ADMIN=${MANYI_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 engines=("$@")
 [ ${#engines[@]} -eq 0 ] && engines=(sqlite postgres)
-cargo bench --bench analytics --no-run --quiet
-bin=${CARGO_TARGET_DIR:-$root/target}/release/manyi
+if [ -z "${MANYI_BIN:-}" ]; then
+  cargo bench --bench analytics --no-run --quiet
+fi
+bin=${MANYI_BIN:-${CARGO_TARGET_DIR:-$root/target}/release/manyi}
 work=$(mktemp -d "${WORK_DIR:-/tmp}/manyi-national-XXXXXX")
 pgdb="manyi_national_$$"
 cleanup() {
