@@ -122,11 +122,6 @@ impl Limits {
             }
         })
     }
-
-    /// Shares the counts now (tests; the task does it every interval).
-    pub fn sync_now(&self, pool: &Pool) {
-        sync(pool, &Arc::downgrade(&self.shared));
-    }
 }
 
 /// One visit to the database; `false` once the limits are gone. Adds what
