@@ -34,8 +34,10 @@ pub struct NewResponse {
     pub submitted_by: Option<i32>,
 }
 
+// `None` is bound as NULL, never as DEFAULT: none of these columns has a
+// default, and a DEFAULT makes diesel write a SQLite batch one row per statement.
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = responses)]
+#[diesel(table_name = responses, treat_none_as_default_value = false)]
 pub struct ResponseRow {
     pub office_id: i32,
     pub channel: String,
@@ -50,7 +52,7 @@ pub struct ResponseRow {
 }
 
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = answers)]
+#[diesel(table_name = answers, treat_none_as_default_value = false)]
 pub struct AnswerRow {
     pub response_id: i64,
     pub item_key: String,
@@ -467,6 +469,123 @@ pub fn insert_answers(conn: &mut DbConnection, rows: &[AnswerRow]) -> QueryResul
             .execute(c))?;
     }
     Ok(n)
+}
+
+/// A response with its id chosen ahead, for [`insert_bulk`].
+#[derive(Insertable)]
+#[diesel(table_name = responses, treat_none_as_default_value = false)]
+struct NumberedResponse<'a> {
+    id: i64,
+    office_id: i32,
+    channel: &'a str,
+    form_version_id: i32,
+    submitted_at: NaiveDateTime,
+    received_at: NaiveDateTime,
+    counter_id: Option<i32>,
+    staff_id: Option<i32>,
+    service_type_id: Option<i32>,
+    device_id: Option<i32>,
+    idempotency_key: &'a str,
+}
+
+impl<'a> NumberedResponse<'a> {
+    fn new(id: i64, r: &'a ResponseRow) -> Self {
+        NumberedResponse {
+            id,
+            office_id: r.office_id,
+            channel: &r.channel,
+            form_version_id: r.form_version_id,
+            submitted_at: r.submitted_at,
+            received_at: r.received_at,
+            counter_id: r.counter_id,
+            staff_id: r.staff_id,
+            service_type_id: r.service_type_id,
+            device_id: r.device_id,
+            idempotency_key: &r.idempotency_key,
+        }
+    }
+}
+
+#[derive(QueryableByName)]
+struct ReservedId {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
+
+/// Reserves `n` new response ids. PostgreSQL draws them from the column's
+/// sequence (safe beside concurrent writers); SQLite takes the ones after the
+/// largest id ever given (AUTOINCREMENT's own rule), which is safe because the
+/// caller holds the write lock.
+fn reserve_response_ids(conn: &mut DbConnection, n: usize) -> QueryResult<Vec<i64>> {
+    match conn {
+        DbConnection::Postgresql(c) => Ok(diesel::sql_query(
+            "SELECT nextval(pg_get_serial_sequence('responses', 'id')) AS id \
+             FROM generate_series(1, $1)",
+        )
+        .bind::<diesel::sql_types::BigInt, _>(n as i64)
+        .load::<ReservedId>(c)?
+        .into_iter()
+        .map(|r| r.id)
+        .collect()),
+        DbConnection::Sqlite(c) => {
+            let last = diesel::sql_query(
+                "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'responses'), 0), \
+                 COALESCE((SELECT MAX(id) FROM responses), 0)) AS id",
+            )
+            .get_result::<ReservedId>(c)?
+            .id;
+            Ok((last + 1..=last + n as i64).collect())
+        }
+    }
+}
+
+/// Writes many new responses with their answers in bulk (the demo generator):
+/// the response ids are reserved ahead, so the answers need no `RETURNING`
+/// round trip; PostgreSQL takes both tables by `COPY … FROM STDIN` (binary),
+/// SQLite by multi-row INSERTs. There is no idempotency check: every key must
+/// be new, and a key stored already fails the call with its unique violation.
+/// Each answer's `response_id` is set here. Call inside a write transaction;
+/// returns the numbers of responses and answers written.
+pub fn insert_bulk(
+    conn: &mut DbConnection,
+    items: Vec<(ResponseRow, Vec<AnswerRow>)>,
+) -> QueryResult<(usize, usize)> {
+    let ids = reserve_response_ids(conn, items.len())?;
+    let mut rows = Vec::with_capacity(items.len());
+    let mut answers = Vec::with_capacity(items.len() * 12);
+    for ((row, mut given), id) in items.into_iter().zip(&ids) {
+        for a in &mut given {
+            a.response_id = *id;
+        }
+        answers.append(&mut given);
+        rows.push(row);
+    }
+    let numbered: Vec<NumberedResponse<'_>> = rows
+        .iter()
+        .zip(&ids)
+        .map(|(r, id)| NumberedResponse::new(*id, r))
+        .collect();
+    match conn {
+        DbConnection::Postgresql(c) => {
+            let n = diesel::copy_from(responses::table)
+                .from_insertable(&numbered[..])
+                .execute(c)?;
+            let m = diesel::copy_from(answers::table)
+                .from_insertable(&answers[..])
+                .execute(c)?;
+            Ok((n, m))
+        }
+        DbConnection::Sqlite(c) => {
+            let mut n = 0;
+            for chunk in numbered.chunks(RESPONSE_CHUNK) {
+                n += diesel::insert_into(responses::table)
+                    .values(chunk)
+                    .execute(c)?;
+            }
+            let m = insert_answers(conn, &answers)?;
+            Ok((n, m))
+        }
+    }
 }
 
 /// A stored response with its answers, as read back.
