@@ -239,12 +239,16 @@ pub fn terms(
                 for w in &words {
                     *dis.entry(w.clone()).or_insert(0u64) += 1;
                 }
+                // Examples leave this module masked: every output shows them.
+                // Masked once per comment, and only if a term still wants it.
+                let mut masked: Option<String> = None;
                 for w in seen {
-                    // Examples leave this module masked: every output shows them.
                     let ex = examples.entry(w).or_default();
-                    let masked = mask_excerpt(text);
-                    if ex.len() < CANDIDATES && !ex.contains(&masked) {
-                        ex.push(masked);
+                    if ex.len() < CANDIDATES {
+                        let m = masked.get_or_insert_with(|| mask_excerpt(text));
+                        if !ex.contains(m) {
+                            ex.push(m.clone());
+                        }
                     }
                 }
             }

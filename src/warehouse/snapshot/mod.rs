@@ -234,9 +234,15 @@ impl Snapshot {
         versions: &HashMap<i32, VersionItems>,
     ) -> Result<u64, WarehouseError> {
         let mut added = 0;
-        // Ids just below the newest held may still commit late (PostgreSQL).
-        let window_start = (self.manifest.max_id - LATE_COMMIT_WINDOW).max(0);
-        let held: HashSet<i64> = if self.manifest.rows > 0 {
+        // Ids just below the newest held may still commit late on PostgreSQL.
+        // SQLite gives ids under its one write lock, so they commit in order
+        // and nothing below the newest held can still arrive.
+        let window = match conn {
+            DbConnection::Postgresql(_) => LATE_COMMIT_WINDOW,
+            DbConnection::Sqlite(_) => 0,
+        };
+        let window_start = (self.manifest.max_id - window).max(0);
+        let held: HashSet<i64> = if self.manifest.rows > 0 && window > 0 {
             let ids = self
                 .responses()?
                 .select([col(col::RESPONSE_ID)])
