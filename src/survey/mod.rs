@@ -12,8 +12,8 @@ use serde::Serialize;
 pub use answers::{AnswerData, AnswerValue, CheckedAnswers, NOT_APPLICABLE, check_answers};
 pub use storage::{
     AnswerRow, DbLookup, Lookup, NewResponse, Prepared, ResponseRow, Stored, StoredResponse,
-    count_responses, insert_answers, insert_bulk, insert_responses, load_response, prepare_response,
-    store_response, store_response_with, write_batch, write_response,
+    count_responses, insert_answers, insert_bulk, insert_responses, load_response,
+    prepare_response, store_response, store_response_with, write_batch, write_response,
 };
 pub use submit::{MAX_QUEUE_AGE_DAYS, Submission, Submitter, prepare, submit};
 pub use writer::{BatchObserver, GroupCommit, Writer, WriterError};
