@@ -234,6 +234,7 @@ fn full(dir: &Path) -> usize {
     let input = AnalysisInput {
         responses: filtered(dir),
         comments: scan(dir.join("comments.arrow")),
+        term_counts: None,
         items: form_items(),
         reference: reference(),
         filter: Filter::form("counter"),

@@ -40,7 +40,7 @@ def parse_args(engine):
     p = argparse.ArgumentParser(
         description=f"{engine} peer of `manyi analyze --json`: the same figures from the same snapshot"
     )
-    p.add_argument("snapshot", help="the snapshot directory (MANYI_SNAPSHOT_DIR), format 3")
+    p.add_argument("snapshot", help="the snapshot directory (MANYI_SNAPSHOT_DIR), format 4")
     p.add_argument(
         "--database",
         required=True,
@@ -77,8 +77,8 @@ class Setup:
         fcntl.flock(self._lock, fcntl.LOCK_SH)
         with open(os.path.join(self.dir, "manifest.json"), encoding="utf-8") as f:
             manifest = json.load(f)
-        if manifest.get("format") != 3:
-            fail(f"snapshot format {manifest.get('format')}, these scripts read format 3")
+        if manifest.get("format") != 4:
+            fail(f"snapshot format {manifest.get('format')}, these scripts read format 4")
         self.snapshot_items = manifest["items"]
         # Partitioned by ROC year (of the Taipei date): only the years asked are read.
         self.files = [

@@ -24,6 +24,46 @@ pub mod col {
     pub const TERMS: &str = "terms";
 }
 
+/// Column names of the term-count frame: the comments' terms counted once,
+/// when the snapshot is written, per ROC year, office, form version, channel
+/// and the response's score on its version's overall item (null when it has
+/// none or left it unanswered). Every filter of an analysis (form versions,
+/// offices, channels, years) is a selection of these keys, and every count is
+/// a sum, so an analysis adds rows instead of cutting comments.
+pub mod terms_col {
+    pub use super::col::{CHANNEL, FORM_VERSION, OFFICE};
+    /// ROC year (Int32).
+    pub const YEAR: &str = "year";
+    /// Score 1-5 on the overall item (UInt8, nullable).
+    pub const SCORE: &str = "score";
+    /// The term; null on the row that counts the key's comments.
+    pub const TERM: &str = "term";
+    /// Comments with the term (on the null-term row: comments).
+    pub const COMMENTS: &str = "comments";
+    /// Occurrences of the term (on the null-term row: comments).
+    pub const COUNT: &str = "count";
+    pub const KEYS: [&str; 6] = [YEAR, OFFICE, FORM_VERSION, CHANNEL, SCORE, TERM];
+}
+
+/// The term-count frame's schema with no rows.
+pub fn empty_term_counts() -> DataFrame {
+    use terms_col as t;
+    DataFrame::new(
+        0,
+        vec![
+            Column::new_empty(t::YEAR.into(), &DataType::Int32),
+            Column::new_empty(t::OFFICE.into(), &DataType::UInt16),
+            Column::new_empty(t::FORM_VERSION.into(), &DataType::UInt16),
+            Column::new_empty(t::CHANNEL.into(), &DataType::UInt8),
+            Column::new_empty(t::SCORE.into(), &DataType::UInt8),
+            Column::new_empty(t::TERM.into(), &DataType::String),
+            Column::new_empty(t::COMMENTS.into(), &DataType::UInt64),
+            Column::new_empty(t::COUNT.into(), &DataType::UInt64),
+        ],
+    )
+    .expect("empty frame")
+}
+
 pub fn item_column(key: &str) -> String {
     format!("{}{key}", col::ITEM_PREFIX)
 }

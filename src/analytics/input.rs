@@ -8,7 +8,7 @@ use polars::prelude::*;
 use serde::Serialize;
 
 use super::Collect;
-use super::frame::{channel_code, col};
+use super::frame::{channel_code, col, terms_col};
 use super::{AnalyticsError, Filter, FormItems};
 use crate::forms::Form;
 use crate::offices::Office;
@@ -94,6 +94,9 @@ impl TalliedCounts {
 pub struct AnalysisInput {
     pub responses: LazyFrame,
     pub comments: LazyFrame,
+    /// The comments' term counts of the selection (`frame::terms_col`), where
+    /// the snapshot has them; without, the terms are counted from `comments`.
+    pub term_counts: Option<LazyFrame>,
     pub items: FormItems,
     pub reference: Reference,
     pub filter: Filter,
@@ -103,12 +106,30 @@ pub struct AnalysisInput {
     pub tallies: Vec<TalliedCounts>,
 }
 
+impl AnalysisInput {
+    /// The term counts, when they are keyed by the score the analysis splits
+    /// on: every form version in the selection has the form's overall item as
+    /// its own overall item (else the terms are counted from the comments).
+    pub fn term_counts_by_overall(&self) -> Option<LazyFrame> {
+        let same = self.versions.iter().all(|v| {
+            self.reference
+                .form_versions
+                .get(v)
+                .and_then(|(_, f)| f.overall_item())
+                .map(|i| i.key.to_string())
+                == self.items.overall
+        });
+        self.term_counts.clone().filter(|_| same)
+    }
+}
+
 /// Applies the filter to the response and comment frames (as the snapshot
 /// gives them). Office ids must already be limited to the caller's scope; an
 /// empty list means every office of `reference` (which the caller loaded in scope).
 pub fn select(
     responses: LazyFrame,
     comments: LazyFrame,
+    term_counts: Option<LazyFrame>,
     tallies: Vec<TalliedCounts>,
     reference: Reference,
     filter: &Filter,
@@ -136,6 +157,7 @@ pub fn select(
     } else {
         filter.offices.clone()
     };
+    // Form versions, offices and channels: the same columns in both frames.
     let mut pred = col(col::FORM_VERSION)
         .is_in(
             lit(Series::new(
@@ -161,15 +183,20 @@ pub fn select(
             col(col::CHANNEL).is_in(lit(Series::new("c".into(), codes)).implode(false), false),
         );
     }
+    // Years: by day in the responses, by ROC year in the term counts.
+    let (mut by_day, mut by_year) = (pred.clone(), pred);
     if let Some(from) = filter.from {
         let d = chrono::NaiveDate::from_ymd_opt(from.gregorian(), 1, 1).expect("valid year");
-        pred = pred.and(col(col::DAY).gt_eq(lit(d)));
+        by_day = by_day.and(col(col::DAY).gt_eq(lit(d)));
+        by_year = by_year.and(col(terms_col::YEAR).gt_eq(lit(from.get())));
     }
     if let Some(to) = filter.to {
         let d = chrono::NaiveDate::from_ymd_opt(to.gregorian(), 12, 31).expect("valid year");
-        pred = pred.and(col(col::DAY).lt_eq(lit(d)));
+        by_day = by_day.and(col(col::DAY).lt_eq(lit(d)));
+        by_year = by_year.and(col(terms_col::YEAR).lt_eq(lit(to.get())));
     }
-    let responses = responses.filter(pred);
+    let responses = responses.filter(by_day);
+    let term_counts = term_counts.map(|t| t.filter(by_year));
     let tallies: Vec<TalliedCounts> = tallies
         .into_iter()
         .filter(|t| {
@@ -199,6 +226,7 @@ pub fn select(
     Ok(AnalysisInput {
         responses,
         comments,
+        term_counts,
         items,
         reference,
         filter: filter.clone(),

@@ -508,6 +508,7 @@ pub fn analyze_groupings(
         input.responses.clone(),
         input.comments.clone(),
         input.items.overall.as_deref(),
+        input.term_counts_by_overall(),
         20,
     )?;
     Ok(Analyses {

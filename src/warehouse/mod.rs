@@ -114,7 +114,8 @@ pub fn prepare(
         filter.from.map_or(i32::MIN, RocYear::get)..=filter.to.map_or(i32::MAX, RocYear::get);
     let input = analytics::input::select(
         snap.responses_of(years.clone())?,
-        snap.comments_of(years)?,
+        snap.comments_of(years.clone())?,
+        Some(snap.term_counts_of(years)?),
         tallies,
         reference,
         &filter,

@@ -344,7 +344,7 @@ on_both_engines! {
         assert_eq!(snap.read_all().unwrap().height(), 16);
         // A response of 114 adds a part of 114; the other years' files are untouched.
         assert_eq!(snap.files_of(i32::MIN..=113), older, "earlier years not rewritten");
-        assert_eq!(snap.files_of(114..=114).len(), of_114.len() + 2, "one more part (responses, comments) for 114");
+        assert_eq!(snap.files_of(114..=114).len(), of_114.len() + 3, "one more part (responses, comments, terms) for 114");
         assert_eq!(snap.responses_of(114..=114).unwrap().collect().unwrap().height(), in_114 + 1);
 
         // The snapshot holds its directory's lock until dropped.

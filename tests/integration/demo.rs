@@ -240,3 +240,93 @@ fn demo_of_a_country_spreads_over_offices_counties_and_years() {
         ));
     }
 }
+
+/// The comment terms added up from the snapshot's term counts equal the terms
+/// counted from every comment (the path without counts), for the whole
+/// selection and for selections of years, offices and channels; on both
+/// engines, over a snapshot built in several parts and compacted.
+#[test]
+fn terms_from_counts_equal_terms_from_comments() {
+    use manyi::analytics::{Filter, RocYear, terms};
+    use manyi::forms::Channel;
+    for engine in [Engine::Sqlite, Engine::Postgres] {
+        let db = TestDb::new(engine);
+        let state = prepare(&db);
+        let mut conn = state.pool.get().unwrap();
+        let opts = DemoOptions {
+            seed: 7,
+            responses: 6_000,
+            last_roc_year: Some(113),
+            years: 3,
+            extra_taipei: 0,
+            ..DemoOptions::default()
+        };
+        demo::generate(&mut conn, &state.catalog, &opts).unwrap();
+        let settings = crate::helpers::settings(&db);
+        let source = settings.analytics_source();
+        let offices: Vec<i32> = manyi::offices::list_offices(&mut conn)
+            .unwrap()
+            .iter()
+            .map(|o| o.id)
+            .collect();
+        let year = |y| Some(RocYear::new(y).unwrap());
+        let filters = [
+            Filter::form("counter"),
+            Filter {
+                from: year(112),
+                to: year(113),
+                ..Filter::form("counter")
+            },
+            Filter {
+                offices: vec![offices[0]],
+                channels: vec![Channel::Counter],
+                ..Filter::form("counter")
+            },
+            Filter {
+                from: year(113),
+                to: year(113),
+                offices: vec![offices[1], offices[2]],
+                ..Filter::form("counter")
+            },
+            // Another form (few of the demo's answers: the two paths must
+            // agree, whatever they find).
+            Filter::form("web"),
+        ];
+        for filter in filters {
+            let rich = filter.form == "counter";
+            let p =
+                manyi::warehouse::prepare(&mut conn, &source, filter.clone(), &offices).unwrap();
+            let input = &p.input;
+            let counts = input.term_counts_by_overall();
+            assert!(
+                counts.is_some(),
+                "{engine:?} {filter:?}: the snapshot has term counts"
+            );
+            let run = |counts| {
+                terms::terms(
+                    input.responses.clone(),
+                    input.comments.clone(),
+                    input.items.overall.as_deref(),
+                    counts,
+                    20,
+                )
+                .unwrap()
+            };
+            let (fast, full) = (run(counts), run(None));
+            assert_eq!(fast, full, "{engine:?} {filter:?}");
+            if !rich {
+                continue;
+            }
+            assert!(
+                fast.dissatisfied_comments > 0 && fast.satisfied_comments > 0,
+                "{filter:?}"
+            );
+            assert!(!fast.periods.is_empty() && !fast.periods[0].top.is_empty());
+            assert!(
+                fast.dissatisfied.iter().any(|d| !d.examples.is_empty()),
+                "{filter:?}: {:?}",
+                fast.dissatisfied
+            );
+        }
+    }
+}

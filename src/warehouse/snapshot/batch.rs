@@ -20,6 +20,8 @@ use crate::warehouse::WarehouseError;
 pub(super) struct VersionItems {
     pub(super) likert: HashSet<String>,
     text: HashSet<String>,
+    /// The overall item, whose score keys the term counts.
+    pub(super) overall: Option<String>,
 }
 
 pub(super) fn version_items(
@@ -31,7 +33,10 @@ pub(super) fn version_items(
         let form: Form = version
             .form()
             .map_err(|e| WarehouseError::Data(format!("form version {id}: {e}")))?;
-        let mut v = VersionItems::default();
+        let mut v = VersionItems {
+            overall: form.overall_item().map(|i| i.key.to_string()),
+            ..VersionItems::default()
+        };
         for item in &form.items {
             match item.kind {
                 ItemKind::Likert5 { .. } => {

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use super::WarehouseError;
 use crate::analytics::Collect;
-use crate::analytics::frame::{col, empty_responses};
+use crate::analytics::frame::{col, empty_responses, empty_term_counts};
 use crate::db::DbConnection;
 use crate::db::schema::responses;
 use batch::{VersionItems, read_batch, version_items};
@@ -33,7 +33,8 @@ mod batch;
 /// 2: comment terms are segmented from the masked text (no numbers, IDs or
 /// addresses among them).
 /// 3: partitioned by ROC year (each part holds one year's responses).
-const FORMAT: u32 = 3;
+/// 4: each part has its comments' terms counted (`terms-*.arrow`).
+const FORMAT: u32 = 4;
 const MANIFEST: &str = "manifest.json";
 /// Responses read from the database per round trip.
 const CHUNK: i64 = 50_000;
@@ -50,6 +51,8 @@ struct Part {
     year: i32,
     responses: String,
     comments: String,
+    /// The comments' term counts (`analytics::terms::count_terms`).
+    terms: String,
     first_id: i64,
     last_id: i64,
     rows: u64,
@@ -87,6 +90,8 @@ pub struct RefreshStats {
 pub struct Snapshot {
     dir: PathBuf,
     manifest: Manifest,
+    /// Form version → its overall item (keys the term counts of new parts).
+    overall: HashMap<u16, String>,
     _lock: std::sync::Arc<File>,
 }
 
@@ -150,9 +155,11 @@ impl Snapshot {
             .and_then(|b| serde_json::from_slice::<Manifest>(&b).ok())
             .filter(|m| m.format == FORMAT && m.database == database && m.items == items)
             .filter(|m| {
-                m.parts
-                    .iter()
-                    .all(|p| dir.join(&p.responses).is_file() && dir.join(&p.comments).is_file())
+                m.parts.iter().all(|p| {
+                    [&p.responses, &p.comments, &p.terms]
+                        .iter()
+                        .all(|f| dir.join(f).is_file())
+                })
             });
         let current = match current {
             Some(m) if m.max_id > 0 => {
@@ -165,11 +172,16 @@ impl Snapshot {
             }
             other => other,
         };
+        let overall: HashMap<u16, String> = versions
+            .iter()
+            .filter_map(|(id, v)| Some((u16::try_from(*id).ok()?, v.overall.clone()?)))
+            .collect();
         let (mut snap, rebuilt) = match current {
             Some(manifest) => (
                 Snapshot {
                     dir: dir.to_owned(),
                     manifest,
+                    overall,
                     _lock: lock.clone(),
                 },
                 false,
@@ -177,6 +189,7 @@ impl Snapshot {
             None => (
                 Snapshot {
                     dir: dir.to_owned(),
+                    overall,
                     _lock: lock,
                     manifest: Manifest {
                         format: FORMAT,
@@ -292,8 +305,20 @@ impl Snapshot {
         responses: Vec<DataFrame>,
         comments: Vec<DataFrame>,
     ) -> Result<(), WarehouseError> {
-        let mut responses = stack(responses, || empty_responses(&self.manifest.items))?;
-        let mut comments = stack(comments, empty_comments)?;
+        let responses = stack(responses, || empty_responses(&self.manifest.items))?;
+        let comments = stack(comments, empty_comments)?;
+        let terms = crate::analytics::terms::count_terms(&responses, &comments, &self.overall)?;
+        self.write_part_with(year, responses, comments, terms)
+    }
+
+    /// Writes one year's rows and their term counts as a new part.
+    fn write_part_with(
+        &mut self,
+        year: i32,
+        mut responses: DataFrame,
+        mut comments: DataFrame,
+        mut terms: DataFrame,
+    ) -> Result<(), WarehouseError> {
         let ids = responses.column(col::RESPONSE_ID)?.i64()?;
         let (first_id, last_id) = (ids.min().unwrap_or(0), ids.max().unwrap_or(0));
         let n = self.manifest.next_part;
@@ -302,12 +327,14 @@ impl Snapshot {
             year,
             responses: format!("responses-{year}-{n:06}.arrow"),
             comments: format!("comments-{year}-{n:06}.arrow"),
+            terms: format!("terms-{year}-{n:06}.arrow"),
             first_id,
             last_id,
             rows: responses.height() as u64,
         };
         write_ipc(&self.dir.join(&part.responses), &mut responses)?;
         write_ipc(&self.dir.join(&part.comments), &mut comments)?;
+        write_ipc(&self.dir.join(&part.terms), &mut terms)?;
         self.manifest.rows += part.rows;
         self.manifest.parts.push(part);
         Ok(())
@@ -336,6 +363,13 @@ impl Snapshot {
             let comments = self
                 .concat_parts(year..=year, |p| &p.comments, empty_comments)?
                 .run()?;
+            // Counts are sums: the year's parts add up to the merged part's.
+            let terms = crate::analytics::terms::merge_counts(self.concat_parts(
+                year..=year,
+                |p| &p.terms,
+                empty_term_counts,
+            )?)
+            .run()?;
             let rows: u64 = self
                 .manifest
                 .parts
@@ -345,7 +379,7 @@ impl Snapshot {
                 .sum();
             self.manifest.parts.retain(|p| p.year != year);
             self.manifest.rows -= rows;
-            self.write_part(year, vec![responses], vec![comments])?;
+            self.write_part_with(year, responses, comments, terms)?;
         }
         Ok(())
     }
@@ -366,13 +400,15 @@ impl Snapshot {
             .manifest
             .parts
             .iter()
-            .flat_map(|p| [p.responses.as_str(), p.comments.as_str()])
+            .flat_map(|p| [p.responses.as_str(), p.comments.as_str(), p.terms.as_str()])
             .collect();
         if let Ok(entries) = std::fs::read_dir(&self.dir) {
             for e in entries.flatten() {
                 let name = e.file_name();
                 let name = name.to_string_lossy();
-                let ours = name.starts_with("responses-") || name.starts_with("comments-");
+                let ours = ["responses-", "comments-", "terms-"]
+                    .iter()
+                    .any(|prefix| name.starts_with(prefix));
                 if ours && !keep.contains(name.as_ref()) {
                     let _ = std::fs::remove_file(e.path());
                 }
@@ -424,13 +460,22 @@ impl Snapshot {
         self.concat_parts(years, |p| &p.comments, empty_comments)
     }
 
+    /// The term counts of the comments of the ROC years in `years`
+    /// (`analytics::frame::terms_col`), lazily.
+    pub fn term_counts_of(
+        &self,
+        years: std::ops::RangeInclusive<i32>,
+    ) -> Result<LazyFrame, WarehouseError> {
+        self.concat_parts(years, |p| &p.terms, empty_term_counts)
+    }
+
     /// The files of the years in `years` (tests: which files a yearly analysis reads).
     pub fn files_of(&self, years: std::ops::RangeInclusive<i32>) -> Vec<String> {
         self.manifest
             .parts
             .iter()
             .filter(|p| years.contains(&p.year))
-            .flat_map(|p| [p.responses.clone(), p.comments.clone()])
+            .flat_map(|p| [p.responses.clone(), p.comments.clone(), p.terms.clone()])
             .collect()
     }
 
