@@ -436,6 +436,19 @@ fn terms_from_counts(
     })
 }
 
+/// Each comment of the responses in `responses` beside its response's
+/// columns, in response and item order (the order examples are chosen in).
+fn with_comments(responses: LazyFrame, comments: LazyFrame) -> LazyFrame {
+    responses
+        .join(
+            comments,
+            [col(c::RESPONSE_ID)],
+            [col(c::RESPONSE_ID)],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .sort([c::RESPONSE_ID, c::ITEM], Default::default())
+}
+
 /// Up to [`CANDIDATES`] masked comments of dissatisfied respondents (overall
 /// score 1-2) for each of `wanted`, in response and item order.
 fn examples_of(
@@ -444,17 +457,11 @@ fn examples_of(
     overall: &str,
     wanted: HashSet<&str>,
 ) -> Result<HashMap<String, Vec<String>>, AnalyticsError> {
-    let df = responses
+    let dissatisfied = responses
         .select([col(c::RESPONSE_ID), col(item_column(overall).as_str())])
         .filter(col(item_column(overall).as_str()).lt_eq(lit(2u8)))
-        .select([col(c::RESPONSE_ID)])
-        .join(
-            comments,
-            [col(c::RESPONSE_ID)],
-            [col(c::RESPONSE_ID)],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .sort([c::RESPONSE_ID, c::ITEM], Default::default())
+        .select([col(c::RESPONSE_ID)]);
+    let df = with_comments(dissatisfied, comments)
         .select([col(c::TERMS), col(c::TEXT)])
         .run()?;
     let texts = df.column(c::TEXT)?.str()?;
@@ -548,20 +555,12 @@ fn terms_from_comments(
         Some(k) => col(item_column(k).as_str()).alias("score"),
         None => lit(NULL).cast(DataType::UInt8).alias("score"),
     };
-    let df = responses
-        .select([
-            col(c::RESPONSE_ID),
-            (col(c::DAY).dt().year() - lit(1911)).alias("year"),
-            score,
-        ])
-        .join(
-            comments,
-            [col(c::RESPONSE_ID)],
-            [col(c::RESPONSE_ID)],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .sort([c::RESPONSE_ID, c::ITEM], Default::default())
-        .run()?;
+    let selected = responses.select([
+        col(c::RESPONSE_ID),
+        (col(c::DAY).dt().year() - lit(1911)).alias("year"),
+        score,
+    ]);
+    let df = with_comments(selected, comments).run()?;
     let years = df
         .column("year")?
         .as_materialized_series()

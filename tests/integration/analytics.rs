@@ -295,6 +295,67 @@ on_both_engines! {
         assert_eq!(manyi::plans::standards::list(&mut f.conn).unwrap().len(), 2);
     }
 
+    fn snapshot_takes_a_late_commit_once_and_rereads_nothing_else(engine) {
+        let mut f = fixture(engine);
+        let _ = analyse(&mut f, req("year,item"));
+        let fp = snapshot::fingerprint(&f.settings.database_url);
+        let dir = f.settings.snapshot_dir.clone();
+        let newest: i64 = responses::table
+            .select(diesel::dsl::max(responses::id))
+            .first::<Option<i64>>(&mut f.conn)
+            .unwrap()
+            .unwrap();
+        // A copy of the newest response (and its answers) under another id.
+        let copy = |conn: &mut manyi::db::DbConnection, id: i64| {
+            diesel::sql_query(
+                "INSERT INTO responses (id, office_id, channel, form_version_id, submitted_at, \
+                 received_at, counter_id, staff_id, service_type_id, device_id, idempotency_key) \
+                 SELECT $1, office_id, channel, form_version_id, submitted_at, received_at, \
+                 counter_id, staff_id, service_type_id, device_id, 'late-' || CAST($1 AS TEXT) \
+                 FROM responses WHERE id = $2",
+            )
+            .bind::<diesel::sql_types::BigInt, _>(id)
+            .bind::<diesel::sql_types::BigInt, _>(newest)
+            .execute(conn)
+            .unwrap();
+            diesel::sql_query(
+                "INSERT INTO answers (response_id, item_key, score, choice, text_value) \
+                 SELECT $1, item_key, score, choice, text_value FROM answers WHERE response_id = $2",
+            )
+            .bind::<diesel::sql_types::BigInt, _>(id)
+            .bind::<diesel::sql_types::BigInt, _>(newest)
+            .execute(conn)
+            .unwrap();
+        };
+        // A response commits with a higher id first...
+        copy(&mut f.conn, newest + 3);
+        let (_, stats) = Snapshot::refresh(&mut f.conn, &dir, &fp).unwrap();
+        assert_eq!((stats.added, stats.total), (1, 16));
+        // ...with nothing late, a refresh adds nothing...
+        let (_, stats) = Snapshot::refresh(&mut f.conn, &dir, &fp).unwrap();
+        assert_eq!((stats.added, stats.total), (0, 16));
+        if engine == crate::helpers::Engine::Postgres {
+            // ...then one whose id another transaction drew before it: on
+            // PostgreSQL ids may commit out of order, and the refresh looks
+            // back over the window for them. (SQLite gives ids under its one
+            // write lock: nothing commits below the newest.)
+            copy(&mut f.conn, newest + 2);
+            let (snap, stats) = Snapshot::refresh(&mut f.conn, &dir, &fp).unwrap();
+            assert_eq!((stats.added, stats.total), (1, 17));
+            let ids = snap.read_all().unwrap();
+            let ids = ids.column("response_id").unwrap().i64().unwrap();
+            let unique: std::collections::HashSet<i64> = ids.into_no_null_iter().collect();
+            assert_eq!((ids.len(), unique.len()), (17, 17), "each response once");
+            assert!(unique.contains(&(newest + 2)) && unique.contains(&(newest + 3)));
+            drop(snap);
+            let (_, stats) = Snapshot::refresh(&mut f.conn, &dir, &fp).unwrap();
+            assert_eq!((stats.added, stats.total), (0, 17));
+        }
+        let in_db: i64 = responses::table.count().get_result(&mut f.conn).unwrap();
+        let (snap, _) = Snapshot::refresh(&mut f.conn, &dir, &fp).unwrap();
+        assert_eq!(snap.read_all().unwrap().height() as i64, in_db);
+    }
+
     fn snapshot_is_incremental_and_a_cache(engine) {
         let mut f = fixture(engine);
         let first = analyse(&mut f, req("year,item"));

@@ -255,20 +255,11 @@ impl Snapshot {
             DbConnection::Sqlite(_) => 0,
         };
         let window_start = (self.manifest.max_id - window).max(0);
-        let held: HashSet<i64> = if self.manifest.rows > 0 && window > 0 {
-            let ids = self
-                .responses()?
-                .select([col(col::RESPONSE_ID)])
-                .filter(col(col::RESPONSE_ID).gt(lit(window_start)))
-                .run()?;
-            ids.column(col::RESPONSE_ID)?
-                .i64()?
-                .into_no_null_iter()
-                .collect()
+        let (held, mut after) = if self.manifest.rows > 0 && window > 0 {
+            self.late_commits(conn, window_start)?
         } else {
-            HashSet::new()
+            (HashSet::new(), window_start)
         };
-        let mut after = window_start;
         let items = self.manifest.items.clone();
         // Rows gathered per year until a part's worth (responses arrive in id
         // order, not year by year: a rebuild meets every year in every chunk).
@@ -296,6 +287,42 @@ impl Snapshot {
             self.write_part(year, r, c)?;
         }
         Ok(added)
+    }
+
+    /// The ids of the late-commit window (after `window_start`) already held,
+    /// and the id to read on from: the first id of the window the database
+    /// has and the snapshot lacks (one that committed after a higher one), or
+    /// the newest held when none did. Only ids cross from the database here,
+    /// so a refresh with nothing late reads no row of the window again; and
+    /// only the parts that reach into the window are opened.
+    fn late_commits(
+        &self,
+        conn: &mut DbConnection,
+        window_start: i64,
+    ) -> Result<(HashSet<i64>, i64), WarehouseError> {
+        let max_id = self.manifest.max_id;
+        let stored: Vec<i64> = responses::table
+            .filter(responses::id.gt(window_start))
+            .filter(responses::id.le(max_id))
+            .select(responses::id)
+            .load(conn)?;
+        let frames = self
+            .manifest
+            .parts
+            .iter()
+            .filter(|p| p.last_id > window_start)
+            .map(|p| scan(&self.dir.join(&p.responses)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut held = HashSet::new();
+        if !frames.is_empty() {
+            let ids = concat(frames, UnionArgs::default())?
+                .select([col(col::RESPONSE_ID)])
+                .filter(col(col::RESPONSE_ID).gt(lit(window_start)))
+                .run()?;
+            held.extend(ids.column(col::RESPONSE_ID)?.i64()?.into_no_null_iter());
+        }
+        let first_late = stored.into_iter().filter(|id| !held.contains(id)).min();
+        Ok((held, first_late.map_or(max_id, |id| id - 1)))
     }
 
     /// Writes one year's gathered rows as a new part.
